@@ -1,0 +1,81 @@
+package dev.dcapd.cli;
+
+import dev.dcapd.verifier.DcapException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code dcap} command line. Exit codes: 0 success, 1 verified and rejected, 2 bad input,
+ * usage or an unreachable server. Errors are one line on stderr; {@code --debug} adds the trace.
+ */
+@Command(
+    name = "dcap",
+    mixinStandardHelpOptions = true,
+    versionProvider = Dcap.Version.class,
+    description = "Inspect and verify Intel SGX/TDX DCAP quotes.",
+    subcommands = {InspectCommand.class})
+public final class Dcap implements Runnable {
+  /** Exit code: the input was verified and rejected. */
+  public static final int EXIT_REJECTED = 1;
+  /** Exit code: bad input, usage, or an unreachable server. */
+  public static final int EXIT_BAD_INPUT = 2;
+
+  @Option(names = "--debug", description = "Print stack traces with errors.", scope = CommandLine.ScopeType.INHERIT)
+  boolean debug;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the CLI with the given streams and returns the exit code (used by tests too). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    Dcap root = new Dcap();
+    CommandLine cl = new CommandLine(root);
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setParameterExceptionHandler((ex, a) -> {
+      err.println("dcap: " + ex.getMessage());
+      return EXIT_BAD_INPUT;
+    });
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      int code = EXIT_BAD_INPUT;
+      String message;
+      if (ex instanceof CliException c) {
+        code = c.exitCode();
+        message = c.getMessage();
+      } else if (ex instanceof DcapException d) {
+        message = d.code() + ": " + d.getMessage();
+      } else {
+        message = "internal error: " + ex;
+      }
+      err.println("dcap: " + message);
+      if (root.debug) {
+        ex.printStackTrace(err);
+      }
+      err.flush();
+      return code;
+    });
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** The version from the jar manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Dcap.class.getPackage().getImplementationVersion();
+      return new String[] {"dcap " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.dcapd.verifier;
+
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * An immutable byte string: the value type of every byte field in the quote and collateral models.
+ *
+ * <p>Arrays are copied in and out, so a model built from {@code Bytes} cannot be changed behind
+ * its back. {@link #equals} compares contents; {@link #constantTimeEquals} is for secrets.
+ */
+public final class Bytes implements Comparable<Bytes> {
+  private static final HexFormat HEX = HexFormat.of();
+  private static final Bytes EMPTY = new Bytes(new byte[0]);
+
+  private final byte[] value;
+
+  private Bytes(byte[] owned) {
+    this.value = owned;
+  }
+
+  /** A copy of {@code value}. */
+  public static Bytes of(byte[] value) {
+    return value.length == 0 ? EMPTY : new Bytes(value.clone());
+  }
+
+  /** A copy of {@code length} bytes of {@code value} starting at {@code offset}. */
+  public static Bytes of(byte[] value, int offset, int length) {
+    return length == 0 ? EMPTY : new Bytes(Arrays.copyOfRange(value, offset, offset + length));
+  }
+
+  /** {@code length} zero bytes. */
+  public static Bytes zeros(int length) {
+    return length == 0 ? EMPTY : new Bytes(new byte[length]);
+  }
+
+  public static Bytes empty() {
+    return EMPTY;
+  }
+
+  /** Parses hex text (either case, optional {@code 0x} prefix). */
+  public static Bytes fromHex(String hex) {
+    String s = hex.startsWith("0x") || hex.startsWith("0X") ? hex.substring(2) : hex;
+    return new Bytes(HEX.parseHex(s));
+  }
+
+  /** Wraps without copying; only for arrays nobody else holds. */
+  static Bytes wrap(byte[] owned) {
+    return new Bytes(owned);
+  }
+
+  public int length() {
+    return value.length;
+  }
+
+  public byte get(int index) {
+    return value[index];
+  }
+
+  /** The byte at {@code index} as an unsigned value. */
+  public int unsigned(int index) {
+    return value[index] & 0xff;
+  }
+
+  /** A copy of the contents. */
+  public byte[] toByteArray() {
+    return value.clone();
+  }
+
+  /** Copies the contents into {@code dest} at {@code offset}. */
+  public void copyTo(byte[] dest, int offset) {
+    System.arraycopy(value, 0, dest, offset, value.length);
+  }
+
+  public Bytes slice(int offset, int length) {
+    return of(value, offset, length);
+  }
+
+  public boolean isAllZero() {
+    for (byte b : value) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Lower-case hex without prefix. */
+  public String hex() {
+    return HEX.formatHex(value);
+  }
+
+  /** Lower-case hex with a {@code 0x} prefix, as in the JSON renderings. */
+  public String hex0x() {
+    return "0x" + hex();
+  }
+
+  /** Content comparison whose time does not depend on where the first difference is. */
+  public boolean constantTimeEquals(Bytes other) {
+    return MessageDigest.isEqual(value, other.value);
+  }
+
+  /** Feeds the contents to a digest without copying. */
+  public void updateDigest(MessageDigest digest) {
+    digest.update(value);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Bytes other && Arrays.equals(value, other.value);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(value);
+  }
+
+  /** Unsigned lexicographic order. */
+  @Override
+  public int compareTo(Bytes o) {
+    return Arrays.compareUnsigned(value, o.value);
+  }
+
+  @Override
+  public String toString() {
+    return hex();
+  }
+}

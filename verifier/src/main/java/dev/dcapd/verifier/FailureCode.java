@@ -1,0 +1,70 @@
+package dev.dcapd.verifier;
+
+/**
+ * Every reason dcapd can give for not accepting a quote. The names are a contract: they travel in
+ * verdicts, gRPC error details and CLI output, and tests assert on them. Add, never rename.
+ */
+public enum FailureCode {
+  // --- malformed: the input is not a well-formed quote or collateral -------------------------
+  /** A structural error not covered by a more specific code. */
+  QUOTE_MALFORMED(Kind.MALFORMED),
+  /** A field or a declared length runs past the end of the input. */
+  QUOTE_TRUNCATED(Kind.MALFORMED),
+  /** A declared length is larger than the parser's cap for that field. */
+  QUOTE_LENGTH_OVER_CAP(Kind.MALFORMED),
+  /** A declared length disagrees with the structure it describes. */
+  QUOTE_LENGTH_MISMATCH(Kind.MALFORMED),
+  UNSUPPORTED_QUOTE_VERSION(Kind.MALFORMED),
+  UNSUPPORTED_ATTESTATION_KEY_TYPE(Kind.MALFORMED),
+  UNSUPPORTED_TEE_TYPE(Kind.MALFORMED),
+  UNSUPPORTED_QE_VENDOR(Kind.MALFORMED),
+  /** A v5 body type that is unknown, does not fit the TEE type, or has the wrong size. */
+  UNSUPPORTED_BODY_TYPE(Kind.MALFORMED),
+  UNSUPPORTED_CERTIFICATION_DATA(Kind.MALFORMED),
+  /** The PCK certificate chain in the quote cannot be read, or a PCK extension is malformed. */
+  PCK_CERTIFICATE_MALFORMED(Kind.MALFORMED),
+  COLLATERAL_MALFORMED(Kind.MALFORMED),
+
+  // --- untrusted: well formed, but the evidence does not hold ---------------------------------
+  PCK_CHAIN_UNTRUSTED(Kind.UNTRUSTED),
+  PCK_REVOKED(Kind.UNTRUSTED),
+  INTERMEDIATE_CA_REVOKED(Kind.UNTRUSTED),
+  CRL_INVALID(Kind.UNTRUSTED),
+  TCB_SIGNING_CHAIN_UNTRUSTED(Kind.UNTRUSTED),
+  TCB_INFO_INVALID_SIGNATURE(Kind.UNTRUSTED),
+  QE_IDENTITY_INVALID_SIGNATURE(Kind.UNTRUSTED),
+  TCB_INFO_MISMATCH(Kind.UNTRUSTED),
+  QE_IDENTITY_MISMATCH(Kind.UNTRUSTED),
+  INVALID_QE_REPORT_SIGNATURE(Kind.UNTRUSTED),
+  INVALID_QE_REPORT_DATA(Kind.UNTRUSTED),
+  INVALID_QUOTE_SIGNATURE(Kind.UNTRUSTED),
+  TDX_MODULE_MISMATCH(Kind.UNTRUSTED),
+  TCB_NOT_SUPPORTED(Kind.UNTRUSTED),
+  TCB_REVOKED(Kind.UNTRUSTED),
+
+  // --- stale: right once, not at the verification instant -------------------------------------
+  CERTIFICATE_EXPIRED(Kind.STALE),
+  COLLATERAL_EXPIRED(Kind.STALE),
+  COLLATERAL_NOT_YET_VALID(Kind.STALE),
+
+  // --- unavailable: the answer could not be computed now -------------------------------------
+  COLLATERAL_UNAVAILABLE(Kind.UNAVAILABLE);
+
+  /** The four groups that callers (and the gRPC status mapping) branch on. */
+  public enum Kind {
+    MALFORMED,
+    UNTRUSTED,
+    STALE,
+    UNAVAILABLE
+  }
+
+  private final Kind kind;
+
+  FailureCode(Kind kind) {
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}
