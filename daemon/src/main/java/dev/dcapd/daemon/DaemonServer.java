@@ -1,0 +1,77 @@
+package dev.dcapd.daemon;
+
+import dev.dcapd.daemon.api.AttestationServiceImpl;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gRPC server around the attestation service: health, reflection, the capacity limit and a
+ * bounded worker pool. It takes a {@link ServerBuilder} so tests can use the in-process transport.
+ */
+public final class DaemonServer {
+  /** Default maximum inbound message: a quote is about 5 KB, collateral in Check about 20 KB. */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024;
+
+  private final Server server;
+  private final ExecutorService workers;
+  private final HealthStatusManager health = new HealthStatusManager();
+
+  /**
+   * @param workerThreads threads running calls
+   * @param maxInFlight calls running or queued before new ones get RESOURCE_EXHAUSTED
+   */
+  public DaemonServer(ServerBuilder<?> builder, AttestationServiceImpl service, Metrics metrics, int workerThreads,
+      int maxInFlight, int maxMessageBytes) {
+    AtomicInteger n = new AtomicInteger();
+    // The queue never holds more than maxInFlight calls: the limiter refuses the rest first.
+    this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        r -> {
+          Thread t = new Thread(r, "dcapd-worker-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    this.server = builder
+        .executor(workers)
+        .maxInboundMessageSize(maxMessageBytes)
+        .addService(ServerInterceptors.intercept(service, new CapacityLimiter(maxInFlight, metrics)))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .build();
+  }
+
+  public DaemonServer start() throws IOException {
+    server.start();
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus("dcapd.v1.AttestationService", ServingStatus.SERVING);
+    return this;
+  }
+
+  /**
+   * Stops accepting calls, lets those in flight finish for up to {@code graceMillis}, then cancels
+   * the rest.
+   */
+  public void stop(long graceMillis) throws InterruptedException {
+    health.enterTerminalState();
+    server.shutdown();
+    if (!server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+      server.shutdownNow();
+      server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS);
+    }
+    workers.shutdown();
+    workers.awaitTermination(graceMillis, TimeUnit.MILLISECONDS);
+  }
+
+  public Server server() {
+    return server;
+  }
+}
