@@ -188,23 +188,6 @@ public final class FakePcs implements AutoCloseable {
     };
   }
 
-  /** Announces the full length, sends half the body and drops the connection. */
-  public static Fault cutConnection() {
-    return (ex, normal) -> {
-      headers(ex, normal.headers());
-      ex.sendResponseHeaders(normal.status(), normal.body().length);
-      OutputStream out = ex.getResponseBody();
-      out.write(normal.body(), 0, normal.body().length / 2);
-      out.flush();
-      try {
-        out.close(); // the JDK server drops the connection when fewer bytes were written
-      } catch (IOException expected) {
-        // "insufficient bytes written to stream"
-      }
-      return true;
-    };
-  }
-
   /** A complete HTTP answer whose body is only the first half of the real one. */
   public static Fault truncatedBody() {
     return (ex, normal) -> {
