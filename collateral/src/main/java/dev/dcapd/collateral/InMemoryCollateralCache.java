@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  *       their earliest expiry or pass the maximum age (new TCB info can appear before the old one
  *       expires); callers are answered from the entry meanwhile.
  *   <li>While every source is down, the last good entry is served for as long as it is valid at
- *       the instant asked about; failed refreshes are retried no more often than a set interval.
+ *       the instant asked about. A key is refreshed at most once per minimum interval, so a
+ *       source with nothing newer, or one that is down, is not asked on every call.
  * </ul>
  *
  * <p>The cache holds the most recently fetched collateral that passed the check; time comes from
@@ -46,20 +47,20 @@ public final class InMemoryCollateralCache implements CollateralCache {
   private final Clock clock;
   private final Duration refreshMargin;
   private final Duration maxAge;
-  private final Duration refreshRetryInterval;
+  private final Duration minRefreshInterval;
   private final Executor refreshExecutor;
   private final CollateralStore store;
   private final ConcurrentHashMap<CollateralKey, CachedCollateral> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<CollateralKey, CompletableFuture<CachedCollateral>> inFlight =
       new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<CollateralKey, Instant> lastFailedRefresh = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<CollateralKey, Instant> lastRefresh = new ConcurrentHashMap<>();
 
   private InMemoryCollateralCache(Builder b) {
     this.fetcher = b.fetcher;
     this.clock = b.clock != null ? b.clock : b.fetcher.clock();
     this.refreshMargin = b.refreshMargin;
     this.maxAge = b.maxAge;
-    this.refreshRetryInterval = b.refreshRetryInterval;
+    this.minRefreshInterval = b.minRefreshInterval;
     this.refreshExecutor = b.refreshExecutor;
     this.store = b.store;
   }
@@ -150,7 +151,6 @@ public final class InMemoryCollateralCache implements CollateralCache {
 
   private void install(CollateralKey key, CachedCollateral fetched) {
     entries.put(key, fetched);
-    lastFailedRefresh.remove(key);
     try {
       store.save(key, new CollateralStore.Stored(
           fetched.collateral(), fetched.source(), fetched.fetchedAt(), fetched.earliestExpiry()));
@@ -186,11 +186,17 @@ public final class InMemoryCollateralCache implements CollateralCache {
     return !now.isBefore(entry.earliestExpiry().minus(refreshMargin)) || entry.age(now).compareTo(maxAge) >= 0;
   }
 
+  /**
+   * Starts a refresh unless one ran for this key within the minimum interval: sources that have
+   * nothing newer (or are down) are not asked again on every call.
+   */
   private void refreshInBackground(CollateralKey key) {
-    Instant failed = lastFailedRefresh.get(key);
-    if ((failed != null && clock.instant().isBefore(failed.plus(refreshRetryInterval))) || inFlight.containsKey(key)) {
+    Instant now = clock.instant();
+    Instant last = lastRefresh.get(key);
+    if ((last != null && now.isBefore(last.plus(minRefreshInterval))) || inFlight.containsKey(key)) {
       return;
     }
+    lastRefresh.put(key, now);
     try {
       refreshExecutor.execute(() -> refresh(key));
     } catch (RejectedExecutionException e) {
@@ -206,7 +212,6 @@ public final class InMemoryCollateralCache implements CollateralCache {
         return current != null && !refreshDue(current, clock.instant()) ? current : null;
       });
     } catch (DcapException | RuntimeException e) {
-      lastFailedRefresh.put(key, clock.instant());
       CachedCollateral current = entries.get(key);
       LOG.log(Level.WARNING, "collateral refresh for {0} failed ({1}); serving collateral fetched {2} from {3}, current until {4}",
           key, e.getMessage(), current == null ? "never" : current.fetchedAt(),
@@ -220,7 +225,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
     private Clock clock;
     private Duration refreshMargin = Duration.ofDays(1);
     private Duration maxAge = Duration.ofDays(1);
-    private Duration refreshRetryInterval = Duration.ofMinutes(5);
+    private Duration minRefreshInterval = Duration.ofMinutes(5);
     private Executor refreshExecutor = DEFAULT_REFRESHER;
     private CollateralStore store = CollateralStore.NONE;
 
@@ -246,9 +251,9 @@ public final class InMemoryCollateralCache implements CollateralCache {
       return this;
     }
 
-    /** After a failed refresh, wait this long before trying again (default five minutes). */
-    public Builder refreshRetryInterval(Duration d) {
-      this.refreshRetryInterval = nonNegative(d);
+    /** At most one background refresh per key in this interval (default five minutes). */
+    public Builder minRefreshInterval(Duration d) {
+      this.minRefreshInterval = nonNegative(d);
       return this;
     }
 
