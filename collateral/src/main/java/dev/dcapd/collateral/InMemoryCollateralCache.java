@@ -1,0 +1,282 @@
+package dev.dcapd.collateral;
+
+import dev.dcapd.verifier.DcapException;
+import dev.dcapd.verifier.FailureCode;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * A {@link CollateralCache} in memory, optionally backed by a {@link CollateralStore}.
+ *
+ * <ul>
+ *   <li>One fetch per key at a time: concurrent callers for a key share the fetch in flight.
+ *   <li>Entries are refreshed in the background once they come within the refresh margin of
+ *       their earliest expiry or pass the maximum age (new TCB info can appear before the old one
+ *       expires); callers are answered from the entry meanwhile.
+ *   <li>While every source is down, the last good entry is served for as long as it is valid at
+ *       the instant asked about. A key is refreshed at most once per minimum interval, so a
+ *       source with nothing newer, or one that is down, is not asked on every call.
+ * </ul>
+ *
+ * <p>The cache holds the most recently fetched collateral that passed the check; time comes from
+ * the injected {@link Clock}.
+ */
+public final class InMemoryCollateralCache implements CollateralCache {
+  private static final System.Logger LOG = System.getLogger(InMemoryCollateralCache.class.getName());
+  private static final ExecutorService DEFAULT_REFRESHER = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "dcapd-collateral-refresh");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private final CollateralFetcher fetcher;
+  private final Clock clock;
+  private final Duration refreshMargin;
+  private final Duration maxAge;
+  private final Duration minRefreshInterval;
+  private final Executor refreshExecutor;
+  private final CollateralStore store;
+  private final ConcurrentHashMap<CollateralKey, CachedCollateral> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<CollateralKey, CompletableFuture<CachedCollateral>> inFlight =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<CollateralKey, Instant> lastRefresh = new ConcurrentHashMap<>();
+
+  private InMemoryCollateralCache(Builder b) {
+    this.fetcher = b.fetcher;
+    this.clock = b.clock != null ? b.clock : b.fetcher.clock();
+    this.refreshMargin = b.refreshMargin;
+    this.maxAge = b.maxAge;
+    this.minRefreshInterval = b.minRefreshInterval;
+    this.refreshExecutor = b.refreshExecutor;
+    this.store = b.store;
+  }
+
+  public static Builder builder(CollateralFetcher fetcher) {
+    return new Builder(fetcher);
+  }
+
+  @Override
+  public CachedCollateral get(CollateralKey key, Instant at) throws DcapException {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(at, "at");
+    CachedCollateral entry = entries.get(key);
+    if (entry == null) {
+      entry = loadFromStore(key, at);
+    }
+    if (entry != null && entry.validAt(at)) {
+      if (refreshDue(entry, clock.instant())) {
+        refreshInBackground(key);
+      }
+      return entry;
+    }
+    CachedCollateral fresh = shared(key, at, () -> {
+      CachedCollateral current = entries.get(key);
+      return current != null && current.validAt(at) ? current : null;
+    });
+    if (!fresh.validAt(at)) {
+      throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the collateral for " + key + " is current from "
+          + fresh.validFrom() + " to " + fresh.earliestExpiry() + ", not at " + at);
+    }
+    return fresh;
+  }
+
+  /** The entries held now (for health and metrics). */
+  public Map<CollateralKey, CachedCollateral> entries() {
+    return Map.copyOf(entries);
+  }
+
+  /**
+   * Runs the one fetch for {@code key}, or waits for the one in flight. {@code alreadyDone}
+   * answers for a flight that finished between the caller's look at the cache and now, so that a
+   * late caller does not fetch again.
+   */
+  private CachedCollateral shared(CollateralKey key, Instant checkAt, Supplier<CachedCollateral> alreadyDone)
+      throws DcapException {
+    CompletableFuture<CachedCollateral> mine = new CompletableFuture<>();
+    CompletableFuture<CachedCollateral> running = inFlight.putIfAbsent(key, mine);
+    if (running != null) {
+      return await(key, running);
+    }
+    try {
+      CachedCollateral done = alreadyDone.get();
+      if (done != null) {
+        mine.complete(done);
+        return done;
+      }
+      CachedCollateral fetched = fetcher.fetch(key, checkAt).collateral();
+      // Installed before the flight is removed: a caller that misses the flight finds the entry.
+      install(key, fetched);
+      mine.complete(fetched);
+      return fetched;
+    } catch (DcapException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      inFlight.remove(key, mine);
+    }
+  }
+
+  private static CachedCollateral await(CollateralKey key, CompletableFuture<CachedCollateral> running)
+      throws DcapException {
+    try {
+      return running.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "interrupted while waiting for collateral for " + key);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof CollateralUnavailableException u) {
+        throw new CollateralUnavailableException(u.getMessage(), u.attempts());
+      }
+      if (cause instanceof DcapException d) {
+        throw new DcapException(d.code(), d.getMessage(), d);
+      }
+      throw new IllegalStateException("fetching collateral for " + key + " failed", cause);
+    }
+  }
+
+  private void install(CollateralKey key, CachedCollateral fetched) {
+    entries.put(key, fetched);
+    try {
+      store.save(key, new CollateralStore.Stored(
+          fetched.collateral(), fetched.source(), fetched.fetchedAt(), fetched.earliestExpiry()));
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "collateral for {0} not persisted: {1}", key, e.toString());
+    }
+  }
+
+  private CachedCollateral loadFromStore(CollateralKey key, Instant at) {
+    Optional<CollateralStore.Stored> stored;
+    try {
+      stored = store.load(key);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "stored collateral for {0} cannot be read: {1}", key, e.toString());
+      return null;
+    }
+    if (stored.isEmpty()) {
+      return null;
+    }
+    CollateralStore.Stored s = stored.get();
+    try {
+      CheckedCollateral checked = fetcher.check().check(s.collateral(), key, at);
+      CachedCollateral loaded = new CachedCollateral(checked, s.source(), s.fetchedAt());
+      CachedCollateral raced = entries.putIfAbsent(key, loaded);
+      return raced != null ? raced : loaded;
+    } catch (DcapException e) {
+      LOG.log(Level.INFO, "stored collateral for {0} not used at {1}: {2}: {3}", key, at, e.code(), e.getMessage());
+      return null;
+    }
+  }
+
+  private boolean refreshDue(CachedCollateral entry, Instant now) {
+    return !now.isBefore(entry.earliestExpiry().minus(refreshMargin)) || entry.age(now).compareTo(maxAge) >= 0;
+  }
+
+  /**
+   * Starts a refresh unless one ran for this key within the minimum interval: sources that have
+   * nothing newer (or are down) are not asked again on every call.
+   */
+  private void refreshInBackground(CollateralKey key) {
+    Instant now = clock.instant();
+    Instant last = lastRefresh.get(key);
+    if ((last != null && now.isBefore(last.plus(minRefreshInterval))) || inFlight.containsKey(key)) {
+      return;
+    }
+    lastRefresh.put(key, now);
+    try {
+      refreshExecutor.execute(() -> refresh(key));
+    } catch (RejectedExecutionException e) {
+      LOG.log(Level.DEBUG, "collateral refresh for {0} not scheduled: {1}", key, e.toString());
+    }
+  }
+
+  private void refresh(CollateralKey key) {
+    Instant now = clock.instant();
+    try {
+      shared(key, now, () -> {
+        CachedCollateral current = entries.get(key);
+        return current != null && !refreshDue(current, clock.instant()) ? current : null;
+      });
+    } catch (DcapException | RuntimeException e) {
+      CachedCollateral current = entries.get(key);
+      LOG.log(Level.WARNING, "collateral refresh for {0} failed ({1}); serving collateral fetched {2} from {3}, current until {4}",
+          key, e.getMessage(), current == null ? "never" : current.fetchedAt(),
+          current == null ? "-" : current.source(), current == null ? "-" : current.earliestExpiry());
+    }
+  }
+
+  /** Configures an {@link InMemoryCollateralCache}. */
+  public static final class Builder {
+    private final CollateralFetcher fetcher;
+    private Clock clock;
+    private Duration refreshMargin = Duration.ofDays(1);
+    private Duration maxAge = Duration.ofDays(1);
+    private Duration minRefreshInterval = Duration.ofMinutes(5);
+    private Executor refreshExecutor = DEFAULT_REFRESHER;
+    private CollateralStore store = CollateralStore.NONE;
+
+    private Builder(CollateralFetcher fetcher) {
+      this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
+    }
+
+    /** The clock for "now" (default: the fetcher's). */
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c);
+      return this;
+    }
+
+    /** Refresh once an entry is this close to its earliest expiry (default one day). */
+    public Builder refreshMargin(Duration d) {
+      this.refreshMargin = nonNegative(d);
+      return this;
+    }
+
+    /** Refresh once an entry is this old, however far its expiry (default one day). */
+    public Builder maxAge(Duration d) {
+      this.maxAge = nonNegative(d);
+      return this;
+    }
+
+    /** At most one background refresh per key in this interval (default five minutes). */
+    public Builder minRefreshInterval(Duration d) {
+      this.minRefreshInterval = nonNegative(d);
+      return this;
+    }
+
+    /** Runs background refreshes (default: a pool of daemon threads). */
+    public Builder refreshExecutor(Executor e) {
+      this.refreshExecutor = Objects.requireNonNull(e);
+      return this;
+    }
+
+    public Builder store(CollateralStore s) {
+      this.store = Objects.requireNonNull(s);
+      return this;
+    }
+
+    public InMemoryCollateralCache build() {
+      return new InMemoryCollateralCache(this);
+    }
+
+    private static Duration nonNegative(Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("durations cannot be negative");
+      }
+      return d;
+    }
+  }
+}
