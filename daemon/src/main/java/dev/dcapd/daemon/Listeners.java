@@ -1,0 +1,81 @@
+package dev.dcapd.daemon;
+
+import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Server builders for the daemon's listeners: TCP, or a Unix socket, with optional TLS. */
+public final class Listeners {
+  private Listeners() {}
+
+  /** Parses {@code HOST:PORT} (IPv6 hosts in brackets). */
+  public static InetSocketAddress hostPort(String value) {
+    int colon = value.lastIndexOf(':');
+    if (colon <= 0 || colon == value.length() - 1) {
+      throw new IllegalArgumentException("expected HOST:PORT, got '" + value + "'");
+    }
+    String host = value.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(value.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected HOST:PORT, got '" + value + "'");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range in '" + value + "'");
+    }
+    return new InetSocketAddress(host, port);
+  }
+
+  /** A TCP listener. */
+  public static ServerBuilder<?> tcp(InetSocketAddress address, Optional<Tls> tls) throws IOException {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(address);
+    if (tls.isPresent()) {
+      b.sslContext(GrpcSslContexts.forServer(tls.get().certificateChain().toFile(), tls.get().privateKey().toFile()).build());
+    }
+    return b;
+  }
+
+  /**
+   * A Unix-socket listener (Linux, epoll). A stale socket file left by a previous run is removed;
+   * the event loops are shut down with the server by the caller through {@link UnixListener}.
+   */
+  public static UnixListener unix(Path socket) throws IOException {
+    Files.deleteIfExists(socket);
+    Path parent = socket.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    EventLoopGroup boss = new EpollEventLoopGroup(1);
+    EventLoopGroup workers = new EpollEventLoopGroup(2);
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(new File(socket.toString())))
+        .channelType(EpollServerDomainSocketChannel.class)
+        .bossEventLoopGroup(boss)
+        .workerEventLoopGroup(workers);
+    return new UnixListener(b, boss, workers);
+  }
+
+  /** PEM files for TLS. */
+  public record Tls(Path certificateChain, Path privateKey) {}
+
+  /** A Unix-socket builder and the event loops to release after the server stops. */
+  public record UnixListener(ServerBuilder<?> builder, EventLoopGroup boss, EventLoopGroup workers) {
+    public void release() {
+      boss.shutdownGracefully();
+      workers.shutdownGracefully();
+    }
+  }
+}
