@@ -1,0 +1,165 @@
+package dev.dcapd.daemon;
+
+import dev.dcapd.collateral.CollateralFetcher;
+import dev.dcapd.collateral.CollateralService;
+import dev.dcapd.collateral.CollateralSource;
+import dev.dcapd.collateral.HttpGetter;
+import dev.dcapd.collateral.InMemoryCollateralCache;
+import dev.dcapd.collateral.OfflineDirectorySource;
+import dev.dcapd.collateral.PcsClient;
+import dev.dcapd.collateral.RetryPolicy;
+import dev.dcapd.collateral.VerifierCollateralCheck;
+import dev.dcapd.daemon.api.AttestationServiceImpl;
+import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.verifier.verify.CollateralVerifier;
+import dev.dcapd.verifier.verify.QuoteVerifier;
+import dev.dcapd.verifier.verify.TrustAnchor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A running daemon: the store, the verifier, the collateral cache and its listeners. */
+public final class Daemon implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("dcapd");
+
+  private final DaemonConfig config;
+  private final QuoteStore store;
+  private final List<DaemonServer> servers = new ArrayList<>();
+  private final List<Listeners.UnixListener> unixListeners = new ArrayList<>();
+  private final Metrics metrics = new Metrics();
+  private final TrustAnchor anchor;
+  private MetricsEndpoint metricsEndpoint;
+  private boolean closed;
+
+  private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor) {
+    this.config = config;
+    this.store = store;
+    this.anchor = anchor;
+  }
+
+  /** Opens the store, builds the service and starts every listener. */
+  public static Daemon start(DaemonConfig config, Clock clock) throws IOException {
+    TrustAnchor anchor = config.insecureTrustRoot().isPresent()
+        ? TrustAnchor.insecureCustomRoot(Files.readAllBytes(config.insecureTrustRoot().get()))
+        : TrustAnchor.intel();
+    QuoteStore store = QuoteStore.open(config.dataDir(), config.syncWrites());
+    Daemon d = new Daemon(config, store, anchor);
+    try {
+      d.startListeners(clock);
+      return d;
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
+  private void startListeners(Clock clock) throws IOException {
+    CollateralVerifier collateralVerifier = new CollateralVerifier();
+    QuoteVerifier verifier = QuoteVerifier.create(anchor, collateralVerifier, QuoteVerifier.DEFAULT_PLATFORM_CAPACITY);
+    List<CollateralSource> sources = new ArrayList<>();
+    config.collateralDir().ifPresent(dir -> sources.add(new MeteredSource(new OfflineDirectorySource(dir), metrics)));
+    HttpGetter http = HttpGetter.create(RetryPolicy.DEFAULT.withRequestTimeout(config.collateralTimeout()));
+    for (String url : config.pccs()) {
+      sources.add(new MeteredSource(PcsClient.builder(url, http).build(), metrics));
+    }
+    CollateralFetcher fetcher = new CollateralFetcher(sources, new VerifierCollateralCheck(collateralVerifier, anchor), clock);
+    InMemoryCollateralCache cache = InMemoryCollateralCache.builder(fetcher)
+        .clock(clock)
+        .store(new RocksCollateralStore(store))
+        .build();
+    CollateralService collateral = new CollateralService(cache);
+    metrics.storedRecordsGauge(store::estimatedRecordCount);
+    CollateralProvider provider = (quote, at) -> {
+      metrics.collateral("lookup", "cache");
+      return collateral.forQuote(quote, at);
+    };
+    AttestationServiceImpl service = new AttestationServiceImpl(store, verifier, provider, clock, metrics);
+
+    if (config.grpc().isPresent()) {
+      servers.add(new DaemonServer(Listeners.tcp(config.grpc().get(), config.tls()), service, metrics,
+          config.workers(), config.maxInFlight(), config.maxMessageBytes()).start());
+    }
+    if (config.unixSocket().isPresent()) {
+      Listeners.UnixListener unix = Listeners.unix(config.unixSocket().get());
+      unixListeners.add(unix);
+      servers.add(new DaemonServer(unix.builder(), service, metrics, config.workers(), config.maxInFlight(),
+          config.maxMessageBytes()).start());
+    }
+    if (config.metrics().isPresent()) {
+      metricsEndpoint = new MetricsEndpoint(config.metrics().get(), metrics);
+    }
+    if (anchor.insecure()) {
+      LOG.log(System.Logger.Level.WARNING, "INSECURE: trusting root {0} instead of the Intel SGX Root CA; every verdict says so",
+          anchor.fingerprint().hex());
+    }
+  }
+
+  /** The TCP address actually bound (port 0 resolves here). */
+  public Optional<InetSocketAddress> grpcAddress() {
+    if (config.grpc().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of((InetSocketAddress) servers.get(0).server().getListenSockets().get(0));
+  }
+
+  public Optional<InetSocketAddress> metricsAddress() {
+    return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
+  }
+
+  public TrustAnchor trustAnchor() {
+    return anchor;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** The one start-up line: where the daemon listens and what it trusts. */
+  public String describe() {
+    StringBuilder sb = new StringBuilder("dcapd serving");
+    grpcAddress().ifPresent(a -> sb.append(" grpc ").append(a.getHostString()).append(':').append(a.getPort())
+        .append(config.tls().isPresent() ? " (tls)" : ""));
+    config.unixSocket().ifPresent(p -> sb.append(" unix:").append(p));
+    metricsAddress().ifPresent(a -> sb.append(" metrics http://").append(a.getHostString()).append(':').append(a.getPort())
+        .append("/metrics"));
+    sb.append(" data ").append(config.dataDir());
+    sb.append(anchor.insecure() ? " INSECURE root " + anchor.fingerprint().hex() : " root Intel SGX Root CA");
+    long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+    sb.append(" (ready ").append(sinceJvmStart).append(" ms after JVM start)");
+    return sb.toString();
+  }
+
+  /** Stops accepting calls, drains those in flight, then flushes and closes the store. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (DaemonServer s : servers) {
+      try {
+        s.stop(config.shutdownGrace().toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    unixListeners.forEach(Listeners.UnixListener::release);
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
+    store.close();
+    config.unixSocket().ifPresent(p -> {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+}

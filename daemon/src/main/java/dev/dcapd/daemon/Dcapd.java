@@ -1,0 +1,215 @@
+package dev.dcapd.daemon;
+
+import dev.dcapd.collateral.PcsClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code dcapd} launcher. Every {@code serve} option can also come from the environment
+ * ({@code --grpc} as {@code DCAPD_GRPC}, {@code --sync-writes} as {@code DCAPD_SYNC_WRITES}) or
+ * from a properties file named by {@code --config FILE} / {@code DCAPD_CONFIG} ({@code grpc=...});
+ * flags win over the environment, the environment over the file.
+ */
+@Command(name = "dcapd", mixinStandardHelpOptions = true, description = "The dcapd attestation daemon.",
+    subcommands = {Dcapd.Serve.class})
+public final class Dcapd implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve)");
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+    int code = execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** Parses and runs; returns the exit code (serve returns only when the daemon has stopped). */
+  static int execute(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new Dcapd());
+    cl.setOut(out);
+    cl.setErr(err);
+    try {
+      cl.setDefaultValueProvider(new EnvironmentAndFile(env, configFile(args, env)));
+    } catch (IOException e) {
+      err.println("dcapd: " + e.getMessage());
+      return 2;
+    }
+    cl.setParameterExceptionHandler((ex, a) -> {
+      err.println("dcapd: " + ex.getMessage());
+      return 2;
+    });
+    cl.setExecutionExceptionHandler((ex, c, r) -> {
+      err.println("dcapd: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+      return 2;
+    });
+    return cl.execute(args);
+  }
+
+  private static Optional<Path> configFile(String[] args, Map<String, String> env) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return Optional.of(Path.of(args[i + 1]));
+      }
+      if (args[i].startsWith("--config=")) {
+        return Optional.of(Path.of(args[i].substring("--config=".length())));
+      }
+    }
+    return Optional.ofNullable(env.get("DCAPD_CONFIG")).map(Path::of);
+  }
+
+  /** Option defaults from {@code DCAPD_*} variables, then from the config file. */
+  static final class EnvironmentAndFile implements CommandLine.IDefaultValueProvider {
+    private final Map<String, String> env;
+    private final Properties file = new Properties();
+
+    EnvironmentAndFile(Map<String, String> env, Optional<Path> config) throws IOException {
+      this.env = env;
+      if (config.isPresent()) {
+        try (InputStream in = Files.newInputStream(config.get())) {
+          file.load(in);
+        } catch (IOException e) {
+          throw new IOException("cannot read config file " + config.get() + ": " + e.getMessage(), e);
+        }
+      }
+    }
+
+    @Override
+    public String defaultValue(ArgSpec arg) {
+      if (!(arg instanceof OptionSpec o) || o.longestName().equals("--config")) {
+        return arg.defaultValue();
+      }
+      String key = o.longestName().replaceFirst("^--", "");
+      String fromEnv = env.get("DCAPD_" + key.toUpperCase(Locale.ROOT).replace('-', '_'));
+      if (fromEnv != null) {
+        return fromEnv;
+      }
+      String fromFile = file.getProperty(key);
+      return fromFile != null ? fromFile : arg.defaultValue();
+    }
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the daemon until SIGTERM or SIGINT.")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--grpc", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:50051",
+        description = "TCP address for gRPC (default ${DEFAULT-VALUE}); 'none' for Unix socket only.")
+    String grpc;
+
+    @Option(names = "--unix", paramLabel = "PATH", description = "Also listen on this Unix socket.")
+    Path unix;
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "./dcapd-data", description = "RocksDB data directory (default ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--pccs", paramLabel = "URL", split = ",",
+        description = "PCS or PCCS base URL, repeatable, tried in order. Default: Intel PCS, then Phala's PCCS "
+            + "(unless --collateral-dir is given alone).")
+    List<String> pccs;
+
+    @Option(names = "--collateral-dir", paramLabel = "DIR", description = "Folder of QuoteCollateralV3 JSON files, tried first.")
+    Path collateralDir;
+
+    @Option(names = "--insecure-trust-root", paramLabel = "PEM",
+        description = "INSECURE: trust this root instead of the Intel SGX Root CA (testing only; reported in every verdict).")
+    Path insecureTrustRoot;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+    String metrics;
+
+    @Option(names = "--sync-writes", description = "fsync every upload before acknowledging it.")
+    boolean syncWrites;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate chain for the TCP listener.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (PKCS#8 PEM).")
+    Path tlsKey;
+
+    @Option(names = "--workers", defaultValue = "0", description = "Worker threads (default: 4 per core).")
+    int workers;
+
+    @Option(names = "--max-in-flight", defaultValue = "512", description = "Calls running or queued before RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--max-message-bytes", defaultValue = "131072", description = "Largest request accepted (default ${DEFAULT-VALUE}).")
+    int maxMessageBytes;
+
+    @Option(names = "--collateral-timeout", defaultValue = "PT10S", description = "Per-request timeout for collateral servers (ISO-8601, default ${DEFAULT-VALUE}).")
+    Duration collateralTimeout;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option defaults (key = long option name).")
+    Path config;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    DaemonConfig toConfig() {
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+      }
+      List<String> sources = pccs != null ? pccs : collateralDir != null
+          ? List.of() : List.of(PcsClient.INTEL_PCS_URL, PcsClient.PHALA_PCCS_URL);
+      try {
+        return new DaemonConfig(
+            "none".equals(grpc) ? Optional.empty() : Optional.of(Listeners.hostPort(grpc)),
+            Optional.ofNullable(unix),
+            data,
+            new ArrayList<>(sources),
+            Optional.ofNullable(collateralDir),
+            Optional.ofNullable(insecureTrustRoot),
+            Optional.ofNullable(metrics).map(Listeners::hostPort),
+            syncWrites,
+            tlsCert == null ? Optional.empty() : Optional.of(new Listeners.Tls(tlsCert, tlsKey)),
+            workers > 0 ? workers : 4 * Runtime.getRuntime().availableProcessors(),
+            maxInFlight,
+            maxMessageBytes,
+            collateralTimeout,
+            Duration.ofSeconds(10));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      DaemonConfig cfg = toConfig();
+      Daemon daemon;
+      try {
+        daemon = Daemon.start(cfg, Clock.systemUTC());
+      } catch (IOException e) {
+        spec.commandLine().getErr().println("dcapd: cannot start: " + e.getMessage());
+        return 2;
+      }
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        daemon.close();
+        stopped.countDown();
+      }, "dcapd-shutdown"));
+      spec.commandLine().getOut().println(daemon.describe());
+      spec.commandLine().getOut().flush();
+      stopped.await();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.dcapd.daemon;
+
+import dev.dcapd.collateral.CollateralKey;
+import dev.dcapd.collateral.CollateralStore;
+import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.proto.store.v1.CachedCollateral;
+import dev.dcapd.verifier.DcapException;
+import dev.dcapd.verifier.collateral.QuoteCollateral;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+/**
+ * Keeps the collateral cache's entries in the store's {@code collateral_cache} family, so a
+ * restarted daemon serves from what it had (after checking it again) instead of refetching.
+ */
+public final class RocksCollateralStore implements CollateralStore {
+  private final QuoteStore store;
+
+  public RocksCollateralStore(QuoteStore store) {
+    this.store = store;
+  }
+
+  static String cacheKey(CollateralKey key) {
+    return key.tee().name() + "/" + key.fmspc().hex() + "/" + key.ca().pcsName();
+  }
+
+  @Override
+  public Optional<Stored> load(CollateralKey key) throws IOException {
+    Optional<CachedCollateral> entry = store.cachedCollateral(cacheKey(key));
+    if (entry.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<String> json = store.collateralJson(entry.get().getCollateralId());
+    if (json.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new Stored(QuoteCollateral.fromJson(json.get()), entry.get().getSource(),
+          micros(entry.get().getFetchedAtMicros()), micros(entry.get().getEarliestExpiryMicros())));
+    } catch (DcapException e) {
+      throw new IOException("cached collateral " + entry.get().getCollateralId() + " cannot be read", e);
+    }
+  }
+
+  @Override
+  public void save(CollateralKey key, Stored entry) {
+    CachedCollateral c = CachedCollateral.newBuilder()
+        .setCollateralId(entry.collateral().id())
+        .setFetchedAtMicros(ChronoUnit.MICROS.between(Instant.EPOCH, entry.fetchedAt()))
+        .setEarliestExpiryMicros(ChronoUnit.MICROS.between(Instant.EPOCH, entry.earliestExpiry()))
+        .setSource(entry.source())
+        .build();
+    store.putCachedCollateral(cacheKey(key), c, entry.collateral().toJson());
+  }
+
+  private static Instant micros(long m) {
+    return Instant.EPOCH.plus(m, ChronoUnit.MICROS);
+  }
+}
