@@ -126,6 +126,8 @@ class PcsClientTest {
     HttpGetter http = TestVectors.getter(sleeper);
     assertEquals(PcsClient.Kind.INTEL_PCS, PcsClient.builder(PcsClient.INTEL_PCS_URL, http).build().kind());
     assertEquals(PcsClient.Kind.PCCS, PcsClient.builder(PcsClient.PHALA_PCCS_URL, http).build().kind());
+    assertEquals(List.of("https://api.trustedservices.intel.com/INTEL_PCS", "https://pccs.phala.network/PCCS"),
+        PcsClient.defaults(http, UpdateType.STANDARD).stream().map(c -> c.name() + "/" + c.kind()).toList());
   }
 
   @Test
