@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -169,7 +170,7 @@ public final class BasicCollateralCheck implements CollateralCheck {
     }
     if (!actual.equals(fmspc)) {
       throw new DcapException(FailureCode.TCB_INFO_MISMATCH,
-          "the TCB info is for FMSPC " + fmspcText + ", not " + fmspc.hex().toUpperCase(java.util.Locale.ROOT));
+          "the TCB info is for FMSPC " + fmspcText + ", not " + fmspc.hex().toUpperCase(Locale.ROOT));
     }
   }
 

@@ -138,7 +138,8 @@ public final class HttpGetter {
         return Attempt.failed(cause.getMessage(), false, null);
       }
       if (cause instanceof IOException) {
-        return Attempt.failed("connection failed: " + cause, true, null);
+        String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return Attempt.failed("connection failed: " + why, true, null);
       }
       return Attempt.failed("request failed: " + cause, false, null);
     }

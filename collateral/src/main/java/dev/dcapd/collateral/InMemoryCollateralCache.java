@@ -30,6 +30,8 @@ import java.util.function.Supplier;
  *   <li>While every source is down, the last good entry is served for as long as it is valid at
  *       the instant asked about. A key is refreshed at most once per minimum interval, so a
  *       source with nothing newer, or one that is down, is not asked on every call.
+ *   <li>An instant outside the entry's window is taken to the sources, except within that
+ *       interval after they served the entry (they serve only their current collateral).
  * </ul>
  *
  * <p>The cache holds the most recently fetched collateral that passed the check; time comes from
@@ -82,6 +84,12 @@ public final class InMemoryCollateralCache implements CollateralCache {
         refreshInBackground(key);
       }
       return entry;
+    }
+    if (entry != null && entry.age(clock.instant()).compareTo(minRefreshInterval) < 0) {
+      // The sources answered with this entry moments ago and serve only their current
+      // collateral: asking again for an instant outside its window would only load them.
+      throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the collateral for " + key + " is current from "
+          + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
     }
     CachedCollateral fresh = shared(key, at, () -> {
       CachedCollateral current = entries.get(key);

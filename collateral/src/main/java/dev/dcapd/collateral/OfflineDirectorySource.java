@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ public final class OfflineDirectorySource implements CollateralSource {
     if (fmspc.length() != CollateralKey.FMSPC_LENGTH) {
       throw new DcapException(FailureCode.COLLATERAL_MALFORMED, "its TCB info fmspc is not 6 bytes");
     }
-    List<java.security.cert.X509Certificate> pckCa = PckCertChain.readCertificates(c.pckCrlIssuerChain());
+    List<X509Certificate> pckCa = PckCertChain.readCertificates(c.pckCrlIssuerChain());
     String cn = PckCertChain.commonName(pckCa.get(0).getSubjectX500Principal());
     CaType ca = CaType.fromCommonName(cn);
     if (ca == null) {

@@ -70,6 +70,12 @@ public final class PcsClient implements CollateralSource {
     this.http = b.http;
   }
 
+  /** The default sources, in order: Intel PCS, then Phala's PCCS. */
+  public static List<PcsClient> defaults(HttpGetter http, UpdateType update) {
+    return List.of(builder(INTEL_PCS_URL, http).update(update).build(),
+        builder(PHALA_PCCS_URL, http).update(update).build());
+  }
+
   /** A builder for the server at {@code baseUrl} (normalised as {@link #normalizeBaseUrl} says). */
   public static Builder builder(String baseUrl, HttpGetter http) {
     return new Builder(normalizeBaseUrl(baseUrl), http);

@@ -187,6 +187,15 @@ class FallbackTest {
   }
 
   @Test
+  void anOversizedBodyIsRefusedWithoutRetry() throws Exception {
+    primaryServesEdited(c -> c);
+    String padding = " ".repeat(HttpGetter.MAX_BODY_BYTES);
+    primary.fault(FakePcs.TCB, FakePcs.body(b -> b + padding));
+    assertFellBack(fetch(), FailureCode.COLLATERAL_UNAVAILABLE);
+    assertEquals(1, primary.requests(FakePcs.TCB));
+  }
+
+  @Test
   void aWrongTcbInfoSignatureIsRefused() throws Exception {
     primaryServesEdited(c -> BasicCollateralCheckTest.with(c, BasicCollateralCheckTest.Field.TCB_SIGNATURE,
         BasicCollateralCheckTest.flip(c.tcbInfoSignature())));

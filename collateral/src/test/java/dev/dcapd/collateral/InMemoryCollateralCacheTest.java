@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.quote.TeeType;
 import java.time.Duration;
@@ -180,6 +181,15 @@ class InMemoryCollateralCacheTest {
     // A cached entry answers for any instant inside its window, past ones included.
     cache.get(TDX_KEY, START);
     assertEquals(START, cache.get(TDX_KEY, Instant.parse("2025-06-25T00:00:00Z")).fetchedAt());
+    assertEquals(2, server.requests(FakePcs.TCB));
+    // Outside it, sources that just answered are not asked again within the minimum interval...
+    DcapException early = assertThrows(DcapException.class, () -> cache.get(TDX_KEY, before));
+    assertEquals(FailureCode.COLLATERAL_UNAVAILABLE, early.code());
+    assertEquals(2, server.requests(FakePcs.TCB));
+    // ...and are after it.
+    clock.advance(Duration.ofMinutes(5));
+    assertThrows(CollateralUnavailableException.class, () -> cache.get(TDX_KEY, before));
+    assertEquals(3, server.requests(FakePcs.TCB));
   }
 
   /** A map standing in for the daemon's RocksDB column family. */

@@ -78,6 +78,18 @@ class PcsClientTest {
   }
 
   @Test
+  void aPckCrlSentAsHexTextIsAccepted() throws Exception {
+    server.serve(TeeType.TDX, TestVectors.tdxCollateral()).fault(FakePcs.PCK_CRL, (ex, normal) -> {
+      byte[] hex = dev.dcapd.verifier.Bytes.of(normal.body()).hex().getBytes(StandardCharsets.US_ASCII);
+      normal.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+      ex.sendResponseHeaders(200, hex.length);
+      ex.getResponseBody().write(hex);
+      return true;
+    });
+    assertEquals(TestVectors.tdxCollateral(), TestVectors.pccs(server, TestVectors.getter(sleeper)).fetch(TDX_KEY));
+  }
+
+  @Test
   void updateAndTcbEvaluationDataNumberGoIntoTheQuery() throws Exception {
     server.serve(TeeType.TDX, TestVectors.tdxCollateral());
     PcsClient early = PcsClient.builder(server.baseUrl(), TestVectors.getter(sleeper)).update(UpdateType.EARLY).build();
@@ -114,6 +126,8 @@ class PcsClientTest {
     HttpGetter http = TestVectors.getter(sleeper);
     assertEquals(PcsClient.Kind.INTEL_PCS, PcsClient.builder(PcsClient.INTEL_PCS_URL, http).build().kind());
     assertEquals(PcsClient.Kind.PCCS, PcsClient.builder(PcsClient.PHALA_PCCS_URL, http).build().kind());
+    assertEquals(List.of("https://api.trustedservices.intel.com/INTEL_PCS", "https://pccs.phala.network/PCCS"),
+        PcsClient.defaults(http, UpdateType.STANDARD).stream().map(c -> c.name() + "/" + c.kind()).toList());
   }
 
   @Test
