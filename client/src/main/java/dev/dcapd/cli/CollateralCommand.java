@@ -1,6 +1,6 @@
 package dev.dcapd.cli;
 
-import dev.dcapd.collateral.BasicCollateralCheck;
+import dev.dcapd.collateral.VerifierCollateralCheck;
 import dev.dcapd.collateral.CollateralFetcher;
 import dev.dcapd.collateral.CollateralService;
 import dev.dcapd.collateral.CollateralSource;
@@ -102,7 +102,7 @@ final class CollateralCommand implements Runnable {
       Quote q = CliIo.readQuote(quote);
       Instant instant = at == null ? Instant.now() : parseTime(at);
       CollateralService service = new CollateralService(
-          InMemoryCollateralCache.builder(new CollateralFetcher(sources(), BasicCollateralCheck.intelRoot(),
+          InMemoryCollateralCache.builder(new CollateralFetcher(sources(), VerifierCollateralCheck.intelRoot(),
               Clock.systemUTC())).build());
       QuoteCollateral collateral;
       try {

@@ -30,7 +30,7 @@ class CollateralServiceTest {
   private CollateralService service(Clock clock) {
     CollateralFetcher fetcher = new CollateralFetcher(
         List.of(TestVectors.pccs(server, TestVectors.getter(new TestVectors.RecordingSleeper()))),
-        BasicCollateralCheck.intelRoot(), clock);
+        VerifierCollateralCheck.intelRoot(), clock);
     return new CollateralService(InMemoryCollateralCache.builder(fetcher).refreshExecutor(Runnable::run).build());
   }
 

@@ -43,7 +43,7 @@ class FallbackTest {
     HttpGetter http = TestVectors.getter(sleeper, ATTEMPTS, timeout);
     CollateralFetcher fetcher = new CollateralFetcher(
         List.of(TestVectors.pccs(primary, http), TestVectors.pccs(secondary, http)),
-        BasicCollateralCheck.intelRoot(), clock);
+        VerifierCollateralCheck.intelRoot(), clock);
     return fetcher.fetch(TDX_KEY, TDX_AT);
   }
 
@@ -128,7 +128,7 @@ class FallbackTest {
       HttpGetter http = TestVectors.getter(sleeper, ATTEMPTS, Duration.ofSeconds(5));
       CollateralFetcher fetcher = new CollateralFetcher(
           List.of(PcsClient.builder(dropping.baseUrl(), http).build(), TestVectors.pccs(secondary, http)),
-          BasicCollateralCheck.intelRoot(), clock);
+          VerifierCollateralCheck.intelRoot(), clock);
       CollateralFetcher.Result r = fetcher.fetch(TDX_KEY, TDX_AT);
       assertEquals(Optional.of(FailureCode.COLLATERAL_UNAVAILABLE), r.attempts().get(0).failure());
       assertEquals(secondary.baseUrl(), r.collateral().source());
@@ -197,8 +197,8 @@ class FallbackTest {
 
   @Test
   void aWrongTcbInfoSignatureIsRefused() throws Exception {
-    primaryServesEdited(c -> BasicCollateralCheckTest.with(c, BasicCollateralCheckTest.Field.TCB_SIGNATURE,
-        BasicCollateralCheckTest.flip(c.tcbInfoSignature())));
+    primaryServesEdited(c -> CollateralCheckCasesTest.with(c, CollateralCheckCasesTest.Field.TCB_SIGNATURE,
+        CollateralCheckCasesTest.flip(c.tcbInfoSignature())));
     assertFellBack(fetch(), FailureCode.TCB_INFO_INVALID_SIGNATURE);
   }
 
@@ -223,9 +223,9 @@ class FallbackTest {
     QuoteCollateral real = TestVectors.tdxCollateral();
     Bytes forgedSignature = forged.sign(real.tcbInfo());
     String forgedPem = forged.pem();
-    primaryServesEdited(c -> BasicCollateralCheckTest.with(
-        BasicCollateralCheckTest.with(c, BasicCollateralCheckTest.Field.TCB_CHAIN, forgedPem),
-        BasicCollateralCheckTest.Field.TCB_SIGNATURE, forgedSignature));
+    primaryServesEdited(c -> CollateralCheckCasesTest.with(
+        CollateralCheckCasesTest.with(c, CollateralCheckCasesTest.Field.TCB_CHAIN, forgedPem),
+        CollateralCheckCasesTest.Field.TCB_SIGNATURE, forgedSignature));
     assertFellBack(fetch(), FailureCode.TCB_SIGNING_CHAIN_UNTRUSTED);
   }
 
@@ -233,7 +233,7 @@ class FallbackTest {
   void expiredCollateralIsRefused() throws Exception {
     // A real Intel root CA CRL, correctly signed, that ran out in 2024.
     Bytes oldRootCrl = Bytes.of(Vectors.bytes("go-tdx-guest/rootcrl.der"));
-    primaryServesEdited(c -> BasicCollateralCheckTest.with(c, BasicCollateralCheckTest.Field.ROOT_CRL, oldRootCrl));
+    primaryServesEdited(c -> CollateralCheckCasesTest.with(c, CollateralCheckCasesTest.Field.ROOT_CRL, oldRootCrl));
     assertFellBack(fetch(), FailureCode.COLLATERAL_EXPIRED);
   }
 
@@ -252,7 +252,7 @@ class FallbackTest {
     HttpGetter http = TestVectors.getter(sleeper, ATTEMPTS, Duration.ofSeconds(5));
     CollateralFetcher fetcher = new CollateralFetcher(
         List.of(PcsClient.builder("http://127.0.0.1:" + closedPort, http).build(), TestVectors.pccs(secondary, http)),
-        BasicCollateralCheck.intelRoot(), clock);
+        VerifierCollateralCheck.intelRoot(), clock);
     CollateralFetcher.Result r = fetcher.fetch(TDX_KEY, TDX_AT);
     assertEquals(Optional.of(FailureCode.COLLATERAL_UNAVAILABLE), r.attempts().get(0).failure());
     assertEquals(secondary.baseUrl(), r.collateral().source());

@@ -40,7 +40,7 @@ class InMemoryCollateralCacheTest {
 
   private CollateralFetcher fetcher(FakePcs pcs) {
     return new CollateralFetcher(List.of(TestVectors.pccs(pcs, TestVectors.getter(sleeper, ATTEMPTS, Duration.ofSeconds(5)))),
-        BasicCollateralCheck.intelRoot(), clock);
+        VerifierCollateralCheck.intelRoot(), clock);
   }
 
   private InMemoryCollateralCache.Builder cache() {
@@ -228,8 +228,8 @@ class InMemoryCollateralCacheTest {
     }
 
     store.map.put(TDX_KEY, new CollateralStore.Stored(
-        BasicCollateralCheckTest.with(saved.collateral(), BasicCollateralCheckTest.Field.TCB_SIGNATURE,
-            BasicCollateralCheckTest.flip(saved.collateral().tcbInfoSignature())),
+        CollateralCheckCasesTest.with(saved.collateral(), CollateralCheckCasesTest.Field.TCB_SIGNATURE,
+            CollateralCheckCasesTest.flip(saved.collateral().tcbInfoSignature())),
         "tampered", START, EXPIRY));
     CachedCollateral fetched = cache().store(store).build().get(TDX_KEY, clock.instant());
     assertEquals(server.baseUrl(), fetched.source(), "a stored entry that fails the check is not used");

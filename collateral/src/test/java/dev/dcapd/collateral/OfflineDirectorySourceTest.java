@@ -72,7 +72,7 @@ class OfflineDirectorySourceTest {
       HttpGetter http = TestVectors.getter(new TestVectors.RecordingSleeper(), 2, Duration.ofSeconds(5));
       CollateralFetcher fetcher = new CollateralFetcher(
           List.of(TestVectors.pccs(down, http), new OfflineDirectorySource(dir)),
-          BasicCollateralCheck.intelRoot(), Clock.fixed(SGX_AT, ZoneOffset.UTC));
+          VerifierCollateralCheck.intelRoot(), Clock.fixed(SGX_AT, ZoneOffset.UTC));
       CollateralFetcher.Result r = fetcher.fetch(SGX_KEY, SGX_AT);
       assertEquals("dir:" + dir, r.collateral().source());
       assertEquals(TestVectors.sgxCollateral(), r.collateral().collateral());
