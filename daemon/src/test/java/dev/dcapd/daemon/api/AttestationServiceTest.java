@@ -281,6 +281,37 @@ class AttestationServiceTest {
   }
 
   @Test
+  void overlappingUploadsFromManyClientsMakeOneRecordPerQuote() throws Exception {
+    start();
+    byte[] sample = Vectors.bytes("intel/qvl-sample-sgx/quote.dat");
+    List<byte[]> quotes = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      byte[] q = java.util.Arrays.copyOf(sample, sample.length + 1);
+      q[sample.length] = (byte) i;
+      quotes.add(q);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int c = 0; c < 8; c++) {
+        int offset = c * 5;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < quotes.size(); i++) {
+            stub.verify(upload(quotes.get((i + offset) % quotes.size())));
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(40, recentCount());
+  }
+
+  @Test
   void beyondCapacityCallsAreRefusedNotQueued() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

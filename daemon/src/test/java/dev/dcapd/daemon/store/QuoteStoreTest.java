@@ -91,7 +91,7 @@ class QuoteStoreTest {
     try (QuoteStore store = QuoteStore.open(dir, false)) {
       List<String> inserted = new ArrayList<>();
       byte[] raw = base.raw().toByteArray();
-      for (int i = 0; i < 250; i++) {
+      for (int i = 0; i < 1000; i++) {
         // Distinct quotes: change a trailing padding byte, which the parser keeps but ignores.
         raw[raw.length - 1] = (byte) i;
         raw[raw.length - 2] = (byte) (i >> 8);
@@ -103,8 +103,8 @@ class QuoteStoreTest {
       RecentPage first = store.recent(0, 20, Optional.empty());
       assertEquals(inserted.subList(0, 20), checksums(first));
       assertEquals(inserted.subList(100, 120), checksums(store.recent(100, 20, Optional.empty())));
-      assertEquals(inserted.subList(240, 250), checksums(store.recent(240, 20, Optional.empty())));
-      assertTrue(store.recent(250, 20, Optional.empty()).entries().isEmpty());
+      assertEquals(inserted.subList(990, 1000), checksums(store.recent(990, 20, Optional.empty())));
+      assertTrue(store.recent(1000, 20, Optional.empty()).entries().isEmpty());
 
       // Cursor paging visits every record once, in order.
       List<String> seen = new ArrayList<>();
@@ -116,7 +116,7 @@ class QuoteStoreTest {
       } while (token.isPresent());
       assertEquals(inserted, seen);
       Set<String> unique = new HashSet<>(seen);
-      assertEquals(250, unique.size());
+      assertEquals(1000, unique.size());
       assertTrue(QuoteStore.isValidPageToken(first.nextPageToken().orElseThrow()));
       assertFalse(QuoteStore.isValidPageToken("not-a-token"));
     }
