@@ -8,11 +8,14 @@ public enum FailureCode {
   // --- malformed: the input is not a well-formed quote or collateral -------------------------
   /** A structural error not covered by a more specific code. */
   QUOTE_MALFORMED(Kind.MALFORMED),
-  /** A field or a declared length runs past the end of the input. */
+  /** The input ends before a field does, or the signature data length runs past its end. */
   QUOTE_TRUNCATED(Kind.MALFORMED),
   /** A declared length is larger than the parser's cap for that field. */
   QUOTE_LENGTH_OVER_CAP(Kind.MALFORMED),
-  /** A declared length disagrees with the structure it describes. */
+  /**
+   * A declared length disagrees with its container: it runs past it, or leaves bytes of it
+   * unaccounted for.
+   */
   QUOTE_LENGTH_MISMATCH(Kind.MALFORMED),
   UNSUPPORTED_QUOTE_VERSION(Kind.MALFORMED),
   UNSUPPORTED_ATTESTATION_KEY_TYPE(Kind.MALFORMED),

@@ -180,7 +180,7 @@ public final class QuoteParser {
     int authSize = r.u16();
     if (authSize > r.remaining()) {
       throw new QuoteParseException(
-          FailureCode.QUOTE_TRUNCATED, authAt, "QE authentication data length " + authSize + " exceeds the " + r.remaining() + " bytes left");
+          FailureCode.QUOTE_LENGTH_MISMATCH, authAt, "QE authentication data length " + authSize + " exceeds the " + r.remaining() + " bytes left");
     }
     Bytes auth = r.bytes(authSize);
     int typeAt = r.pos;
@@ -200,16 +200,19 @@ public final class QuoteParser {
   private static final class Reader {
     private final byte[] buf;
     private final int limit;
+    /** True for a window whose end was set by a declared length rather than by the input. */
+    private final boolean container;
     private int pos;
 
     Reader(byte[] buf) {
-      this(buf, 0, buf.length);
+      this(buf, 0, buf.length, false);
     }
 
-    private Reader(byte[] buf, int pos, int limit) {
+    private Reader(byte[] buf, int pos, int limit, boolean container) {
       this.buf = buf;
       this.pos = pos;
       this.limit = limit;
+      this.container = container;
     }
 
     int remaining() {
@@ -218,8 +221,11 @@ public final class QuoteParser {
 
     void require(int n, String what) throws QuoteParseException {
       if (n > remaining()) {
+        // Inside a container with a declared length, running out means that length is wrong.
         throw new QuoteParseException(
-            FailureCode.QUOTE_TRUNCATED, pos, what + " needs " + n + " bytes, " + remaining() + " left");
+            container ? FailureCode.QUOTE_LENGTH_MISMATCH : FailureCode.QUOTE_TRUNCATED,
+            pos,
+            what + " needs " + n + " bytes, " + remaining() + " left" + (container ? " in its container" : ""));
       }
     }
 
@@ -233,14 +239,14 @@ public final class QuoteParser {
         throw new QuoteParseException(
             FailureCode.QUOTE_LENGTH_MISMATCH, sizeAt, what + " length " + size + " exceeds the " + remaining() + " bytes its container has left");
       }
-      Reader w = new Reader(buf, pos, pos + (int) size);
+      Reader w = new Reader(buf, pos, pos + (int) size, true);
       pos += (int) size;
       return w;
     }
 
     /** A reader from here to the absolute offset {@code end}. */
     Reader window(int end) {
-      return new Reader(buf, pos, end);
+      return new Reader(buf, pos, end, true);
     }
 
     void requireConsumed(String what) throws QuoteParseException {

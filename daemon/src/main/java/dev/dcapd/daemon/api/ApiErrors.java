@@ -1,0 +1,78 @@
+package dev.dcapd.daemon.api;
+
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import dev.dcapd.verifier.FailureCode;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+
+/**
+ * The one place that turns a failure into a gRPC status: the status code from the failure's kind,
+ * and a {@code google.rpc.ErrorInfo} detail whose reason is the failure code.
+ */
+public final class ApiErrors {
+  /** The ErrorInfo domain of every dcapd error. */
+  public static final String DOMAIN = "dcapd.dev";
+  /** Reasons for errors that are not verification failures. */
+  public static final String NOT_FOUND = "NOT_FOUND";
+  public static final String INVALID_ARGUMENT = "INVALID_ARGUMENT";
+  public static final String RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED";
+  public static final String INTERNAL = "INTERNAL";
+
+  private ApiErrors() {}
+
+  /** A failure that stops a call (malformed input, no collateral): mapped by its kind. */
+  public static StatusRuntimeException of(FailureCode code, String message) {
+    Code status = switch (code.kind()) {
+      case MALFORMED -> Code.INVALID_ARGUMENT;
+      case UNAVAILABLE -> Code.UNAVAILABLE;
+      // Untrusted and stale evidence is an answer, not an error; reaching here is a bug.
+      case UNTRUSTED, STALE -> Code.INTERNAL;
+    };
+    return status(status, code.name(), message);
+  }
+
+  public static StatusRuntimeException invalidArgument(String message) {
+    return status(Code.INVALID_ARGUMENT, INVALID_ARGUMENT, message);
+  }
+
+  public static StatusRuntimeException notFound(String message) {
+    return status(Code.NOT_FOUND, NOT_FOUND, message);
+  }
+
+  public static StatusRuntimeException exhausted(String message) {
+    return status(Code.RESOURCE_EXHAUSTED, RESOURCE_EXHAUSTED, message);
+  }
+
+  public static StatusRuntimeException internal(String message) {
+    return status(Code.INTERNAL, INTERNAL, message);
+  }
+
+  private static StatusRuntimeException status(Code code, String reason, String message) {
+    com.google.rpc.Status s = com.google.rpc.Status.newBuilder()
+        .setCode(code.getNumber())
+        .setMessage(message)
+        .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).build()))
+        .build();
+    return StatusProto.toStatusRuntimeException(s);
+  }
+
+  /** The ErrorInfo reason of a status exception, or {@code null}. */
+  public static String reason(Throwable t) {
+    com.google.rpc.Status s = StatusProto.fromThrowable(t);
+    if (s == null) {
+      return null;
+    }
+    for (Any d : s.getDetailsList()) {
+      if (d.is(ErrorInfo.class)) {
+        try {
+          return d.unpack(ErrorInfo.class).getReason();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+}

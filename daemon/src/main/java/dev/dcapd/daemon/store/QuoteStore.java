@@ -1,0 +1,361 @@
+package dev.dcapd.daemon.store;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.dcapd.proto.store.v1.CachedCollateral;
+import dev.dcapd.proto.store.v1.StoredQuote;
+import dev.dcapd.proto.store.v1.StoredRecord;
+import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.quote.CertificationData;
+import dev.dcapd.verifier.quote.Quote;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The daemon's RocksDB store: quotes, their records and the collateral they were judged against.
+ *
+ * <p>Column families (keys are raw bytes): {@code quotes} and {@code records} by the quote's
+ * 32-byte SHA-256; {@code collateral} by collateral content id (collateral is shared by every
+ * quote of a platform, so it is stored once); {@code blobs} by SHA-256 of a PCK chain cut out of
+ * stored quotes; {@code recent}: (inverted upload time, checksum) with empty values, newest first;
+ * {@code collateral_cache}: the current collateral per (TEE, FMSPC, CA). A quote, its record, its
+ * index entry, its chain and its collateral are written in one {@link WriteBatch}.
+ */
+public final class QuoteStore implements AutoCloseable {
+  private static final String[] FAMILIES = {"quotes", "records", "collateral", "blobs", "recent", "collateral_cache"};
+  private static final int CHECKSUM_SIZE = 32;
+  private static final int RECENT_KEY_SIZE = Long.BYTES + CHECKSUM_SIZE;
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final RocksDB db;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final List<ColumnFamilyHandle> handles;
+  private final ColumnFamilyHandle quotes;
+  private final ColumnFamilyHandle records;
+  private final ColumnFamilyHandle collateral;
+  private final ColumnFamilyHandle blobs;
+  private final ColumnFamilyHandle recent;
+  private final ColumnFamilyHandle collateralCache;
+  private final WriteOptions writeOptions;
+
+  private QuoteStore(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions, List<ColumnFamilyHandle> handles,
+      boolean syncWrites) {
+    this.db = db;
+    this.dbOptions = dbOptions;
+    this.cfOptions = cfOptions;
+    this.handles = handles;
+    this.quotes = handles.get(1);
+    this.records = handles.get(2);
+    this.collateral = handles.get(3);
+    this.blobs = handles.get(4);
+    this.recent = handles.get(5);
+    this.collateralCache = handles.get(6);
+    this.writeOptions = new WriteOptions().setSync(syncWrites);
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code dir}. With {@code syncWrites} every write is
+   * fsynced before it is acknowledged; without, the WAL still protects against a process crash.
+   */
+  public static QuoteStore open(Path dir, boolean syncWrites) {
+    try {
+      Files.createDirectories(dir);
+      DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+      ColumnFamilyOptions cfOptions = new ColumnFamilyOptions().setCompressionType(CompressionType.LZ4_COMPRESSION);
+      List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+      descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+      for (String f : FAMILIES) {
+        descriptors.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.US_ASCII), cfOptions));
+      }
+      List<ColumnFamilyHandle> handles = new ArrayList<>();
+      RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+      return new QuoteStore(db, dbOptions, cfOptions, handles, syncWrites);
+    } catch (RocksDBException | java.io.IOException e) {
+      throw new StoreException("cannot open the store in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The record of the quote with this checksum. */
+  public Optional<StoredRecord> record(Bytes checksum) {
+    byte[] v = get(records, key(checksum));
+    if (v == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(StoredRecord.parseFrom(v));
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("the record of " + checksum + " is corrupt", e);
+    }
+  }
+
+  /** The exact bytes of the quote with this checksum. */
+  public Optional<byte[]> rawQuote(Bytes checksum) {
+    byte[] v = get(quotes, key(checksum));
+    if (v == null) {
+      return Optional.empty();
+    }
+    try {
+      StoredQuote sq = StoredQuote.parseFrom(v);
+      if (sq.getChainId().isEmpty()) {
+        return Optional.of(sq.getData().toByteArray());
+      }
+      byte[] chain = get(blobs, sq.getChainId().toByteArray());
+      if (chain == null || chain.length != sq.getChainLength()) {
+        throw new StoreException("the certificate chain of quote " + checksum + " is missing", null);
+      }
+      byte[] data = sq.getData().toByteArray();
+      int at = sq.getChainOffset();
+      byte[] raw = new byte[data.length + chain.length];
+      System.arraycopy(data, 0, raw, 0, at);
+      System.arraycopy(chain, 0, raw, at, chain.length);
+      System.arraycopy(data, at, raw, at + chain.length, data.length - at);
+      return Optional.of(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("the stored quote " + checksum + " is corrupt", e);
+    }
+  }
+
+  /** Collateral JSON ({@code QuoteCollateralV3}) by content id. */
+  public Optional<String> collateralJson(String collateralId) {
+    byte[] v = get(collateral, HexFormat.of().parseHex(collateralId));
+    return v == null ? Optional.empty() : Optional.of(new String(v, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Stores a quote with its record, its index entry and (when given) its collateral, atomically.
+   * Writing a checksum that is already stored replaces its record; callers serialise per checksum.
+   *
+   * @param collateralJson compact {@code QuoteCollateralV3} JSON whose SHA-256 is
+   *     {@code record.getCollateralId()}, or {@code null}
+   * @param previousUploadMicros the upload time of an existing record being replaced, whose index
+   *     entry moves, or -1
+   */
+  public void put(Quote quote, StoredRecord record, String collateralJson, long previousUploadMicros) {
+    Bytes checksum = sha256(quote.raw());
+    byte[] key = key(checksum);
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(quotes, key, storedQuote(quote, batch).toByteArray());
+      batch.put(records, key, record.toByteArray());
+      if (previousUploadMicros >= 0) {
+        batch.delete(recent, recentKey(previousUploadMicros, key));
+      }
+      batch.put(recent, recentKey(record.getUploadedAtMicros(), key), new byte[0]);
+      if (collateralJson != null && !record.getCollateralId().isEmpty()) {
+        batch.put(collateral, HexFormat.of().parseHex(record.getCollateralId()), collateralJson.getBytes(StandardCharsets.UTF_8));
+      }
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot store quote " + checksum + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The quote's bytes for the {@code quotes} family, its PCK chain moved into {@code blobs}. */
+  private StoredQuote storedQuote(Quote quote, WriteBatch batch) throws RocksDBException {
+    byte[] raw = quote.raw().toByteArray();
+    CertificationData cert = quote.certificationData();
+    if (cert.type() != CertificationData.TYPE_PCK_CERT_CHAIN || cert.data().length() == 0) {
+      return StoredQuote.newBuilder().setData(ByteString.copyFrom(raw)).build();
+    }
+    // The certification data is the last field of the quote proper.
+    int offset = quote.length() - cert.data().length();
+    byte[] chain = cert.data().toByteArray();
+    byte[] chainId = sha256(cert.data()).toByteArray();
+    batch.put(blobs, chainId, chain);
+    byte[] rest = new byte[raw.length - chain.length];
+    System.arraycopy(raw, 0, rest, 0, offset);
+    System.arraycopy(raw, offset + chain.length, rest, offset, raw.length - offset - chain.length);
+    return StoredQuote.newBuilder()
+        .setData(ByteString.copyFrom(rest))
+        .setChainId(ByteString.copyFrom(chainId))
+        .setChainOffset(offset)
+        .setChainLength(chain.length)
+        .build();
+  }
+
+  /**
+   * Newest first. With a page token, the entries after it; otherwise after skipping {@code skip}
+   * entries. The token is opaque to clients (the last index key, base64url).
+   */
+  public RecentPage recent(int skip, int limit, Optional<String> pageToken) {
+    List<RecentPage.Entry> out = new ArrayList<>(limit);
+    byte[] lastKey = null;
+    try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(recent, ro)) {
+      if (pageToken.isPresent()) {
+        byte[] after = decodeToken(pageToken.get());
+        it.seek(after);
+        if (it.isValid() && Arrays.equals(it.key(), after)) {
+          it.next();
+        }
+      } else {
+        it.seekToFirst();
+        for (int i = 0; i < skip && it.isValid(); i++) {
+          it.next();
+        }
+      }
+      while (it.isValid() && out.size() < limit) {
+        byte[] k = it.key();
+        byte[] checksum = Arrays.copyOfRange(k, Long.BYTES, RECENT_KEY_SIZE);
+        Optional<StoredRecord> r = record(Bytes.of(checksum));
+        if (r.isPresent()) {
+          out.add(new RecentPage.Entry(HexFormat.of().formatHex(checksum), r.get()));
+        }
+        lastKey = k;
+        it.next();
+      }
+      boolean more = it.isValid();
+      it.status();
+      Optional<String> next = more && lastKey != null
+          ? Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey))
+          : Optional.empty();
+      return new RecentPage(out, next);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the recent index: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code token} is a page token this store could have issued. */
+  public static boolean isValidPageToken(String token) {
+    try {
+      return Base64.getUrlDecoder().decode(token).length == RECENT_KEY_SIZE;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static byte[] decodeToken(String token) {
+    byte[] k = Base64.getUrlDecoder().decode(token);
+    if (k.length != RECENT_KEY_SIZE) {
+      throw new IllegalArgumentException("not a page token");
+    }
+    return k;
+  }
+
+  /** The cached collateral entry for a key such as "TDX/b0c06f000000/platform". */
+  public Optional<CachedCollateral> cachedCollateral(String cacheKey) {
+    byte[] v = get(collateralCache, cacheKey.getBytes(StandardCharsets.UTF_8));
+    if (v == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(CachedCollateral.parseFrom(v));
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("the collateral cache entry " + cacheKey + " is corrupt", e);
+    }
+  }
+
+  /** Records the current collateral for a cache key, storing the collateral itself too. */
+  public void putCachedCollateral(String cacheKey, CachedCollateral entry, String collateralJson) {
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(collateral, HexFormat.of().parseHex(entry.getCollateralId()), collateralJson.getBytes(StandardCharsets.UTF_8));
+      batch.put(collateralCache, cacheKey.getBytes(StandardCharsets.UTF_8), entry.toByteArray());
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot cache collateral " + cacheKey + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** RocksDB's estimate of the number of stored records. */
+  public long estimatedRecordCount() {
+    try {
+      return db.getLongProperty(records, "rocksdb.estimate-num-keys");
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the record count", e);
+    }
+  }
+
+  /** Flushes memtables to disk (shutdown, and tests that measure size on disk). */
+  public void flush() {
+    try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(fo, handles);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot flush the store: " + e.getMessage(), e);
+    }
+  }
+
+  /** Compacts every family (used to measure steady-state bytes on disk). */
+  public void compact() {
+    try {
+      for (ColumnFamilyHandle h : handles) {
+        db.compactRange(h);
+      }
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot compact the store: " + e.getMessage(), e);
+    }
+  }
+
+  /** Flushes and closes. */
+  @Override
+  public void close() {
+    try {
+      flush();
+      db.syncWal();
+    } catch (RocksDBException | StoreException e) {
+      // Closing still releases the files; the WAL replays whatever was not flushed.
+    } finally {
+      for (ColumnFamilyHandle h : handles) {
+        h.close();
+      }
+      db.close();
+      writeOptions.close();
+      cfOptions.close();
+      dbOptions.close();
+    }
+  }
+
+  private byte[] get(ColumnFamilyHandle cf, byte[] key) {
+    try {
+      return db.get(cf, key);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the store: " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] key(Bytes checksum) {
+    if (checksum.length() != CHECKSUM_SIZE) {
+      throw new IllegalArgumentException("a checksum is 32 bytes");
+    }
+    return checksum.toByteArray();
+  }
+
+  /** Newest first: the upload time inverted, big-endian, then the checksum. */
+  private static byte[] recentKey(long uploadedAtMicros, byte[] checksum) {
+    return ByteBuffer.allocate(RECENT_KEY_SIZE).putLong(Long.MAX_VALUE - uploadedAtMicros).put(checksum).array();
+  }
+
+  /** SHA-256 of {@code b}. */
+  public static Bytes sha256(Bytes b) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      b.updateDigest(sha);
+      return Bytes.of(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.dcapd.verifier.verify;
+
+import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.DcapException;
+import dev.dcapd.verifier.FailureCode;
+import dev.dcapd.verifier.pck.CaType;
+import dev.dcapd.verifier.pck.PckCertChain;
+import dev.dcapd.verifier.pck.PckExtension;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/**
+ * Checks a PCK certificate chain as QVL's {@code PckCertVerifier} does: three certificates with
+ * Intel's names (root "SGX Root CA", a PCK CA, leaf "SGX PCK Certificate"), each issued and signed
+ * by the next, and a root that is the trust anchor; then reads the leaf's SGX extension.
+ * Memoised by the SHA-256 of the chain's bytes; failures are never memoised.
+ */
+final class PckChainVerifier {
+  private final TrustAnchor anchor;
+  private final BoundedCache<Bytes, VerifiedPckChain> cache;
+
+  PckChainVerifier(TrustAnchor anchor, int capacity) {
+    this.anchor = anchor;
+    this.cache = new BoundedCache<>(capacity);
+  }
+
+  /** The key a chain is memoised under: SHA-256 of its bytes. */
+  static Bytes chainKey(Bytes chainBytes) {
+    MessageDigest sha = Ecdsa.sha256();
+    chainBytes.updateDigest(sha);
+    return Bytes.of(sha.digest());
+  }
+
+  VerifiedPckChain verify(Bytes chainBytes, Bytes key) throws DcapException {
+    VerifiedPckChain v = cache.get(key);
+    if (v == null) {
+      v = verifyCold(PckCertChain.parsePem(chainBytes));
+      cache.put(key, v);
+    }
+    return v;
+  }
+
+  private VerifiedPckChain verifyCold(PckCertChain chain) throws DcapException {
+    List<X509Certificate> certs = chain.certificates();
+    if (certs.size() != 3) {
+      throw untrusted("the PCK chain has " + certs.size() + " certificates, not 3");
+    }
+    X509Certificate leaf = certs.get(0);
+    X509Certificate intermediate = certs.get(1);
+    X509Certificate root = certs.get(2);
+    // 1-3. Names (QVL: root, intermediate, leaf present with Intel's common names).
+    if (!Pki.cn(root).contains(Pki.ROOT_CN_PHRASE)) {
+      throw untrusted("PCK chain root '" + Pki.cn(root) + "' is not an SGX Root CA");
+    }
+    CaType caType = CaType.fromCommonName(Pki.cn(intermediate));
+    if (caType == null) {
+      throw untrusted("PCK chain intermediate '" + Pki.cn(intermediate) + "' is neither Intel PCK CA");
+    }
+    if (!Pki.cn(leaf).contains(Pki.PCK_CN_PHRASE)) {
+      throw untrusted("PCK chain leaf '" + Pki.cn(leaf) + "' is not an SGX PCK Certificate");
+    }
+    // 4-6. Issuers and signatures, root first.
+    Ecdsa.Key rootKey = Ecdsa.certificateKey(root);
+    if (!Pki.selfIssued(root) || !Ecdsa.verifyCertificate(root, rootKey)) {
+      throw untrusted("PCK chain root is not self-signed");
+    }
+    Ecdsa.Key intermediateKey = Ecdsa.certificateKey(intermediate);
+    if (!Pki.issuedBy(intermediate, root) || !Ecdsa.verifyCertificate(intermediate, rootKey) || intermediateKey == null) {
+      throw untrusted("PCK chain intermediate '" + Pki.cn(intermediate) + "' is not issued and signed by the chain root");
+    }
+    Ecdsa.Key leafKey = Ecdsa.certificateKey(leaf);
+    if (!Pki.issuedBy(leaf, intermediate) || !Ecdsa.verifyCertificate(leaf, intermediateKey) || leafKey == null) {
+      throw untrusted("PCK leaf is not issued and signed by '" + Pki.cn(intermediate) + "'");
+    }
+    // 7-8. The chain's root must be the trust anchor. dcap-qvl ignores the embedded root and
+    // validates up to its own; Intel compares it, and so do we.
+    if (!Pki.isAnchor(root, anchor)) {
+      throw untrusted("PCK chain root is not the trusted root (" + anchor + ")");
+    }
+    PckExtension extension = chain.pckExtension();
+    return new VerifiedPckChain(
+        leaf,
+        intermediate,
+        root,
+        leafKey,
+        intermediateKey,
+        extension,
+        caType,
+        List.of(
+            Validity.certificate("PCK chain root '" + Pki.cn(root) + "'", root),
+            Validity.certificate("PCK chain intermediate '" + Pki.cn(intermediate) + "'", intermediate),
+            Validity.certificate("PCK leaf certificate", leaf)));
+  }
+
+  private static DcapException untrusted(String message) {
+    return new DcapException(FailureCode.PCK_CHAIN_UNTRUSTED, message);
+  }
+}

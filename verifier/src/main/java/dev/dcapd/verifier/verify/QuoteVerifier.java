@@ -1,0 +1,345 @@
+package dev.dcapd.verifier.verify;
+
+import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.DcapException;
+import dev.dcapd.verifier.FailureCode;
+import dev.dcapd.verifier.collateral.EnclaveTcbLevel;
+import dev.dcapd.verifier.collateral.QeIdentity;
+import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.collateral.TcbInfo;
+import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.collateral.TdxModule;
+import dev.dcapd.verifier.pck.PckExtension;
+import dev.dcapd.verifier.quote.CertificationData;
+import dev.dcapd.verifier.quote.QeReportCertificationData;
+import dev.dcapd.verifier.quote.Quote;
+import dev.dcapd.verifier.quote.QuoteLayout;
+import dev.dcapd.verifier.quote.TdReport;
+import dev.dcapd.verifier.quote.TeeType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Verifies DCAP quotes against collateral at a given instant, as Intel's QVL/QvE does, and
+ * answers with a {@link Verdict}. Pure: no I/O, no clock. Bad evidence never throws; the failure is
+ * in the verdict.
+ *
+ * <p>Steps, in Intel's order (reference §a.2, §a.3): collateral (CRLs, signing chains, TCB info and
+ * QE identity signatures, see {@link CollateralVerifier}); PCK chain (names, issuers, signatures,
+ * root = trust anchor), the PCK CRL against the chain, revocation of the PCK CA and leaf; TCB info
+ * id against the TEE type; FMSPC and PCE-ID against TCB info; TDX module identity; QE report
+ * signature by the PCK key; QE report data binding of the attestation key; QE identity; quote
+ * signature; TCB levels and status convergence. Time comes last: Intel's QvE only flags expired
+ * collateral and still answers, so a quote that fails for another reason reports that reason;
+ * otherwise anything outside its validity at the instant fails the verdict (see {@link Validity}).
+ *
+ * <p>Costly results whose inputs repeat are memoised by content hash: verified collateral, verified
+ * PCK chains, and a platform's QE report signature; a warm verification of a new quote from a
+ * known platform costs one ECDSA verify plus parsing and hashing. Thread-safe.
+ */
+public final class QuoteVerifier {
+  /** Default number of PCK chains (platforms) and QE reports remembered. */
+  public static final int DEFAULT_PLATFORM_CAPACITY = 16_384;
+
+  private static final int QE_REPORT_DATA_BINDING_SIZE = 32;
+
+  private final TrustAnchor anchor;
+  private final CollateralVerifier collaterals;
+  private final PckChainVerifier chains;
+  private final BoundedCache<Bytes, Boolean> qeReports;
+
+  private QuoteVerifier(TrustAnchor anchor, CollateralVerifier collaterals, int platformCapacity) {
+    this.anchor = Objects.requireNonNull(anchor, "anchor");
+    this.collaterals = Objects.requireNonNull(collaterals, "collaterals");
+    this.chains = new PckChainVerifier(anchor, platformCapacity);
+    this.qeReports = new BoundedCache<>(platformCapacity);
+  }
+
+  /** A verifier trusting only the pinned Intel SGX Root CA. */
+  public static QuoteVerifier intel() {
+    return new QuoteVerifier(TrustAnchor.intel(), new CollateralVerifier(), DEFAULT_PLATFORM_CAPACITY);
+  }
+
+  /** A verifier trusting {@code anchor} (Intel's, or one made by {@code TrustAnchor.insecure...}). */
+  public static QuoteVerifier withTrustAnchor(TrustAnchor anchor) {
+    return new QuoteVerifier(anchor, new CollateralVerifier(), DEFAULT_PLATFORM_CAPACITY);
+  }
+
+  /** A verifier sharing a collateral verifier (and its memo) with other code, e.g. a collateral cache. */
+  public static QuoteVerifier create(TrustAnchor anchor, CollateralVerifier collaterals, int platformCapacity) {
+    return new QuoteVerifier(anchor, collaterals, platformCapacity);
+  }
+
+  public TrustAnchor trustAnchor() {
+    return anchor;
+  }
+
+  public CollateralVerifier collateralVerifier() {
+    return collaterals;
+  }
+
+  /** Judges {@code quote} against {@code collateral} at {@code at}. */
+  public Verdict verify(Quote quote, QuoteCollateral collateral, Instant at) {
+    Objects.requireNonNull(quote, "quote");
+    Objects.requireNonNull(collateral, "collateral");
+    Objects.requireNonNull(at, "at");
+    Run run = new Run(quote, collateral, at);
+    try {
+      run.steps();
+      return run.verdict(null);
+    } catch (DcapException e) {
+      return run.verdict(Failure.of(e));
+    }
+  }
+
+  /** One verification's state: the evidence gathered so far. */
+  private final class Run {
+    private final Quote quote;
+    private final QuoteCollateral collateral;
+    private final Instant at;
+    private final byte[] raw;
+    private VerifiedCollateral verified;
+    private VerifiedPckChain chain;
+    private final List<Validity> validities = new ArrayList<>();
+    private Optional<EnclaveTcbLevel> qeLevel = Optional.empty();
+    private TcbEvaluator.Result tcb;
+
+    Run(Quote quote, QuoteCollateral collateral, Instant at) {
+      this.quote = quote;
+      this.collateral = collateral;
+      this.at = at;
+      this.raw = quote.raw().toByteArray();
+    }
+
+    void steps() throws DcapException {
+      TeeType tee = quote.teeType();
+      verified = collaterals.verifyUntimed(collateral, anchor);
+      Bytes chainKey = verifyPckChain();
+      CollateralVerifier.checkTcbInfoFor(verified.tcbInfo(), tee);
+      checkPlatformIdentity();
+      if (quote.body() instanceof TdReport td) {
+        checkTdxModule(td);
+      }
+      QeReportCertificationData qe = quote.qeReportCertificationData();
+      int qeReportStart = qeReportOffset();
+      verifyQeReportSignature(qe, qeReportStart, chainKey);
+      verifyQeReportData(qe);
+      checkQeIdentity(qe, qeReportStart);
+      verifyQuoteSignature();
+      tcb = TcbEvaluator.evaluate(verified.tcbInfo(), chain.extension(), quote.body(), qeLevel);
+      if (tcb.status() == TcbStatus.REVOKED) {
+        throw new DcapException(FailureCode.TCB_REVOKED, "the platform's TCB level is Revoked");
+      }
+      validities.addAll(verified.validities());
+      validities.addAll(chain.validities());
+      Optional<Failure> late = VerifiedCollateral.checkTime(validities, false, at);
+      if (late.isPresent()) {
+        throw late.get().toException();
+      }
+    }
+
+    /** The PCK chain: from the collateral if it carries one, else the quote's certification data type 5. */
+    private Bytes verifyPckChain() throws DcapException {
+      Bytes chainBytes;
+      if (collateral.pckCertificateChain().isPresent()) {
+        chainBytes = Bytes.of(collateral.pckCertificateChain().get().getBytes(StandardCharsets.US_ASCII));
+      } else {
+        CertificationData cd = quote.certificationData();
+        if (cd.type() != CertificationData.TYPE_PCK_CERT_CHAIN) {
+          throw new DcapException(
+              FailureCode.UNSUPPORTED_CERTIFICATION_DATA,
+              "certification data type " + cd.type() + " carries no PCK chain and the collateral has none");
+        }
+        chainBytes = cd.data();
+      }
+      Bytes key = PckChainVerifier.chainKey(chainBytes);
+      chain = chains.verify(chainBytes, key);
+      // The PCK CRL must be the leaf issuer's (QVL 4.1.2.4.6) and signed by the chain's CA.
+      if (!verified.pckCrl().getIssuerX500Principal().equals(chain.leaf().getIssuerX500Principal())) {
+        throw new DcapException(
+            FailureCode.CRL_INVALID,
+            "the PCK CRL is issued by '" + verified.pckCrl().getIssuerX500Principal() + "', not by the PCK leaf's issuer '"
+                + chain.leaf().getIssuerX500Principal() + "'");
+      }
+      if (!chain.intermediateKey().equals(verified.pckCrlIssuerKey())) {
+        throw new DcapException(
+            FailureCode.CRL_INVALID, "the PCK CRL is not signed by the key of the quote's PCK CA '" + Pki.cn(chain.intermediate()) + "'");
+      }
+      if (Pki.revoked(verified.rootCaCrl(), chain.intermediate())) {
+        throw new DcapException(
+            FailureCode.INTERMEDIATE_CA_REVOKED,
+            "PCK CA '" + Pki.cn(chain.intermediate()) + "' (serial " + chain.intermediate().getSerialNumber().toString(16) + ") is on the root CA CRL");
+      }
+      if (Pki.revoked(verified.pckCrl(), chain.leaf())) {
+        throw new DcapException(
+            FailureCode.PCK_REVOKED, "PCK leaf (serial " + chain.leaf().getSerialNumber().toString(16) + ") is on the PCK CRL");
+      }
+      return key;
+    }
+
+    /** QVL 4.1.2.4.10: FMSPC and PCE-ID of the PCK against TCB info. */
+    private void checkPlatformIdentity() throws DcapException {
+      PckExtension pck = chain.extension();
+      TcbInfo tcbInfo = verified.tcbInfo();
+      if (!pck.fmspc().equals(tcbInfo.fmspc())) {
+        throw new DcapException(
+            FailureCode.TCB_INFO_MISMATCH, "PCK FMSPC " + pck.fmspc().hex() + " is not the TCB info's " + tcbInfo.fmspc().hex());
+      }
+      if (!pck.pceId().equals(tcbInfo.pceId())) {
+        throw new DcapException(
+            FailureCode.TCB_INFO_MISMATCH, "PCK PCE-ID " + pck.pceId().hex() + " is not the TCB info's " + tcbInfo.pceId().hex());
+      }
+    }
+
+    /**
+     * QVL 4.1.2.4.11: MRSIGNERSEAM and SEAM attributes against {@code tdxModule}, or against module
+     * identity {@code TDX_%02X} of {@code tee_tcb_svn[1]} when that is not 0. Like QVL, the SEAM
+     * attributes must be exactly the expected ones and zero (go-tdx-guest applies the mask instead;
+     * on Intel's data, all zero with a full mask, the two agree).
+     */
+    private void checkTdxModule(TdReport td) throws DcapException {
+      TcbInfo tcbInfo = verified.tcbInfo();
+      TdxModule expected =
+          tcbInfo.tdxModule().orElseThrow(() -> new DcapException(FailureCode.TCB_INFO_MISMATCH, "TDX TCB info has no tdxModule"));
+      String source = "tdxModule";
+      int major = td.teeTcbSvn().unsigned(TcbEvaluator.TEE_TCB_SVN_MODULE_MAJOR);
+      if (major > 0) {
+        var identity = TcbEvaluator.moduleIdentity(tcbInfo, major);
+        expected = identity.module();
+        source = identity.id();
+      }
+      if (!td.mrSignerSeam().equals(expected.mrSigner())) {
+        throw new DcapException(FailureCode.TDX_MODULE_MISMATCH, "MRSIGNERSEAM is not the mrsigner of " + source);
+      }
+      if (!td.seamAttributes().equals(expected.attributes()) || !td.seamAttributes().isAllZero()) {
+        throw new DcapException(
+            FailureCode.TDX_MODULE_MISMATCH, "SEAM attributes " + td.seamAttributes().hex() + " are not the zero attributes of " + source);
+      }
+    }
+
+    private int qeReportOffset() {
+      int offset = quote.signedLength() + QuoteLayout.AUTH_DATA_SIZE_FIELD + QuoteLayout.SIGNATURE_SIZE + QuoteLayout.ATTESTATION_KEY_SIZE;
+      if (quote.version() >= 4) {
+        offset += QuoteLayout.CERT_DATA_TYPE_FIELD + QuoteLayout.CERT_DATA_SIZE_FIELD;
+      }
+      return offset;
+    }
+
+    /** QVL 4.1.2.4.12: the PCK key signs the 384-byte QE report. Memoised per platform and report. */
+    private void verifyQeReportSignature(QeReportCertificationData qe, int qeReportStart, Bytes chainKey) throws DcapException {
+      MessageDigest sha = Ecdsa.sha256();
+      chainKey.updateDigest(sha);
+      sha.update(raw, qeReportStart, QuoteLayout.ENCLAVE_REPORT_SIZE);
+      qe.qeReportSignature().updateDigest(sha);
+      qe.qeAuthData().updateDigest(sha);
+      Bytes key = Bytes.of(sha.digest());
+      if (qeReports.get(key) != null) {
+        return;
+      }
+      if (!Ecdsa.verifyRaw(chain.leafKey(), raw, qeReportStart, QuoteLayout.ENCLAVE_REPORT_SIZE, qe.qeReportSignature())) {
+        throw new DcapException(FailureCode.INVALID_QE_REPORT_SIGNATURE, "the QE report signature does not verify with the PCK leaf key");
+      }
+      qeReports.put(key, Boolean.TRUE);
+    }
+
+    /** QVL 4.1.2.4.13: the QE report data starts with SHA-256(attestation key ‖ QE auth data). */
+    private void verifyQeReportData(QeReportCertificationData qe) throws DcapException {
+      MessageDigest sha = Ecdsa.sha256();
+      quote.signatureData().attestationKey().updateDigest(sha);
+      qe.qeAuthData().updateDigest(sha);
+      Bytes expected = Bytes.of(sha.digest());
+      Bytes actual = qe.qeReport().reportData().slice(0, QE_REPORT_DATA_BINDING_SIZE);
+      if (!expected.equals(actual)) {
+        throw new DcapException(
+            FailureCode.INVALID_QE_REPORT_DATA, "the QE report data is not SHA-256 of the attestation key and QE auth data");
+      }
+    }
+
+    /** QVL 4.1.2.4.14-15: the QE is the one the QE identity describes; its ISVSVN picks a level. */
+    private void checkQeIdentity(QeReportCertificationData qe, int qeReportStart) throws DcapException {
+      QeIdentity id = verified.qeIdentity();
+      CollateralVerifier.checkQeIdentityFor(id, quote.teeType());
+      // MISCSELECT compared byte-wise as the report stores it (u32 little-endian).
+      for (int i = 0; i < QeIdentity.MISCSELECT_SIZE; i++) {
+        int actual = raw[qeReportStart + QuoteLayout.ER_MISC_SELECT_START + i] & id.miscselectMask().get(i);
+        if ((byte) actual != id.miscselect().get(i)) {
+          throw new DcapException(FailureCode.QE_IDENTITY_MISMATCH, "QE report MISCSELECT does not match the QE identity");
+        }
+      }
+      Bytes attributes = qe.qeReport().attributes();
+      for (int i = 0; i < QeIdentity.ATTRIBUTES_SIZE; i++) {
+        if ((byte) (attributes.get(i) & id.attributesMask().get(i)) != id.attributes().get(i)) {
+          throw new DcapException(FailureCode.QE_IDENTITY_MISMATCH, "QE report ATTRIBUTES do not match the QE identity");
+        }
+      }
+      if (!qe.qeReport().mrSigner().equals(id.mrSigner())) {
+        throw new DcapException(FailureCode.QE_IDENTITY_MISMATCH, "QE report MRSIGNER is not the QE identity's " + id.mrSigner().hex());
+      }
+      if (qe.qeReport().isvProdId() != id.isvProdId()) {
+        throw new DcapException(
+            FailureCode.QE_IDENTITY_MISMATCH, "QE report ISVPRODID " + qe.qeReport().isvProdId() + " is not the QE identity's " + id.isvProdId());
+      }
+      // Intel walks the QE levels in JSON order and takes the first the QE's ISVSVN reaches.
+      int isvSvn = qe.qeReport().isvSvn();
+      for (EnclaveTcbLevel level : id.tcbLevels()) {
+        if (isvSvn >= level.isvSvn()) {
+          qeLevel = Optional.of(level);
+          return;
+        }
+      }
+    }
+
+    /** QVL 4.1.2.4.16: the attestation key signs header and body (v5: and the body descriptor). */
+    private void verifyQuoteSignature() throws DcapException {
+      Ecdsa.Key key = Ecdsa.rawKey(quote.signatureData().attestationKey());
+      if (key == null) {
+        throw new DcapException(FailureCode.INVALID_QUOTE_SIGNATURE, "the attestation key is not a P-256 point");
+      }
+      if (!Ecdsa.verifyRaw(key, raw, 0, quote.signedLength(), quote.signatureData().quoteSignature())) {
+        throw new DcapException(FailureCode.INVALID_QUOTE_SIGNATURE, "the quote signature does not verify with the attestation key");
+      }
+    }
+
+    Verdict verdict(Failure failure) {
+      Optional<Instant> earliest = Optional.empty();
+      if (verified != null) {
+        Instant e = verified.earliestExpiry();
+        if (chain != null) {
+          for (Validity v : chain.validities()) {
+            e = v.notAfter().isBefore(e) ? v.notAfter() : e;
+          }
+        }
+        earliest = Optional.of(e);
+      }
+      boolean expired = earliest.isPresent() && at.isAfter(earliest.get());
+      PckExtension pck = chain == null ? null : chain.extension();
+      return new Verdict(
+          failure == null,
+          tcb == null ? Optional.empty() : Optional.of(tcb.status()),
+          tcb == null ? List.of() : tcb.advisoryIds(),
+          Optional.ofNullable(failure),
+          checksum(),
+          quote.version(),
+          quote.teeType(),
+          pck == null ? Optional.empty() : Optional.of(pck.fmspc()),
+          pck == null ? Optional.empty() : Optional.of(pck.pceId()),
+          chain == null ? Optional.empty() : Optional.of(chain.caType()),
+          tcb == null ? Optional.empty() : Optional.of(tcb.tcbDate()),
+          qeLevel.map(EnclaveTcbLevel::tcbStatus),
+          at,
+          earliest,
+          expired,
+          verified != null ? verified.collateralId() : collateral.id(),
+          anchor.insecure());
+    }
+
+    private String checksum() {
+      return Bytes.of(Ecdsa.sha256(raw, 0, raw.length)).hex();
+    }
+  }
+}
