@@ -105,6 +105,33 @@ public final class EcKey {
     }
   }
 
+  /**
+   * ECDSA-P256-SHA256 as raw r‖s with a nonce the caller chose and whose point {@code kG} it
+   * already holds; for bulk signing, where computing {@code kG} dominates the cost. Returns
+   * {@code null} in the negligible case that r or s is zero.
+   */
+  Bytes signRawWithNonce(byte[] message, BigInteger k, ECPoint kG) {
+    BigInteger n = DOMAIN.getN();
+    BigInteger e = new BigInteger(1, sha256(message));
+    BigInteger r = kG.normalize().getAffineXCoord().toBigInteger().mod(n);
+    BigInteger s = k.modInverse(n).multiply(e.add(privateKey.getD().multiply(r))).mod(n);
+    if (r.signum() == 0 || s.signum() == 0) {
+      return null;
+    }
+    byte[] out = new byte[2 * COORDINATE_SIZE];
+    BigIntegers.asUnsignedByteArray(r, out, 0, COORDINATE_SIZE);
+    BigIntegers.asUnsignedByteArray(s, out, COORDINATE_SIZE, COORDINATE_SIZE);
+    return Bytes.of(out);
+  }
+
+  private static byte[] sha256(byte[] message) {
+    SHA256Digest sha = new SHA256Digest();
+    sha.update(message, 0, message.length);
+    byte[] hash = new byte[sha.getDigestSize()];
+    sha.doFinal(hash, 0);
+    return hash;
+  }
+
   private BigInteger[] sign(byte[] message, int offset, int length) {
     SHA256Digest sha = new SHA256Digest();
     sha.update(message, offset, length);

@@ -373,9 +373,14 @@ public final class Forge {
 
     /** Signs {@code body} into a complete quote. */
     Quote quote(QuoteBody quoteBody) {
+      return quote(quoteBody, quoteSigningKey::signRaw);
+    }
+
+    /** Signs {@code body} into a complete quote with {@code signer} (the quote signing key's). */
+    Quote quote(QuoteBody quoteBody, java.util.function.Function<byte[], Bytes> signer) {
       SignatureData unsigned = new SignatureData(Bytes.zeros(64), attestationKeyInQuote, qeCertification);
       Quote draft = Quote.assemble(header, quoteBody, unsigned, Bytes.empty());
-      Bytes signature = quoteSigningKey.signRaw(draft.raw().slice(0, draft.signedLength()).toByteArray());
+      Bytes signature = signer.apply(draft.raw().slice(0, draft.signedLength()).toByteArray());
       if (corruption == Corruption.QUOTE_SIGNATURE) {
         signature = flipLastBit(signature);
       }
