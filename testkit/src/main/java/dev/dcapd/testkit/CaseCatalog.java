@@ -71,6 +71,20 @@ public final class CaseCatalog {
     for (TcbStatus s : List.of(TcbStatus.TD_RELAUNCH_ADVISED, TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED)) {
       out.add(entry(Shape.TDX_V5_TD15, "valid-" + s.intelName(), Shape.TDX_V5_TD15.builder().tcbStatus(s)));
     }
+    // Intel's convergence with an out-of-date QE (QVL convergeWithQe).
+    for (Shape shape : CORRUPTED_SHAPES) {
+      for (TcbStatus s : List.of(TcbStatus.UP_TO_DATE, TcbStatus.SW_HARDENING_NEEDED, TcbStatus.CONFIGURATION_NEEDED,
+          TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED)) {
+        out.add(entry(shape, "valid-" + s.intelName() + "-qe-outofdate",
+            shape.builder().tcbStatus(s).qeTcbStatus(TcbStatus.OUT_OF_DATE)));
+      }
+    }
+    out.add(entry(Shape.TDX_V5_TD15, "valid-tdrelaunchadvised-qe-outofdate",
+        Shape.TDX_V5_TD15.builder().tcbStatus(TcbStatus.TD_RELAUNCH_ADVISED).qeTcbStatus(TcbStatus.OUT_OF_DATE)));
+    // TDX components 0-1 left to the module identity when the module major version is above 0.
+    for (Shape shape : List.of(Shape.TDX_V4, Shape.TDX_V5_TD15)) {
+      out.add(entry(shape, "valid-module-svn-by-identity", shape.builder().levelsDemandNewerModuleSvn(true)));
+    }
     return out;
   }
 

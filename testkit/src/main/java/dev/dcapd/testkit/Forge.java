@@ -67,6 +67,7 @@ public final class Forge {
   static final Instant LATEST_TCB_DATE = Instant.parse("2024-11-13T00:00:00Z");
   static final Instant TARGET_TCB_DATE = Instant.parse("2024-03-13T00:00:00Z");
   static final Instant OLD_TCB_DATE = Instant.parse("2023-02-15T00:00:00Z");
+  static final List<String> QE_OUT_OF_DATE_ADVISORIES = List.of("INTEL-SA-00477", "INTEL-SA-00615");
   private static final Duration JUST_BEFORE = Duration.ofDays(1);
   private static final Duration LATER = Duration.ofDays(365);
 
@@ -218,7 +219,7 @@ public final class Forge {
         default -> spec.tcbStatus();
       };
       this.tcbInfo = tcbInfo(tee, fmspc, comps, tdx, td, targetStatus, relaunch, expiredAt, futureAt);
-      this.qeIdentity = qeIdentity(tee, qeMrSigner, qeProdId, qeSvn);
+      this.qeIdentity = qeIdentity(tee, qeMrSigner, qeProdId, qeSvn, spec.qeTcbStatus());
 
       // Collateral: CRLs, signed documents, issuer chains.
       List<BigInteger> rootRevoked = new ArrayList<>(List.of(pki.serial("revoked-ca-decoy")));
@@ -247,9 +248,40 @@ public final class Forge {
       this.collateral = new QuoteCollateral(TestPki.pemChain(pki.ca(ca), pki.root()), Bytes.of(rootCrl),
           Bytes.of(pckCrl), signingChain, tcbText, tcbSignature, signingChain, qeText, qeSignature,
           Optional.empty());
-      this.expected = corruption != null
-          ? Expected.failure(corruption.expectedFailure())
-          : Expected.success(spec.tcbStatus(), advisories(targetStatus));
+      this.expected = expected(targetStatus, relaunch);
+    }
+
+    /**
+     * Intel's outcome (QVL checkTcbLevel): the level status converged with the TDX module status,
+     * TD relaunch for TD 1.5, then convergence with the QE status. Advisory IDs: the platform
+     * level's, then the QE level's new ones (module levels carry none here).
+     */
+    private Expected expected(TcbStatus levelStatus, boolean relaunch) {
+      TcbStatus qe = spec.qeTcbStatus();
+      List<String> ids = new ArrayList<>(advisories(levelStatus));
+      if (qe == TcbStatus.OUT_OF_DATE) {
+        QE_OUT_OF_DATE_ADVISORIES.stream().filter(a -> !ids.contains(a)).forEach(ids::add);
+      }
+      if (corruption == Corruption.REVOKED_TCB_LEVEL) {
+        return Expected.failure(corruption.expectedFailure(), advisories(TcbStatus.REVOKED));
+      }
+      if (corruption != null) {
+        return Expected.failure(corruption.expectedFailure(), List.of());
+      }
+      // The relaunch recipe's module is OutOfDate: the level status (OutOfDate or
+      // OutOfDateConfigurationNeeded) is already what module convergence gives.
+      TcbStatus status = levelStatus;
+      if (relaunch && qe != TcbStatus.OUT_OF_DATE) {
+        status = spec.tcbStatus();
+      }
+      if (qe == TcbStatus.OUT_OF_DATE) {
+        status = switch (status) {
+          case UP_TO_DATE, SW_HARDENING_NEEDED -> TcbStatus.OUT_OF_DATE;
+          case CONFIGURATION_NEEDED, CONFIGURATION_AND_SW_HARDENING_NEEDED -> TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED;
+          default -> status;
+        };
+      }
+      return Expected.success(status, ids);
     }
 
     private Bytes bytes(String label, int length) {
@@ -303,6 +335,15 @@ public final class Forge {
     private TcbInfoDocument tcbInfo(TeeType tee, Bytes fmspc, List<Integer> comps, List<Integer> tdx, TdReport td,
         TcbStatus targetStatus, boolean relaunch, Instant expiredAt, Instant futureAt) {
       int pceSvn = spec.pceSvn();
+      List<Integer> quoteTdx = tdx;
+      if (spec.levelsDemandNewerModuleSvn()) {
+        if (tdx.get(1) == 0) {
+          throw new IllegalArgumentException("levels can leave the module SVN to its identity only for module version > 0");
+        }
+        List<Integer> raised = new ArrayList<>(tdx);
+        raised.set(0, tdx.get(0) + 1);
+        tdx = List.copyOf(raised);
+      }
       TcbStatus status = corruption == Corruption.REVOKED_TCB_LEVEL ? TcbStatus.REVOKED : targetStatus;
       TcbLevel target = new TcbLevel(comps, pceSvn, tdx, TARGET_TCB_DATE, status, advisories(status));
       List<TcbLevel> levels = new ArrayList<>();
@@ -325,8 +366,8 @@ public final class Forge {
         Bytes signer = corruption == Corruption.TDX_MODULE_MRSIGNER ? bytes("tdx/other-module-signer", 48)
             : td.mrSignerSeam();
         module = Optional.of(new TdxModuleIdentity(null, signer, td.seamAttributes(), SEAM_ATTRIBUTES_MASK, List.of()));
-        int version = tdx.get(1);
-        int moduleSvn = tdx.get(0);
+        int version = quoteTdx.get(1);
+        int moduleSvn = quoteTdx.get(0);
         if (version > 0) {
           List<EnclaveTcbLevel> moduleLevels = relaunch
               ? List.of(new EnclaveTcbLevel(moduleSvn + 1, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
@@ -354,11 +395,18 @@ public final class Forge {
       return doc;
     }
 
-    private QeIdentityDocument qeIdentity(TeeType tee, Bytes mrSigner, int prodId, int qeSvn) {
-      List<EnclaveTcbLevel> levels = List.of(
-          new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE,
-              corruption == Corruption.QE_TCB_REVOKED ? TcbStatus.REVOKED : TcbStatus.UP_TO_DATE, List.of()),
-          new EnclaveTcbLevel(qeSvn - 1, OLD_TCB_DATE, TcbStatus.OUT_OF_DATE, List.of("INTEL-SA-00615")));
+    private QeIdentityDocument qeIdentity(TeeType tee, Bytes mrSigner, int prodId, int qeSvn, TcbStatus qeStatus) {
+      List<EnclaveTcbLevel> levels;
+      if (corruption == Corruption.QE_TCB_REVOKED) {
+        levels = List.of(new EnclaveTcbLevel(qeSvn + 1, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
+            new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.REVOKED, List.of()));
+      } else if (qeStatus == TcbStatus.OUT_OF_DATE) {
+        levels = List.of(new EnclaveTcbLevel(qeSvn + 1, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
+            new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.OUT_OF_DATE, QE_OUT_OF_DATE_ADVISORIES));
+      } else {
+        levels = List.of(new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
+            new EnclaveTcbLevel(qeSvn - 1, OLD_TCB_DATE, TcbStatus.OUT_OF_DATE, QE_OUT_OF_DATE_ADVISORIES));
+      }
       QeIdentityDocument doc = new QeIdentityDocument(tee == TeeType.SGX ? "QE" : "TD_QE", 2, ISSUE_DATE, NEXT_UPDATE,
           TCB_EVALUATION_DATA_NUMBER, MISCSELECT, MISCSELECT_MASK, QE_ATTRIBUTES, QE_ATTRIBUTES_MASK, mrSigner, prodId,
           levels);

@@ -24,6 +24,8 @@ public final class ForgeSpec {
   private final BodyType bodyType;
   private final long seed;
   private final TcbStatus tcbStatus;
+  private final TcbStatus qeTcbStatus;
+  private final boolean levelsDemandNewerModuleSvn;
   private final Optional<Corruption> corruption;
   private final CaType caType;
   private final Optional<Bytes> fmspc;
@@ -44,6 +46,8 @@ public final class ForgeSpec {
     this.bodyType = b.bodyType != null ? b.bodyType : defaultBodyType(tee, quoteVersion);
     this.seed = b.seed;
     this.tcbStatus = b.tcbStatus;
+    this.qeTcbStatus = b.qeTcbStatus;
+    this.levelsDemandNewerModuleSvn = b.levelsDemandNewerModuleSvn;
     this.corruption = Optional.ofNullable(b.corruption);
     this.caType = b.caType;
     this.fmspc = Optional.ofNullable(b.fmspc);
@@ -90,6 +94,12 @@ public final class ForgeSpec {
         || tcbStatus == TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
     if (relaunch && bodyType != BodyType.TD_REPORT_15) {
       throw new IllegalArgumentException(tcbStatus + " exists only for TD 1.5 reports (TDX quote version 5)");
+    }
+    if (qeTcbStatus != TcbStatus.UP_TO_DATE && qeTcbStatus != TcbStatus.OUT_OF_DATE) {
+      throw new IllegalArgumentException("the QE TCB status is UpToDate or OutOfDate (Revoked: qe-tcb-revoked)");
+    }
+    if (levelsDemandNewerModuleSvn && tee != TeeType.TDX) {
+      throw new IllegalArgumentException("only TDX TCB levels name a TDX module SVN");
     }
     if (corruption.isPresent() && !corruption.get().appliesTo(tee)) {
       throw new IllegalArgumentException(corruption.get().cliName() + " applies to TDX quotes only");
@@ -162,6 +172,8 @@ public final class ForgeSpec {
     b.bodyType = bodyType;
     b.seed = seed;
     b.tcbStatus = tcbStatus;
+    b.qeTcbStatus = qeTcbStatus;
+    b.levelsDemandNewerModuleSvn = levelsDemandNewerModuleSvn;
     b.corruption = corruption.orElse(null);
     b.caType = caType;
     b.fmspc = fmspc.orElse(null);
@@ -196,6 +208,16 @@ public final class ForgeSpec {
 
   public TcbStatus tcbStatus() {
     return tcbStatus;
+  }
+
+  /** The status of the QE identity level the QE's ISVSVN matches. */
+  public TcbStatus qeTcbStatus() {
+    return qeTcbStatus;
+  }
+
+  /** Whether TCB levels ask for a newer TDX module SVN than the quote's (see the builder). */
+  public boolean levelsDemandNewerModuleSvn() {
+    return levelsDemandNewerModuleSvn;
   }
 
   public Optional<Corruption> corruption() {
@@ -252,7 +274,8 @@ public final class ForgeSpec {
 
   @Override
   public String toString() {
-    return tee + " v" + quoteVersion + " " + bodyType + " seed=" + seed + " " + tcbStatus
+    return tee + " v" + quoteVersion + " " + bodyType + " seed=" + seed + " " + tcbStatus + " qe=" + qeTcbStatus
+        + (levelsDemandNewerModuleSvn ? " module-svn-by-identity" : "")
         + corruption.map(c -> " corrupt=" + c.cliName()).orElse("");
   }
 
@@ -263,6 +286,8 @@ public final class ForgeSpec {
     private BodyType bodyType;
     private long seed = 1;
     private TcbStatus tcbStatus = TcbStatus.UP_TO_DATE;
+    private TcbStatus qeTcbStatus = TcbStatus.UP_TO_DATE;
+    private boolean levelsDemandNewerModuleSvn;
     private Corruption corruption;
     private CaType caType = CaType.PLATFORM;
     private Bytes fmspc;
@@ -301,8 +326,31 @@ public final class ForgeSpec {
       return this;
     }
 
+    /**
+     * The status of the platform TCB level the platform matches; {@code TDRelaunchAdvised} (and
+     * its configuration-needed variant) build Intel's relaunch situation for a TD 1.5 report. The
+     * expected outcome converges it with the QE status by Intel's rules, so with the default QE
+     * status it is the expected status itself.
+     */
     public Builder tcbStatus(TcbStatus v) {
       tcbStatus = Objects.requireNonNull(v);
+      return this;
+    }
+
+    /** The QE identity status for the QE's ISVSVN: UpToDate (default) or OutOfDate. */
+    public Builder qeTcbStatus(TcbStatus v) {
+      qeTcbStatus = Objects.requireNonNull(v);
+      return this;
+    }
+
+    /**
+     * TDX: every TCB level asks for a TDX module SVN (tdxtcbcomponents[0]) one above the quote's.
+     * Intel skips that component when the module major version is above 0 and judges the module
+     * by its {@code TDX_%02X} identity instead, so the case stays valid; a verifier comparing
+     * all 16 components finds no level.
+     */
+    public Builder levelsDemandNewerModuleSvn(boolean v) {
+      levelsDemandNewerModuleSvn = v;
       return this;
     }
 
