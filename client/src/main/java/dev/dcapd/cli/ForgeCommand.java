@@ -50,6 +50,10 @@ final class ForgeCommand implements Callable<Integer> {
       description = "TCB status to reach, Intel's name, e.g. OutOfDate or TDRelaunchAdvised (default: UpToDate).")
   String tcbStatus;
 
+  @Option(names = "--qe-tcb-status", paramLabel = "S", defaultValue = "UpToDate",
+      description = "QE identity status for the QE's ISVSVN: UpToDate or OutOfDate (default: UpToDate).")
+  String qeTcbStatus;
+
   @Option(names = "--corrupt", paramLabel = "NAME", description = "Get one thing wrong; see --list-corruptions.")
   String corrupt;
 
@@ -100,7 +104,8 @@ final class ForgeCommand implements Callable<Integer> {
     }
     try {
       ForgeSpec.Builder b = ForgeSpec.builder().tee(teeType).seed(seed)
-          .tcbStatus(TcbStatus.fromIntelName(tcbStatus));
+          .tcbStatus(TcbStatus.fromIntelName(tcbStatus))
+          .qeTcbStatus(TcbStatus.fromIntelName(qeTcbStatus));
       if (quoteVersion != null) {
         b.quoteVersion(quoteVersion);
       }

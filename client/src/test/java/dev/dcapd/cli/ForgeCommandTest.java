@@ -53,6 +53,14 @@ class ForgeCommandTest {
   }
 
   @Test
+  void convergesWithAnOutOfDateQe(@TempDir Path dir) throws Exception {
+    Run r = run("forge", "--out", dir.toString(), "--tcb-status", "ConfigurationNeeded", "--qe-tcb-status", "OutOfDate");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("OutOfDateConfigurationNeeded",
+        JSON.readTree(dir.resolve("expected.json").toFile()).get("tcb_status").asText());
+  }
+
+  @Test
   void sameSeedSameFiles(@TempDir Path dir) throws Exception {
     assertEquals(0, run("forge", "--out", dir.resolve("a").toString(), "--seed", "5").code());
     assertEquals(0, run("forge", "--out", dir.resolve("b").toString(), "--seed", "5").code());
@@ -102,6 +110,8 @@ class ForgeCommandTest {
         {"forge", "--out", dir.toString(), "--corrupt", "unknown-tdx-module-version"},
         {"forge", "--out", dir.toString(), "--count", "0"},
         {"forge", "--out", dir.toString(), "--seed", "x"},
+        {"forge", "--out", dir.toString(), "--qe-tcb-status", "Revoked"},
+        {"forge", "--out", dir.toString(), "--tee", "tdx", "--td-report", "2.0"},
         {"forge"},
     };
     for (String[] args : bad) {

@@ -324,6 +324,33 @@ class ForgeTest {
   }
 
   @Test
+  void expectedOutcomesFollowIntelsConvergence() {
+    Map<String, String> want = Map.of(
+        "sgx-v3-valid-uptodate-qe-outofdate", "OutOfDate",
+        "sgx-v3-valid-swhardeningneeded-qe-outofdate", "OutOfDate",
+        "tdx-v4-valid-configurationneeded-qe-outofdate", "OutOfDateConfigurationNeeded",
+        "tdx-v4-valid-outofdateconfigurationneeded-qe-outofdate", "OutOfDateConfigurationNeeded",
+        "tdx-v5-td15-valid-tdrelaunchadvised", "TDRelaunchAdvised",
+        "tdx-v5-td15-valid-tdrelaunchadvisedconfigurationneeded", "TDRelaunchAdvisedConfigurationNeeded",
+        // An out-of-date QE rules out relaunch; the TDX level's OutOfDate stands.
+        "tdx-v5-td15-valid-tdrelaunchadvised-qe-outofdate", "OutOfDate",
+        "tdx-v4-valid-module-svn-by-identity", "UpToDate");
+    Map<String, String> got = new LinkedHashMap<>();
+    for (CaseCatalog.Entry e : CaseCatalog.valid()) {
+      if (want.containsKey(e.name())) {
+        got.put(e.name(), Forge.forge(e.spec()).expected().tcbStatus().orElseThrow());
+      }
+    }
+    assertEquals(want, got);
+    ForgedCase sw = Forge.forge(CaseCatalog.Shape.SGX_V3.builder().tcbStatus(TcbStatus.SW_HARDENING_NEEDED)
+        .qeTcbStatus(TcbStatus.OUT_OF_DATE).build());
+    assertEquals(List.of("INTEL-SA-00615", "INTEL-SA-00477"), sw.expected().advisoryIds(),
+        "platform IDs, then the QE's new ones");
+    ForgedCase revoked = Forge.forge(CaseCatalog.Shape.SGX_V3.builder().corruption(Corruption.REVOKED_TCB_LEVEL).build());
+    assertEquals(List.of("INTEL-SA-00233"), revoked.expected().advisoryIds());
+  }
+
+  @Test
   void impossibleSpecsAreRefused() {
     assertThrows(IllegalArgumentException.class,
         () -> ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).tcbStatus(TcbStatus.TD_RELAUNCH_ADVISED).build());
