@@ -94,6 +94,20 @@ public final class QuoteBatch {
     return materials.quote(body, message -> sign(index, message));
   }
 
+  /**
+   * A quote of this platform with {@code body}, signed with an RFC 6979 nonce (for callers that
+   * choose the report data or RTMRs, such as a simulated guest agent). The body must have the
+   * batch's shape; the expected outcome holds while its TCB fields (tee_tcb_svn, tee_tcb_svn2,
+   * MRSIGNERSEAM, SEAM attributes) are the template's.
+   */
+  public Quote sign(QuoteBody body) {
+    if (body.bodyType() != materials.body.bodyType()) {
+      throw new IllegalArgumentException("this batch makes " + materials.body.bodyType() + " quotes, not "
+          + body.bodyType());
+    }
+    return materials.quote(body);
+  }
+
   /** Quote {@code index} as a case of its own (same collateral and outcome). */
   public ForgedCase forgedCase(long index) {
     return materials.forgedCase(quote(index));

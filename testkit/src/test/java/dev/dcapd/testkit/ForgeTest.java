@@ -304,6 +304,16 @@ class ForgeTest {
     assertNotEquals(a.rtmr(3), b.rtmr(3));
     assertEquals(batch.quote(3).raw(), Forge.batch(spec).quote(3).raw(), "deterministic");
     assertEquals(Forge.forge(spec).collateral(), batch.collateral());
+
+    TdReport chosen = new TdReport(a.teeTcbSvn(), a.mrSeam(), a.mrSignerSeam(), a.seamAttributes(), a.tdAttributes(),
+        a.xfam(), a.mrTd(), a.mrConfigId(), a.mrOwner(), a.mrOwnerConfig(), a.rtmrs(), Bytes.zeros(64),
+        a.teeTcbSvn2(), a.mrServiceTd());
+    Quote signed = batch.sign(chosen);
+    assertEquals(chosen, signed.body());
+    assertTrue(verifyRaw(ak, signed.raw().slice(0, signed.signedLength()).toByteArray(),
+        signed.signatureData().quoteSignature()));
+    assertThrows(IllegalArgumentException.class,
+        () -> batch.sign(Forge.forge(ForgeSpec.builder().build()).quote().body()));
   }
 
   @Test

@@ -25,6 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * rejection for each corruption. Where dcap-qvl 0.3.9 is known to depart from Intel's rules the
  * case is listed in {@link #KNOWN_DIFFERENCES} with the reason, and its dcap-qvl answer is pinned.
  *
+ * <p>A rejection is not checked against dcap-qvl's message: {@code ForgeTest} shows each corrupted
+ * case differs from a valid one in exactly its piece, and the valid one passes here, so the
+ * rejection comes from that piece.
+ *
  * <p>Needs {@code node} on the PATH and {@code npm ci --prefix testkit/oracle}; skipped otherwise.
  */
 class OracleAgreementTest {
