@@ -166,6 +166,14 @@ class ForgeTest {
       assertTrue(crl.getNonCriticalExtensionOIDs().containsAll(Set.of("2.5.29.20", "2.5.29.35")), "CRL number and AKI");
       assertFalse(crl.getNextUpdate().toInstant().isBefore(Forge.NEXT_UPDATE));
     }
+    // Key identifiers link each certificate and CRL to its issuer, as Intel's do.
+    X509Certificate platformCa = pki.ca(dev.dcapd.verifier.pck.CaType.PLATFORM);
+    assertEquals(keyId(root, "2.5.29.14"), keyId(root, "2.5.29.35"));
+    assertEquals(keyId(root, "2.5.29.14"), keyId(platformCa, "2.5.29.35"));
+    assertEquals(keyId(root, "2.5.29.14"), keyId(pki.tcbSigning(), "2.5.29.35"));
+    assertEquals(keyId(platformCa, "2.5.29.14"), keyId(c.pckLeaf(), "2.5.29.35"));
+    assertEquals(keyId(root, "2.5.29.14"), keyIdOf(rootCrl.getExtensionValue("2.5.29.35"), "2.5.29.35"));
+    assertEquals(keyId(platformCa, "2.5.29.14"), keyIdOf(pckCrl.getExtensionValue("2.5.29.35"), "2.5.29.35"));
     assertFalse(rootCrl.isRevoked(pki.ca(dev.dcapd.verifier.pck.CaType.PLATFORM)));
     assertFalse(pckCrl.isRevoked(c.pckLeaf()));
     assertEquals(2, pckCrl.getRevokedCertificates().size(), "unrelated revoked serials make the CRL realistic");
@@ -384,6 +392,18 @@ class ForgeTest {
     s.initVerify(key);
     s.update(message);
     return s.verify(rawSignature.toByteArray());
+  }
+
+  private static Bytes keyId(X509Certificate cert, String oid) {
+    return keyIdOf(cert.getExtensionValue(oid), oid);
+  }
+
+  private static Bytes keyIdOf(byte[] extensionValue, String oid) {
+    byte[] inner = org.bouncycastle.asn1.ASN1OctetString.getInstance(extensionValue).getOctets();
+    byte[] id = oid.equals("2.5.29.14")
+        ? org.bouncycastle.asn1.x509.SubjectKeyIdentifier.getInstance(inner).getKeyIdentifier()
+        : org.bouncycastle.asn1.x509.AuthorityKeyIdentifier.getInstance(inner).getKeyIdentifierOctets();
+    return Bytes.of(id);
   }
 
   private static X509CRL crl(Bytes der) throws Exception {
