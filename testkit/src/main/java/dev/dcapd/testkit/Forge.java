@@ -18,6 +18,7 @@ import dev.dcapd.verifier.quote.SignatureData;
 import dev.dcapd.verifier.quote.TdReport;
 import dev.dcapd.verifier.quote.TeeType;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
@@ -47,12 +48,7 @@ public final class Forge {
   static final int TD_QE_PROD_ID = 2;
   static final int DEFAULT_SGX_QE_SVN = 8;
   static final int DEFAULT_TD_QE_SVN = 4;
-  static final Bytes QE_ATTRIBUTES = Bytes.fromHex("11000000000000000000000000000000");
-  static final Bytes QE_ATTRIBUTES_MASK = Bytes.fromHex("fbffffffffffffff0000000000000000");
   static final Bytes QE_REPORT_ATTRIBUTES = Bytes.fromHex("1100000000000000e700000000000000");
-  static final Bytes MISCSELECT = Bytes.fromHex("00000000");
-  static final Bytes MISCSELECT_MASK = Bytes.fromHex("ffffffff");
-  static final Bytes SEAM_ATTRIBUTES_MASK = Bytes.fromHex("ffffffffffffffff");
   static final Bytes DEFAULT_SGX_FMSPC = Bytes.fromHex("30606a000000");
   static final Bytes DEFAULT_TDX_FMSPC = Bytes.fromHex("90c06f000000");
   /** Module SVN 5, module major version 1 (so TDX_01 applies), then the SEAM loader and the rest. */
@@ -62,12 +58,7 @@ public final class Forge {
   /** SEPT_VE_DISABLE set, DEBUG clear: what a production TD has. */
   static final Bytes DEFAULT_TD_ATTRIBUTES = Bytes.fromHex("0000001000000000");
   static final Bytes DEFAULT_XFAM = Bytes.fromHex("e71a060000000000");
-  static final int TCB_EVALUATION_DATA_NUMBER = 17;
   static final int QE_AUTH_DATA_SIZE = 32;
-  static final Instant LATEST_TCB_DATE = Instant.parse("2024-11-13T00:00:00Z");
-  static final Instant TARGET_TCB_DATE = Instant.parse("2024-03-13T00:00:00Z");
-  static final Instant OLD_TCB_DATE = Instant.parse("2023-02-15T00:00:00Z");
-  static final List<String> QE_OUT_OF_DATE_ADVISORIES = List.of("INTEL-SA-00477", "INTEL-SA-00615");
   private static final Duration JUST_BEFORE = Duration.ofDays(1);
   private static final Duration LATER = Duration.ofDays(365);
 
@@ -85,20 +76,6 @@ public final class Forge {
    */
   public static QuoteBatch batch(ForgeSpec spec) {
     return new QuoteBatch(new Materials(spec));
-  }
-
-  /** The advisory IDs the testkit puts on a platform TCB level of {@code status}. */
-  static List<String> advisories(TcbStatus status) {
-    return switch (status) {
-      case UP_TO_DATE -> List.of();
-      case SW_HARDENING_NEEDED -> List.of("INTEL-SA-00615");
-      case CONFIGURATION_NEEDED -> List.of("INTEL-SA-00289");
-      case CONFIGURATION_AND_SW_HARDENING_NEEDED -> List.of("INTEL-SA-00289", "INTEL-SA-00615");
-      case OUT_OF_DATE -> List.of("INTEL-SA-00828", "INTEL-SA-00837");
-      case OUT_OF_DATE_CONFIGURATION_NEEDED -> List.of("INTEL-SA-00289", "INTEL-SA-00828");
-      case REVOKED -> List.of("INTEL-SA-00233");
-      default -> throw new IllegalArgumentException(status + " is not a platform TCB level status");
-    };
   }
 
   static Bytes flipLastBit(Bytes b) {
@@ -201,25 +178,11 @@ public final class Forge {
           v3 ? spec.pceSvn() : 0, INTEL_QE_VENDOR_ID,
           Bytes.of(concat(bytes("qe/qe-id", 16).toByteArray(), new byte[4])));
 
-      // The body, then TCB info derived from it.
+      // The body, then TCB info and QE identity derived from it and the platform.
       this.body = spec.body().orElseGet(this::defaultBody);
-      boolean relaunch = spec.tcbStatus() == TcbStatus.TD_RELAUNCH_ADVISED
-          || spec.tcbStatus() == TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
-      TdReport td = body instanceof TdReport t ? t : null;
-      List<Integer> tdx = td == null ? List.of() : componentList(td.teeTcbSvn());
-      if (td != null && !td.seamAttributes().isAllZero()) {
-        throw new IllegalArgumentException("SEAM attributes must be zero: Intel accepts no other TDX module");
-      }
-      if (relaunch) {
-        requireRelaunchable(td, tdx);
-      }
-      TcbStatus targetStatus = switch (spec.tcbStatus()) {
-        case TD_RELAUNCH_ADVISED -> TcbStatus.OUT_OF_DATE;
-        case TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED -> TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED;
-        default -> spec.tcbStatus();
-      };
-      this.tcbInfo = tcbInfo(tee, fmspc, comps, tdx, td, targetStatus, relaunch, expiredAt, futureAt);
-      this.qeIdentity = qeIdentity(tee, qeMrSigner, qeProdId, qeSvn, spec.qeTcbStatus());
+      TcbRecipe recipe = new TcbRecipe(spec, drbg, body);
+      this.tcbInfo = recipe.tcbInfo(fmspc, expiredAt, futureAt);
+      this.qeIdentity = recipe.qeIdentity(qeMrSigner, qeProdId, qeSvn);
 
       // Collateral: CRLs, signed documents, issuer chains.
       List<BigInteger> rootRevoked = new ArrayList<>(List.of(pki.serial("revoked-ca-decoy")));
@@ -236,8 +199,8 @@ public final class Forge {
       byte[] pckCrl = pki.pckCrl(ca, pckRevoked, ISSUE_DATE, pckCrlNext);
       String tcbText = tcbInfo.toJson();
       String qeText = qeIdentity.toJson();
-      Bytes tcbSignature = pki.tcbSigningKey().signRaw(tcbText.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      Bytes qeSignature = pki.tcbSigningKey().signRaw(qeText.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      Bytes tcbSignature = pki.tcbSigningKey().signRaw(tcbText.getBytes(StandardCharsets.UTF_8));
+      Bytes qeSignature = pki.tcbSigningKey().signRaw(qeText.getBytes(StandardCharsets.UTF_8));
       if (corruption == Corruption.TCB_INFO_SIGNATURE) {
         tcbSignature = flipLastBit(tcbSignature);
       }
@@ -248,40 +211,7 @@ public final class Forge {
       this.collateral = new QuoteCollateral(TestPki.pemChain(pki.ca(ca), pki.root()), Bytes.of(rootCrl),
           Bytes.of(pckCrl), signingChain, tcbText, tcbSignature, signingChain, qeText, qeSignature,
           Optional.empty());
-      this.expected = expected(targetStatus, relaunch);
-    }
-
-    /**
-     * Intel's outcome (QVL checkTcbLevel): the level status converged with the TDX module status,
-     * TD relaunch for TD 1.5, then convergence with the QE status. Advisory IDs: the platform
-     * level's, then the QE level's new ones (module levels carry none here).
-     */
-    private Expected expected(TcbStatus levelStatus, boolean relaunch) {
-      TcbStatus qe = spec.qeTcbStatus();
-      List<String> ids = new ArrayList<>(advisories(levelStatus));
-      if (qe == TcbStatus.OUT_OF_DATE) {
-        QE_OUT_OF_DATE_ADVISORIES.stream().filter(a -> !ids.contains(a)).forEach(ids::add);
-      }
-      if (corruption == Corruption.REVOKED_TCB_LEVEL) {
-        return Expected.failure(corruption.expectedFailure(), advisories(TcbStatus.REVOKED));
-      }
-      if (corruption != null) {
-        return Expected.failure(corruption.expectedFailure(), List.of());
-      }
-      // The relaunch recipe's module is OutOfDate: the level status (OutOfDate or
-      // OutOfDateConfigurationNeeded) is already what module convergence gives.
-      TcbStatus status = levelStatus;
-      if (relaunch && qe != TcbStatus.OUT_OF_DATE) {
-        status = spec.tcbStatus();
-      }
-      if (qe == TcbStatus.OUT_OF_DATE) {
-        status = switch (status) {
-          case UP_TO_DATE, SW_HARDENING_NEEDED -> TcbStatus.OUT_OF_DATE;
-          case CONFIGURATION_NEEDED, CONFIGURATION_AND_SW_HARDENING_NEEDED -> TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED;
-          default -> status;
-        };
-      }
-      return Expected.success(status, ids);
+      this.expected = recipe.expected();
     }
 
     private Bytes bytes(String label, int length) {
@@ -299,7 +229,7 @@ public final class Forge {
       boolean td15 = spec.bodyType() == BodyType.TD_REPORT_15;
       Optional<Bytes> svn2 = Optional.empty();
       if (td15) {
-        svn2 = Optional.of(spec.teeTcbSvn2().orElseGet(() -> relaunchStatus() ? relaunchSvn2(svn) : svn));
+        svn2 = Optional.of(spec.teeTcbSvn2().orElseGet(() -> TcbRecipe.isRelaunch(spec.tcbStatus()) ? relaunchSvn2(svn) : svn));
       }
       List<Bytes> rtmrs = List.of(bytes("body/rtmr0", 48), bytes("body/rtmr1", 48), bytes("body/rtmr2", 48),
           bytes("body/rtmr3", 48));
@@ -308,115 +238,12 @@ public final class Forge {
           reportData, svn2, td15 ? Optional.of(Bytes.zeros(48)) : Optional.empty());
     }
 
-    private boolean relaunchStatus() {
-      return spec.tcbStatus() == TcbStatus.TD_RELAUNCH_ADVISED
-          || spec.tcbStatus() == TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
-    }
-
     /** The running module is newer than the one the TD was launched on: SVN and SEAM loader +1. */
     private static Bytes relaunchSvn2(Bytes svn) {
       byte[] b = svn.toByteArray();
       b[0]++;
       b[2]++;
       return Bytes.of(b);
-    }
-
-    private static void requireRelaunchable(TdReport td, List<Integer> tdx) {
-      if (td == null || td.teeTcbSvn2().isEmpty() || tdx.get(1) == 0) {
-        throw new IllegalArgumentException("TD relaunch needs a TD 1.5 report with a module major version > 0");
-      }
-      Bytes svn2 = td.teeTcbSvn2().get();
-      if (svn2.unsigned(1) != tdx.get(1) || svn2.unsigned(0) < tdx.get(0) + 1 || svn2.unsigned(2) < tdx.get(2) + 1) {
-        throw new IllegalArgumentException(
-            "for TD relaunch, tee_tcb_svn2 must be the same module version with a higher SVN and SEAM loader");
-      }
-    }
-
-    private TcbInfoDocument tcbInfo(TeeType tee, Bytes fmspc, List<Integer> comps, List<Integer> tdx, TdReport td,
-        TcbStatus targetStatus, boolean relaunch, Instant expiredAt, Instant futureAt) {
-      int pceSvn = spec.pceSvn();
-      List<Integer> quoteTdx = tdx;
-      if (spec.levelsDemandNewerModuleSvn()) {
-        if (tdx.get(1) == 0) {
-          throw new IllegalArgumentException("levels can leave the module SVN to its identity only for module version > 0");
-        }
-        List<Integer> raised = new ArrayList<>(tdx);
-        raised.set(0, tdx.get(0) + 1);
-        tdx = List.copyOf(raised);
-      }
-      TcbStatus status = corruption == Corruption.REVOKED_TCB_LEVEL ? TcbStatus.REVOKED : targetStatus;
-      TcbLevel target = new TcbLevel(comps, pceSvn, tdx, TARGET_TCB_DATE, status, advisories(status));
-      List<TcbLevel> levels = new ArrayList<>();
-      if (relaunch) {
-        List<Integer> latest = new ArrayList<>(tdx);
-        latest.set(0, tdx.get(0) + 1);
-        latest.set(2, tdx.get(2) + 1);
-        levels.add(new TcbLevel(comps, pceSvn, latest, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()));
-      } else if (status != TcbStatus.UP_TO_DATE || corruption == Corruption.NO_MATCHING_TCB_LEVEL) {
-        levels.add(new TcbLevel(comps, pceSvn + 1, tdx, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()));
-      }
-      if (corruption != Corruption.NO_MATCHING_TCB_LEVEL) {
-        levels.add(target);
-        levels.add(new TcbLevel(comps, pceSvn - 1, tdx, OLD_TCB_DATE, TcbStatus.OUT_OF_DATE,
-            advisories(TcbStatus.OUT_OF_DATE)));
-      }
-      Optional<TdxModuleIdentity> module = Optional.empty();
-      List<TdxModuleIdentity> identities = new ArrayList<>();
-      if (td != null) {
-        Bytes signer = corruption == Corruption.TDX_MODULE_MRSIGNER ? bytes("tdx/other-module-signer", 48)
-            : td.mrSignerSeam();
-        module = Optional.of(new TdxModuleIdentity(null, signer, td.seamAttributes(), SEAM_ATTRIBUTES_MASK, List.of()));
-        int version = quoteTdx.get(1);
-        int moduleSvn = quoteTdx.get(0);
-        if (version > 0) {
-          List<EnclaveTcbLevel> moduleLevels = relaunch
-              ? List.of(new EnclaveTcbLevel(moduleSvn + 1, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
-                  new EnclaveTcbLevel(moduleSvn, TARGET_TCB_DATE, TcbStatus.OUT_OF_DATE, List.of()))
-              : List.of(new EnclaveTcbLevel(moduleSvn, TARGET_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()));
-          String id = TdxModuleIdentity.idFor(corruption == Corruption.UNKNOWN_TDX_MODULE_VERSION
-              ? (version + 1) & 0xff : version);
-          identities.add(new TdxModuleIdentity(id, signer, td.seamAttributes(), SEAM_ATTRIBUTES_MASK, moduleLevels));
-        } else if (corruption == Corruption.UNKNOWN_TDX_MODULE_VERSION) {
-          throw new IllegalArgumentException("unknown-tdx-module-version needs a module major version > 0");
-        }
-      }
-      TcbInfoDocument doc = new TcbInfoDocument(tee == TeeType.SGX ? "SGX" : "TDX", 3, ISSUE_DATE, NEXT_UPDATE,
-          fmspc, spec.pceId(), 0, TCB_EVALUATION_DATA_NUMBER, module, identities, levels);
-      if (corruption == Corruption.FMSPC_MISMATCH) {
-        doc = doc.withFmspc(flipLastBit(fmspc));
-      } else if (corruption == Corruption.PCE_ID_MISMATCH) {
-        doc = doc.withPceId(flipLastBit(spec.pceId()));
-      } else if (corruption == Corruption.EXPIRED_TCB_INFO) {
-        doc = doc.withDates(ISSUE_DATE, expiredAt);
-      } else if (corruption == Corruption.COLLATERAL_NOT_YET_VALID) {
-        Instant next = NEXT_UPDATE.isAfter(futureAt) ? NEXT_UPDATE : futureAt.plus(LATER);
-        doc = doc.withDates(futureAt, next);
-      }
-      return doc;
-    }
-
-    private QeIdentityDocument qeIdentity(TeeType tee, Bytes mrSigner, int prodId, int qeSvn, TcbStatus qeStatus) {
-      List<EnclaveTcbLevel> levels;
-      if (corruption == Corruption.QE_TCB_REVOKED) {
-        levels = List.of(new EnclaveTcbLevel(qeSvn + 1, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
-            new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.REVOKED, List.of()));
-      } else if (qeStatus == TcbStatus.OUT_OF_DATE) {
-        levels = List.of(new EnclaveTcbLevel(qeSvn + 1, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
-            new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.OUT_OF_DATE, QE_OUT_OF_DATE_ADVISORIES));
-      } else {
-        levels = List.of(new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
-            new EnclaveTcbLevel(qeSvn - 1, OLD_TCB_DATE, TcbStatus.OUT_OF_DATE, QE_OUT_OF_DATE_ADVISORIES));
-      }
-      QeIdentityDocument doc = new QeIdentityDocument(tee == TeeType.SGX ? "QE" : "TD_QE", 2, ISSUE_DATE, NEXT_UPDATE,
-          TCB_EVALUATION_DATA_NUMBER, MISCSELECT, MISCSELECT_MASK, QE_ATTRIBUTES, QE_ATTRIBUTES_MASK, mrSigner, prodId,
-          levels);
-      return switch (corruption == null ? Corruption.QUOTE_SIGNATURE : corruption) {
-        case QE_IDENTITY_MRSIGNER -> doc.withMrSigner(flipFirstBit(mrSigner));
-        case QE_IDENTITY_ISVPRODID -> doc.withIsvProdId(prodId + 1);
-        // 0x20 is inside the mask (0xFB) and absent from the QE's attributes (0x11).
-        case QE_IDENTITY_ATTRIBUTES -> doc.withAttributes(Bytes.fromHex("31000000000000000000000000000000"));
-        default -> doc;
-      };
     }
 
     /** Signs {@code body} into a complete quote. */
