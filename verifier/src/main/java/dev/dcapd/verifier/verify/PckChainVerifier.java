@@ -46,9 +46,35 @@ final class PckChainVerifier {
     if (certs.size() != 3) {
       throw untrusted("the PCK chain has " + certs.size() + " certificates, not 3");
     }
-    X509Certificate leaf = certs.get(0);
-    X509Certificate intermediate = certs.get(1);
-    X509Certificate root = certs.get(2);
+    // Roles by name and issuer, not position: quotes list leaf, CA, root, but Intel's own sample
+    // chains put the root first.
+    X509Certificate root = null;
+    X509Certificate leaf = null;
+    for (X509Certificate c : certs) {
+      if (Pki.selfIssued(c)) {
+        if (root != null) {
+          throw untrusted("the PCK chain has more than one self-issued certificate");
+        }
+        root = c;
+      } else if (Pki.cn(c).contains(Pki.PCK_CN_PHRASE)) {
+        if (leaf != null) {
+          throw untrusted("the PCK chain has more than one PCK certificate");
+        }
+        leaf = c;
+      }
+    }
+    if (root == null) {
+      throw untrusted("the PCK chain has no self-issued root");
+    }
+    if (leaf == null) {
+      throw untrusted("the PCK chain has no certificate named SGX PCK Certificate");
+    }
+    X509Certificate intermediate = null;
+    for (X509Certificate c : certs) {
+      if (c != root && c != leaf) {
+        intermediate = c;
+      }
+    }
     // 1-3. Names (QVL: root, intermediate, leaf present with Intel's common names).
     if (!Pki.cn(root).contains(Pki.ROOT_CN_PHRASE)) {
       throw untrusted("PCK chain root '" + Pki.cn(root) + "' is not an SGX Root CA");
@@ -56,9 +82,6 @@ final class PckChainVerifier {
     CaType caType = CaType.fromCommonName(Pki.cn(intermediate));
     if (caType == null) {
       throw untrusted("PCK chain intermediate '" + Pki.cn(intermediate) + "' is neither Intel PCK CA");
-    }
-    if (!Pki.cn(leaf).contains(Pki.PCK_CN_PHRASE)) {
-      throw untrusted("PCK chain leaf '" + Pki.cn(leaf) + "' is not an SGX PCK Certificate");
     }
     // 4-6. Issuers and signatures, root first.
     Ecdsa.Key rootKey = Ecdsa.certificateKey(root);
@@ -78,7 +101,7 @@ final class PckChainVerifier {
     if (!Pki.isAnchor(root, anchor)) {
       throw untrusted("PCK chain root is not the trusted root (" + anchor + ")");
     }
-    PckExtension extension = chain.pckExtension();
+    PckExtension extension = PckExtension.parse(leaf);
     return new VerifiedPckChain(
         leaf,
         intermediate,

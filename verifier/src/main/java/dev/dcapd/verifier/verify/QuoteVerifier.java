@@ -29,9 +29,10 @@ import java.util.Optional;
  * answers with a {@link Verdict}. Pure: no I/O, no clock. Bad evidence never throws; the failure is
  * in the verdict.
  *
- * <p>Steps, in Intel's order (reference §a.2, §a.3): collateral (CRLs, signing chains, TCB info and
- * QE identity signatures, see {@link CollateralVerifier}); PCK chain (names, issuers, signatures,
- * root = trust anchor), the PCK CRL against the chain, revocation of the PCK CA and leaf; TCB info
+ * <p>Steps, in Intel's order (reference §a.1-a.3): PCK chain (names, issuers, signatures, root =
+ * trust anchor, which QvE pins before anything else); collateral (CRLs, signing chains, TCB info and
+ * QE identity signatures, see {@link CollateralVerifier}); the PCK CRL against the chain, revocation
+ * of the PCK CA and leaf; TCB info
  * id against the TEE type; FMSPC and PCE-ID against TCB info; TDX module identity; QE report
  * signature by the PCK key; QE report data binding of the attestation key; QE identity; quote
  * signature; TCB levels and status convergence. Time comes last: Intel's QvE only flags expired
@@ -118,8 +119,9 @@ public final class QuoteVerifier {
 
     void steps() throws DcapException {
       TeeType tee = quote.teeType();
-      verified = collaterals.verifyUntimed(collateral, anchor);
       Bytes chainKey = verifyPckChain();
+      verified = collaterals.verifyUntimed(collateral, anchor);
+      checkRevocation();
       CollateralVerifier.checkTcbInfoFor(verified.tcbInfo(), tee);
       checkPlatformIdentity();
       if (quote.body() instanceof TdReport td) {
@@ -159,6 +161,11 @@ public final class QuoteVerifier {
       }
       Bytes key = PckChainVerifier.chainKey(chainBytes);
       chain = chains.verify(chainBytes, key);
+      return key;
+    }
+
+    /** QVL {@code PckCertVerifier} 9-10 and 4.1.2.4.6-7: the CRLs against the chain, then revocation by serial. */
+    private void checkRevocation() throws DcapException {
       // The PCK CRL must be the leaf issuer's (QVL 4.1.2.4.6) and signed by the chain's CA.
       if (!verified.pckCrl().getIssuerX500Principal().equals(chain.leaf().getIssuerX500Principal())) {
         throw new DcapException(
@@ -179,7 +186,6 @@ public final class QuoteVerifier {
         throw new DcapException(
             FailureCode.PCK_REVOKED, "PCK leaf (serial " + chain.leaf().getSerialNumber().toString(16) + ") is on the PCK CRL");
       }
-      return key;
     }
 
     /** QVL 4.1.2.4.10: FMSPC and PCE-ID of the PCK against TCB info. */
