@@ -18,10 +18,19 @@ import java.util.List;
  */
 final class PckChainVerifier {
   private final TrustAnchor anchor;
+  private final Bytes anchorDer;
   private final BoundedCache<Bytes, VerifiedPckChain> cache;
+  // CA certificates whose signature has been checked: every platform's chain repeats the same two
+  // PCK CAs, so a new platform costs only its leaf's signature.
+  private final BoundedCache<Bytes, Boolean> caSignatures = new BoundedCache<>(CA_CAPACITY);
+  // One key object per CA key: BouncyCastle keeps precomputed multiples on a point it sees
+  // repeatedly, so verifying each new platform's leaf with the same object gets faster.
+  private final BoundedCache<Bytes, Ecdsa.Key> caKeys = new BoundedCache<>(CA_CAPACITY);
+  private static final int CA_CAPACITY = 64;
 
   PckChainVerifier(TrustAnchor anchor, int capacity) {
     this.anchor = anchor;
+    this.anchorDer = Pki.der(anchor.certificate());
     this.cache = new BoundedCache<>(capacity);
   }
 
@@ -84,12 +93,14 @@ final class PckChainVerifier {
       throw untrusted("PCK chain intermediate '" + Pki.cn(intermediate) + "' is neither Intel PCK CA");
     }
     // 4-6. Issuers and signatures, root first.
-    Ecdsa.Key rootKey = Ecdsa.certificateKey(root);
-    if (!Pki.selfIssued(root) || !Ecdsa.verifyCertificate(root, rootKey)) {
+    // The anchor's own self-signature was verified when it was made; a byte-identical root needs no second look.
+    boolean rootIsAnchor = Pki.der(root).equals(anchorDer);
+    Ecdsa.Key rootKey = rootIsAnchor ? anchor.key() : Ecdsa.certificateKey(root);
+    if (!rootIsAnchor && (!Pki.selfIssued(root) || !Ecdsa.verifyCertificate(root, rootKey))) {
       throw untrusted("PCK chain root is not self-signed");
     }
-    Ecdsa.Key intermediateKey = Ecdsa.certificateKey(intermediate);
-    if (!Pki.issuedBy(intermediate, root) || !Ecdsa.verifyCertificate(intermediate, rootKey) || intermediateKey == null) {
+    Ecdsa.Key intermediateKey = intern(Ecdsa.certificateKey(intermediate));
+    if (!Pki.issuedBy(intermediate, root) || !caSignedBy(intermediate, rootKey) || intermediateKey == null) {
       throw untrusted("PCK chain intermediate '" + Pki.cn(intermediate) + "' is not issued and signed by the chain root");
     }
     Ecdsa.Key leafKey = Ecdsa.certificateKey(leaf);
@@ -98,7 +109,7 @@ final class PckChainVerifier {
     }
     // 7-8. The chain's root must be the trust anchor. dcap-qvl ignores the embedded root and
     // validates up to its own; Intel compares it, and so do we.
-    if (!Pki.isAnchor(root, anchor)) {
+    if (!rootIsAnchor && !Pki.isAnchor(root, anchor)) {
       throw untrusted("PCK chain root is not the trusted root (" + anchor + ")");
     }
     PckExtension extension = PckExtension.parse(leaf);
@@ -114,6 +125,36 @@ final class PckChainVerifier {
             Validity.certificate("PCK chain root '" + Pki.cn(root) + "'", root),
             Validity.certificate("PCK chain intermediate '" + Pki.cn(intermediate) + "'", intermediate),
             Validity.certificate("PCK leaf certificate", leaf)));
+  }
+
+  private Ecdsa.Key intern(Ecdsa.Key key) {
+    if (key == null) {
+      return null;
+    }
+    Ecdsa.Key known = caKeys.get(key.encoded());
+    if (known != null) {
+      return known;
+    }
+    caKeys.put(key.encoded(), key);
+    return key;
+  }
+
+  private boolean caSignedBy(X509Certificate ca, Ecdsa.Key issuerKey) {
+    if (issuerKey == null) {
+      return false;
+    }
+    MessageDigest sha = Ecdsa.sha256();
+    sha.update(Pki.der(ca).toByteArray());
+    issuerKey.encoded().updateDigest(sha);
+    Bytes key = Bytes.of(sha.digest());
+    if (caSignatures.get(key) != null) {
+      return true;
+    }
+    if (!Ecdsa.verifyCertificate(ca, issuerKey)) {
+      return false;
+    }
+    caSignatures.put(key, Boolean.TRUE);
+    return true;
   }
 
   private static DcapException untrusted(String message) {
