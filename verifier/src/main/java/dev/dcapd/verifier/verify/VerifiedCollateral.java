@@ -105,7 +105,7 @@ public final class VerifiedCollateral {
     return !at.isBefore(validFrom) && !at.isAfter(earliestExpiry);
   }
 
-  /** The first piece not valid at {@code at}, as a failure, if any. */
+  /** The failure of a piece not valid at {@code at} (see {@link #checkTime(List, boolean, Instant)}), if any. */
   public Optional<Failure> checkTime(Instant at) {
     return checkTime(validities, validAt(at), at);
   }

@@ -2,13 +2,17 @@ package dev.dcapd.verifier.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.DcapException;
+import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.QuoteInput;
+import dev.dcapd.verifier.quote.TeeType;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -36,7 +40,7 @@ class GoTdxGuestVectorsTest {
   @Test
   void collateralVerifiesOnItsOwn() throws Exception {
     VerifiedCollateral v =
-        new CollateralVerifier().verify(collateral("sample_tcbInfo_response"), dev.dcapd.verifier.quote.TeeType.TDX, V4_INSTANT, TrustAnchor.intel());
+        new CollateralVerifier().verify(collateral("sample_tcbInfo_response"), TeeType.TDX, V4_INSTANT, TrustAnchor.intel());
     assertEquals(Bytes.fromHex("50806f000000"), v.tcbInfo().fmspc());
     assertEquals(Instant.parse("2023-07-08T07:24:59Z"), v.earliestExpiry());
     assertTrue(v.validAt(V4_INSTANT));
@@ -81,5 +85,36 @@ class GoTdxGuestVectorsTest {
     Verdict v = verify("tdx_prod_quote_SPR_E4.dat", "sample_tcbinfo_response_v5", Instant.parse("2053-07-01T00:00:00Z"));
     assertTrue(v.collateralExpired());
     assertFalse(v.success());
+  }
+
+  /**
+   * The v5 quote (FMSPC 90c06f000000, TD report 1.5) against dcap-qvl's collateral for the same
+   * platform family from February 2026, at that collateral's verification instant: every check
+   * passes, UpToDate through module identity TDX_01.
+   */
+  @Test
+  void v5QuoteIsUpToDateOnCurrentCollateral() throws Exception {
+    QuoteCollateral current = QuoteCollateral.fromJson(Vectors.text("dcap-qvl/tdx_quote_outdated_collateral.json"));
+    Verdict v = VERIFIER.verify(QuoteInput.parse(Vectors.bytes(G + "quote_v5_sample.dat")), current, Instant.ofEpochSecond(1774003274L));
+    assertEquals(Optional.empty(), v.failure());
+    assertEquals(Optional.of(TcbStatus.UP_TO_DATE), v.tcbStatus());
+    assertEquals(Optional.of(Instant.parse("2024-11-13T00:00:00Z")), v.tcbDate());
+  }
+
+  /**
+   * Intel re-issued the TCB signing certificate with the same key: the 2026 TCB info still verifies
+   * with go-tdx-guest's copy of the old certificate, which expired on 2025-05-21.
+   */
+  @Test
+  void expiredTcbSigningCertificate() throws Exception {
+    QuoteCollateral current = QuoteCollateral.fromJson(Vectors.text("dcap-qvl/tdx_quote_outdated_collateral.json"));
+    QuoteCollateral oldSigner = new NegativeVectorsTest.Builder(current).tcbInfoIssuerChain(Vectors.text(G + "tcbinfo_issuer_chain.pem")).build();
+    Verdict v = VERIFIER.verify(QuoteInput.parse(Vectors.bytes(G + "quote_v5_sample.dat")), oldSigner, Instant.ofEpochSecond(1774003274L));
+    assertEquals(Optional.of("CERTIFICATE_EXPIRED"), v.failureCode());
+    assertEquals(Optional.of(TcbStatus.UP_TO_DATE), v.tcbStatus());
+    assertTrue(v.collateralExpired());
+    DcapException e = assertThrows(DcapException.class,
+        () -> new CollateralVerifier().verify(oldSigner, TeeType.TDX, Instant.ofEpochSecond(1774003274L), TrustAnchor.intel()));
+    assertEquals(FailureCode.CERTIFICATE_EXPIRED, e.code());
   }
 }

@@ -73,4 +73,15 @@ class IntelSampleVectorsTest {
     Verdict v = verify("qvl-sample-tdx", sampleRoot("qvl-sample-sgx"));
     assertEquals(Optional.of("PCK_CHAIN_UNTRUSTED"), v.failureCode());
   }
+
+  /** Without the PCK chain in the collateral: SGX type 1 carries none; the TDX sample's type 5 holds DER, not PEM. */
+  @Test
+  void samplesNeedTheirPckChain() throws Exception {
+    QuoteCollateral sgx = new NegativeVectorsTest.Builder(collateral("qvl-sample-sgx")).pckCertificateChain(Optional.empty()).build();
+    Verdict v = sampleRoot("qvl-sample-sgx").verify(QuoteInput.parse(Vectors.bytes("intel/qvl-sample-sgx/quote.dat")), sgx, AT);
+    assertEquals(Optional.of("UNSUPPORTED_CERTIFICATION_DATA"), v.failureCode());
+    QuoteCollateral tdx = new NegativeVectorsTest.Builder(collateral("qvl-sample-tdx")).pckCertificateChain(Optional.empty()).build();
+    Verdict t = sampleRoot("qvl-sample-tdx").verify(QuoteInput.parse(Vectors.bytes("intel/qvl-sample-tdx/quote.dat")), tdx, AT);
+    assertEquals(Optional.of("PCK_CERTIFICATE_MALFORMED"), t.failureCode());
+  }
 }
