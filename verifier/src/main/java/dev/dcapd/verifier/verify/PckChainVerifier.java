@@ -99,10 +99,11 @@ final class PckChainVerifier {
     if (!rootIsAnchor && (!Pki.selfIssued(root) || !Ecdsa.verifyCertificate(root, rootKey))) {
       throw untrusted("PCK chain root is not self-signed");
     }
-    Ecdsa.Key intermediateKey = intern(Ecdsa.certificateKey(intermediate));
+    Ecdsa.Key intermediateKey = Ecdsa.certificateKey(intermediate);
     if (!Pki.issuedBy(intermediate, root) || !caSignedBy(intermediate, rootKey) || intermediateKey == null) {
       throw untrusted("PCK chain intermediate '" + Pki.cn(intermediate) + "' is not issued and signed by the chain root");
     }
+    intermediateKey = intern(intermediateKey);
     Ecdsa.Key leafKey = Ecdsa.certificateKey(leaf);
     if (!Pki.issuedBy(leaf, intermediate) || !Ecdsa.verifyCertificate(leaf, intermediateKey) || leafKey == null) {
       throw untrusted("PCK leaf is not issued and signed by '" + Pki.cn(intermediate) + "'");
