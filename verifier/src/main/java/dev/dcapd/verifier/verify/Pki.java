@@ -46,11 +46,7 @@ final class Pki {
    * CN that is not valid UTF-8 makes BouncyCastle throw; here it simply matches no Intel name).
    */
   static String cn(X509Certificate cert) {
-    try {
-      return PckCertChain.commonName(cert.getSubjectX500Principal());
-    } catch (RuntimeException e) {
-      return "";
-    }
+    return PckCertChain.commonName(cert.getSubjectX500Principal());
   }
 
   static boolean selfIssued(X509Certificate cert) {
