@@ -32,6 +32,11 @@ public final class Dcap implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 
+  /** Whether {@code --debug} was given to the root command of {@code spec}. */
+  static boolean debug(CommandLine.Model.CommandSpec spec) {
+    return spec.root().userObject() instanceof Dcap d && d.debug;
+  }
+
   public static void main(String[] args) {
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
