@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -13,6 +15,12 @@ import picocli.CommandLine.Option;
 /** The root command's options that point the CLI at a daemon: {@code --server}, TLS, timeout. */
 public final class ServerOptions {
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * Netty warns on every Unix-socket connection that the TCP keep-alive option gRPC sets does not
+   * apply there; a CLI user cannot act on it. Held here so the level is not lost with the logger.
+   */
+  private static final Logger BOOTSTRAP_LOG =
+      Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
 
   @Option(names = "--server", paramLabel = "HOST:PORT|unix:PATH", converter = TargetConverter.class,
       description = "The dcapd daemon to talk to (commands get, raw, recent, collateral CHECKSUM, verify FILE...).")
@@ -59,6 +67,9 @@ public final class ServerOptions {
   DcapClient connect(String command) throws CliException {
     if (server == null) {
       throw new CliException(Dcap.EXIT_BAD_INPUT, command + " needs a daemon: dcap --server HOST:PORT|unix:PATH " + command + " ...");
+    }
+    if (server.unix()) {
+      BOOTSTRAP_LOG.setLevel(Level.SEVERE);
     }
     DcapClient.Builder b = DcapClient.builder(server).deadline(timeout);
     if (tlsCa != null) {
