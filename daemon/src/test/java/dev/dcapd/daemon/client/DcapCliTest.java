@@ -64,7 +64,7 @@ class DcapCliTest {
   private static byte[] badSignature() {
     byte[] q = TDX.clone();
     // Header, TD report 1.0, then the 4-byte signature data length; the quote signature follows.
-    q[QuoteLayout.HEADER_SIZE + 584 + 4] ^= 1;
+    q[QuoteLayout.HEADER_SIZE + QuoteLayout.TD_REPORT_10_SIZE + QuoteLayout.AUTH_DATA_SIZE_FIELD] ^= 1;
     return q;
   }
 
