@@ -243,6 +243,19 @@ class DcapCliTest {
   }
 
   @Test
+  void anSgxQuoteShowsEnclaveMeasurementsAndAdvisories() throws Exception {
+    Path sgx = Files.write(dir.resolve("sgx.bin"), LiveDaemon.SGX);
+    Result r = with((out, err) -> RemoteVerify.run(remote(), List.of(sgx), false, out, err));
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("tcb status   ConfigurationAndSWHardeningNeeded"), r.out());
+    assertTrue(r.out().contains("advisories   INTEL-SA-00289, INTEL-SA-00615"), r.out());
+    assertTrue(r.out().contains("tee          SGX (quote v3)"), r.out());
+    assertTrue(r.out().contains("mrenclave    33d8736d"), r.out());
+    assertTrue(r.out().contains("mrsigner"), r.out());
+    assertFalse(r.out().contains("mrtd"), r.out());
+  }
+
+  @Test
   void aUnixSocketTarget() {
     Result r = dcap("--server", daemon.unixTarget(), "get", TDX_CHECKSUM);
     assertEquals(0, r.exit(), r.err());

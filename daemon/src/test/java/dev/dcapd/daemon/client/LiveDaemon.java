@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A real daemon on 127.0.0.1 and a Unix socket, judging at dcap-qvl tdx_quote's instant with that
- * quote's collateral in an offline folder, so the quote verifies UpToDate. It can be stopped and
+ * A real daemon on 127.0.0.1 and a Unix socket, judging at dcap-qvl tdx_quote's instant with the
+ * collateral of dcap-qvl's TDX and SGX quotes in an offline folder: the TDX quote verifies UpToDate,
+ * the SGX quote (whose collateral is valid then too) ConfigurationAndSWHardeningNeeded. It can be stopped and
  * started again on the same port and data.
  */
 final class LiveDaemon implements AutoCloseable {
@@ -26,6 +27,7 @@ final class LiveDaemon implements AutoCloseable {
   static final Instant TDX_AT = Instant.ofEpochSecond(1752919234L);
   static final byte[] TDX = Vectors.bytes("dcap-qvl/tdx_quote");
   static final String TDX_CHECKSUM = "c42f9164325024bca2757bc8819b11879a0a369132ea4e2b7c85df4805ea72db";
+  static final byte[] SGX = Vectors.bytes("dcap-qvl/sgx_quote");
   private static final int MESSAGE_BYTES = 131072;
 
   private final Path dir;
@@ -46,8 +48,9 @@ final class LiveDaemon implements AutoCloseable {
 
   static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) throws IOException {
     Path collateral = Files.createDirectories(dir.resolve("collateral"));
-    Files.writeString(collateral.resolve("tdx_quote_collateral.json"),
-        Vectors.text("dcap-qvl/tdx_quote_collateral.json"), StandardCharsets.UTF_8);
+    for (String name : List.of("tdx_quote_collateral.json", "sgx_quote_collateral.json")) {
+      Files.writeString(collateral.resolve(name), Vectors.text("dcap-qvl/" + name), StandardCharsets.UTF_8);
+    }
     LiveDaemon d = new LiveDaemon(dir, maxMessageBytes, tls);
     d.startAgain();
     return d;
