@@ -74,4 +74,11 @@ echo "== python"
 /usr/bin/python3 examples/python/dcapd_example.py "${args[@]}"
 echo "== node"
 node examples/node/dcapd_example.js "${args[@]}"
-echo "examples: both passed"
+if [ ${#expect_stored[@]} -gt 0 ]; then
+  # The same record through the dcap CLI, for people reading the CI log.
+  checksum=$(sha256sum "$quote" | cut -d' ' -f1)
+  echo "== dcap"
+  ./dcap --server "127.0.0.1:$port" get "$checksum"
+  ./dcap --server "127.0.0.1:$port" recent --limit 5
+fi
+echo "examples: all passed"

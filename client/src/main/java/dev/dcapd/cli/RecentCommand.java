@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 /** {@code dcap --server S recent [--skip N --limit N | --page-token T]}: stored quotes, newest first. */
 @Command(name = "recent", description = "List stored quotes, newest first (needs --server).")
 final class RecentCommand implements Callable<Integer> {
-  private static final String ROW = "%-24s  %-64s  %-3s  %-8s  %s%n";
+  private static final String ROW = "%-20s  %-64s  %-3s  %-8s  %s%n";
 
   @Option(names = "--skip", paramLabel = "N", description = "Skip this many of the newest records.")
   Integer skip;
@@ -62,7 +62,7 @@ final class RecentCommand implements Callable<Integer> {
       }
       out.printf(ROW, "CREATED", "CHECKSUM", "TEE", "VERIFIED", "TCB STATUS");
       for (RecentItem i : r.getItemsList()) {
-        out.printf(ROW, Remote.instant(i.getCreatedAt()), i.getChecksum(), i.getTeeType(),
+        out.printf(ROW, Remote.instantSeconds(i.getCreatedAt()), i.getChecksum(), i.getTeeType(),
             i.getVerified() ? "yes" : "no", i.getTcbStatus().isEmpty() ? "-" : i.getTcbStatus());
       }
       if (!r.getNextPageToken().isEmpty()) {

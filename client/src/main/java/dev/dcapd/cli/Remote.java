@@ -102,4 +102,9 @@ final class Remote {
   static String instant(Timestamp t) {
     return Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString();
   }
+
+  /** To the second, for table columns. */
+  static String instantSeconds(Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds()).toString();
+  }
 }
