@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Dcap.Version.class,
     description = "Inspect and verify Intel SGX/TDX DCAP quotes.",
-    subcommands = {InspectCommand.class, VerifyCommand.class, CollateralCommand.class, ForgeCommand.class})
+    subcommands = {InspectCommand.class, VerifyCommand.class, CollateralCommand.class, ForgeCommand.class,
+        GetCommand.class, RawCommand.class, RecentCommand.class})
 public final class Dcap implements Runnable {
   /** Exit code: the input was verified and rejected. */
   public static final int EXIT_REJECTED = 1;
@@ -24,6 +25,9 @@ public final class Dcap implements Runnable {
 
   @Option(names = "--debug", description = "Print stack traces with errors.", scope = CommandLine.ScopeType.INHERIT)
   boolean debug;
+
+  /** {@code --server}, {@code --tls-ca}, {@code --tls}, {@code --timeout}: where the remote commands go. */
+  @CommandLine.Mixin ServerOptions remote;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
