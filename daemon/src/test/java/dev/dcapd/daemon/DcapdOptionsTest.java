@@ -1,0 +1,67 @@
+package dev.dcapd.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code dcapd serve} options: flags over environment over config file, and one-line errors. */
+class DcapdOptionsTest {
+  @TempDir Path dir;
+
+  private static DaemonConfig parse(Map<String, String> env, Optional<Path> file, String... args) throws Exception {
+    CommandLine cl = new CommandLine(new Dcapd());
+    cl.setDefaultValueProvider(new Dcapd.EnvironmentAndFile(env, file));
+    CommandLine.ParseResult r = cl.parseArgs(args);
+    Dcapd.Serve serve = (Dcapd.Serve) r.subcommand().commandSpec().userObject();
+    return serve.toConfig();
+  }
+
+  @Test
+  void defaultsAreLocalAndIntelFirst() throws Exception {
+    DaemonConfig c = parse(Map.of(), Optional.empty(), "serve");
+    assertEquals("127.0.0.1", c.grpc().orElseThrow().getHostString());
+    assertEquals(50051, c.grpc().orElseThrow().getPort());
+    assertEquals(Path.of("./dcapd-data"), c.dataDir());
+    assertEquals(List.of("https://api.trustedservices.intel.com", "https://pccs.phala.network"), c.pccs());
+    assertTrue(c.insecureTrustRoot().isEmpty());
+  }
+
+  @Test
+  void flagsOverEnvironmentOverFile() throws Exception {
+    Path file = dir.resolve("dcapd.properties");
+    Files.writeString(file, "grpc=127.0.0.1:7001\ndata=/from/file\nsync-writes=true\ncollateral-dir=/offline\n");
+    Map<String, String> env = Map.of("DCAPD_DATA", "/from/env", "DCAPD_MAX_IN_FLIGHT", "9");
+    DaemonConfig c = parse(env, Optional.of(file), "serve", "--grpc", "127.0.0.1:7002");
+    assertEquals(7002, c.grpc().orElseThrow().getPort());
+    assertEquals(Path.of("/from/env"), c.dataDir());
+    assertEquals(9, c.maxInFlight());
+    assertTrue(c.syncWrites());
+    assertEquals(Optional.of(Path.of("/offline")), c.collateralDir());
+    assertEquals(List.of(), c.pccs(), "an offline folder alone means no network");
+  }
+
+  @Test
+  void badOptionsAreOneLineAndExitTwo() {
+    for (String[] args : new String[][] {
+        {"serve", "--grpc", "nonsense"},
+        {"serve", "--grpc", "none"},
+        {"serve", "--tls-cert", "c.pem"},
+        {"serve", "--workers", "x"},
+        {"serve", "--config", dir.resolve("missing").toString()}}) {
+      StringWriter err = new StringWriter();
+      int code = Dcapd.execute(args, Map.of(), new PrintWriter(new StringWriter()), new PrintWriter(err));
+      assertEquals(2, code, String.join(" ", args) + ": " + err);
+      assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    }
+  }
+}
