@@ -7,10 +7,19 @@ import dev.dcapd.verifier.quote.Quote;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Answers "the collateral to judge this quote by at this instant" from a {@link CollateralCache}. */
 public final class CollateralService {
+  /** How many platforms' collateral-with-chain objects are kept (cleared when full). */
+  private static final int WITH_CHAIN_LIMIT = 4096;
+
   private final CollateralCache cache;
+  /**
+   * The last collateral-with-chain built per PCK chain. Handing the verifier the same object for
+   * every quote of a platform lets it recognise collateral it has proven without hashing it again.
+   */
+  private final ConcurrentHashMap<PckCertChain, QuoteCollateral> withChain = new ConcurrentHashMap<>();
 
   public CollateralService(CollateralCache cache) {
     this.cache = Objects.requireNonNull(cache, "cache");
@@ -33,7 +42,27 @@ public final class CollateralService {
    * chain the quote carries.
    */
   public QuoteCollateral forQuote(Quote quote, Instant at) throws DcapException {
-    return withPckChain(forKey(keyOf(quote), at).collateral(), quote);
+    QuoteCollateral base = forKey(keyOf(quote), at).collateral();
+    PckCertChain chain = quote.certificationData().pckCertChain();
+    QuoteCollateral known = withChain.get(chain);
+    if (known != null && sameBase(known, base)) {
+      return known;
+    }
+    QuoteCollateral built = withPckChain(base, quote);
+    if (withChain.size() >= WITH_CHAIN_LIMIT) {
+      withChain.clear();
+    }
+    withChain.put(chain, built);
+    return built;
+  }
+
+  /** Whether {@code c} was built from {@code base} (the cache hands out the same strings). */
+  private static boolean sameBase(QuoteCollateral c, QuoteCollateral base) {
+    return c.tcbInfo() == base.tcbInfo() && c.qeIdentity() == base.qeIdentity() && c.pckCrl() == base.pckCrl()
+        && c.rootCaCrl() == base.rootCaCrl() && c.pckCrlIssuerChain() == base.pckCrlIssuerChain()
+        && c.tcbInfoIssuerChain() == base.tcbInfoIssuerChain()
+        && c.qeIdentityIssuerChain() == base.qeIdentityIssuerChain()
+        && c.tcbInfoSignature() == base.tcbInfoSignature() && c.qeIdentitySignature() == base.qeIdentitySignature();
   }
 
   /** The cache's answer for a key, with its source, age and expiry. */
