@@ -95,7 +95,7 @@ class AutomataEvaluationTest {
   }
 
   @Test
-  void sgxV4KeepsAdvisoriesOfTheMatchedLevel() throws Exception {
+  void sgxV3QuoteNeverCarriesAdvisories() throws Exception {
     RealVectors.Case c = RealVectors.sgx();
     AutomataEvaluation.Result r =
         AutomataEvaluation.evaluate(c.quote(), pck(c), c.collateral().tcbInfo(), c.collateral().qeIdentity());
