@@ -8,11 +8,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.Vectors;
+import dev.dcapd.contracts.ChainClient;
+import dev.dcapd.contracts.ContractArtifact;
+import dev.dcapd.contracts.LocalChain;
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.datatypes.Bool;
+import org.web3j.abi.datatypes.DynamicBytes;
+import org.web3j.abi.datatypes.Function;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code dcap onchain}: the printed output, calldata and upserts for the real TDX vector, and its errors. */
@@ -95,6 +105,37 @@ class OnchainCommandTest {
     assertTrue(down.err().startsWith("dcap: cannot reach RPC"), down.err());
     assertEquals(1, down.err().strip().lines().count());
     assertFalse(down.out().contains("simulation"));
+  }
+
+  @Test
+  void submitSimulatesSendsAndPrintsTheRecordedAttestation() throws Exception {
+    try (LocalChain chain = LocalChain.start(); ChainClient client = chain.client()) {
+      ChainClient.Receipt deployed = client.send(LocalChain.ACCOUNT_0, null,
+          ContractArtifact.load(ContractArtifact.ATTESTATION_DOUBLE).deployment(Bytes.empty()), BigInteger.ZERO);
+      String entryPoint = deployed.contractAddress().orElseThrow();
+      InspectCommandTest.Run expected = InspectCommandTest.dcap("onchain", "output", quote().toString(), "--collateral",
+          collateral().toString(), "--at", AT);
+      Bytes output = Bytes.fromHex(expected.out().strip());
+      client.send(LocalChain.ACCOUNT_0, entryPoint, Bytes.fromHex(FunctionEncoder.encode(new Function("setDefaultResult",
+          List.of(new Bool(true), new DynamicBytes(output.toByteArray())), List.of()))), BigInteger.ZERO);
+      Path key = write("key.hex", "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d\n".getBytes(StandardCharsets.US_ASCII));
+
+      InspectCommandTest.Run r = InspectCommandTest.dcap("onchain", "submit", quote().toString(), "--collateral", collateral().toString(),
+          "--at", AT, "--rpc", chain.url(), "--chain-id", Long.toString(LocalChain.CHAIN_ID), "--to", entryPoint,
+          "--key-file", key.toString());
+
+      assertEquals(0, r.code(), r.err());
+      JsonNode json = new ObjectMapper().readTree(r.out());
+      assertTrue(json.get("simulation").get("success").asBoolean());
+      assertTrue(json.get("transaction").get("succeeded").asBoolean());
+      assertEquals(output.hex0x(), json.get("transaction").get("attestations").get(0).get("output").asText());
+      assertEquals(0, json.get("transaction").get("attestations").get(0).get("tcb_status").asInt());
+
+      InspectCommandTest.Run wrongChain = InspectCommandTest.dcap("onchain", "submit", quote().toString(), "--rpc", chain.url(),
+          "--chain-id", "1", "--to", entryPoint, "--simulate");
+      assertEquals(2, wrongChain.code());
+      assertTrue(wrongChain.err().contains("not the expected 1"), wrongChain.err());
+    }
   }
 
   @Test

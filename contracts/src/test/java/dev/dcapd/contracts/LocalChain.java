@@ -15,13 +15,15 @@ import org.web3j.crypto.Credentials;
  * {@code solidity-build/} on a free port with the deterministic wallet, stopped by {@link #close}.
  * Tests are skipped (not failed) when node or the installed npm packages are missing.
  */
-final class LocalChain implements AutoCloseable {
+public final class LocalChain implements AutoCloseable {
   /** ganache's chain id. */
-  static final long CHAIN_ID = 1337;
+  public static final long CHAIN_ID = 1337;
   /** Private keys of the first two accounts of ganache's deterministic wallet (public test values). */
-  static final Credentials ACCOUNT_0 = Credentials.create("4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d");
-  static final Credentials ACCOUNT_1 = Credentials.create("6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1");
+  public static final Credentials ACCOUNT_0 = Credentials.create("4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d");
+  public static final Credentials ACCOUNT_1 = Credentials.create("6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1");
+  /** ganache's entry point, from the contracts module or from a sibling module (the CLI's tests). */
   private static final Path CLI = Path.of("solidity-build", "node_modules", "ganache", "dist", "node", "cli.js");
+  private static final Path SIBLING_CLI = Path.of("..", "contracts").resolve(CLI);
   private static final int START_POLLS = 300;
 
   private final Process process;
@@ -32,16 +34,18 @@ final class LocalChain implements AutoCloseable {
     this.url = url;
   }
 
-  static LocalChain start() throws Exception {
+  /** Starts a chain, or skips the calling test when node or ganache is missing. */
+  public static LocalChain start() throws Exception {
     assumeTrue(onPath("node"), "node is not on PATH: the local-EVM tests need Node.js (see contracts/README.md)");
-    assumeTrue(Files.isRegularFile(CLI),
+    Path cli = Files.isRegularFile(CLI) ? CLI : SIBLING_CLI;
+    assumeTrue(Files.isRegularFile(cli),
         "ganache is not installed: run `npm ci --prefix contracts/solidity-build` for the local-EVM tests");
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     Path log = Files.createTempFile("ganache", ".log");
-    Process p = new ProcessBuilder("node", CLI.toString(), "--server.host", "127.0.0.1", "--server.port", Integer.toString(port),
+    Process p = new ProcessBuilder("node", cli.toString(), "--server.host", "127.0.0.1", "--server.port", Integer.toString(port),
         "--wallet.deterministic", "--chain.chainId", Long.toString(CHAIN_ID), "--logging.quiet")
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
@@ -62,11 +66,11 @@ final class LocalChain implements AutoCloseable {
     throw new IllegalStateException("ganache did not answer on " + url);
   }
 
-  String url() {
+  public String url() {
     return url;
   }
 
-  ChainClient client() throws OnchainException {
+  public ChainClient client() throws OnchainException {
     return ChainClient.connect(url, CHAIN_ID);
   }
 
