@@ -22,6 +22,8 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.web3j.crypto.Credentials;
 import picocli.CommandLine.ArgGroup;
@@ -169,6 +171,10 @@ final class OnchainCommand implements Runnable {
   static final class Upserts implements Callable<Integer> {
     @Mixin QuoteArgs args;
 
+    @Option(names = "--tcb-eval-data", paramLabel = "FILE",
+        description = "Intel's TCB evaluation data numbers response; adds its upload (needed for the standard evaluation number).")
+    Path tcbEvalData;
+
     @Spec CommandSpec spec;
 
     @Override
@@ -177,7 +183,11 @@ final class OnchainCommand implements Runnable {
       QuoteCollateral c = args.readCollateral();
       ArrayNode list = JSON.createArrayNode();
       try {
-        for (PccsUpserts.Upsert u : PccsUpserts.forCollateral(c)) {
+        List<PccsUpserts.Upsert> upserts = new ArrayList<>(PccsUpserts.forCollateral(c));
+        if (tcbEvalData != null) {
+          upserts.add(PccsUpserts.tcbEvaluationData(new String(CliIo.read(tcbEvalData), StandardCharsets.UTF_8)));
+        }
+        for (PccsUpserts.Upsert u : upserts) {
           ObjectNode n = list.addObject();
           n.put("dao", u.dao().name().toLowerCase(java.util.Locale.ROOT));
           n.put("attester_only", u.dao().attesterOnly());

@@ -33,8 +33,9 @@ import org.web3j.utils.Numeric;
  * JSON text with the raw 64-byte signature.
  *
  * <p>PCK leaf certificates are not needed (the quote carries its chain). The TCB evaluation data
- * numbers are not part of {@code QuoteCollateralV3}: call the verifier with the TCB info's own
- * evaluation number ({@link AutomataCalls#verify(Bytes, long)}) instead of the "standard" one. The
+ * numbers are not part of {@code QuoteCollateralV3}: either call the verifier with the TCB info's
+ * own evaluation number ({@link AutomataCalls#verify(Bytes, long)}), or upload Intel's numbers too
+ * ({@link #tcbEvaluationData}) so that the chain's "standard" number resolves. The
  * QE identity and FMSPC TCB DAOs are the versioned ones for that number, and only their attester
  * may write them; certificates and CRLs are open to anyone.
  */
@@ -53,7 +54,9 @@ public final class PccsUpserts {
     /** {@code AutomataEnclaveIdentityDaoVersioned} for the TCB evaluation number; attester only. */
     ENCLAVE_IDENTITY_DAO(true),
     /** {@code AutomataFmspcTcbDaoVersioned} for the TCB evaluation number; attester only. */
-    FMSPC_TCB_DAO(true);
+    FMSPC_TCB_DAO(true),
+    /** {@code AutomataTcbEvalDao}: TCB evaluation data numbers; attester only. */
+    TCB_EVAL_DAO(true);
 
     private final boolean attesterOnly;
 
@@ -123,6 +126,19 @@ public final class PccsUpserts {
     return List.copyOf(out);
   }
 
+  /**
+   * The upsert of Intel's TCB evaluation data numbers ({@code GET /tcbevaluationdatanumbers},
+   * the whole response text), needed only when the verifier is called with the "standard"
+   * evaluation number, which the chain derives from them. Send it after {@link #forCollateral}.
+   *
+   * @throws DcapException {@code COLLATERAL_MALFORMED} if the response has not that shape
+   */
+  public static Upsert tcbEvaluationData(String response) throws DcapException {
+    SignedJson signed = SignedJson.parse(response, "tcbEvaluationDataNumbers");
+    return new Upsert(Dao.TCB_EVAL_DAO, "upsertTcbEvaluationData((string,bytes))", "TCB evaluation data numbers",
+        call("upsertTcbEvaluationData((string,bytes))", signedJson(signed.body(), signed.signature())));
+  }
+
   private static Upsert certificate(Ca ca, X509Certificate cert, String what) throws DcapException {
     byte[] der;
     try {
@@ -168,5 +184,4 @@ public final class PccsUpserts {
   public static Bytes selector(String signature) {
     return Bytes.of(Hash.sha3(signature.getBytes(StandardCharsets.US_ASCII)), 0, 4);
   }
-
 }
