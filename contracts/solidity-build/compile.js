@@ -1,11 +1,12 @@
 // Compiles every .sol file under SOURCE_DIR with the solc-js version pinned in package-lock.json and
-// writes one JSON per contract (abi, bytecode, deployedBytecode, compiler) into OUT_DIR.
-// Usage: node compile.js SOURCE_DIR OUT_DIR
+// writes one JSON per contract (abi, bytecode, deployedBytecode, compiler) into OUT_DIR. When
+// STAMP_FILE is given, it records a hash of the inputs there and skips solc while they are unchanged.
+// Usage: node compile.js SOURCE_DIR OUT_DIR [STAMP_FILE]
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
-const [sourceDir, outDir] = process.argv.slice(2);
+const [sourceDir, outDir, stampFile] = process.argv.slice(2);
 if (!sourceDir || !outDir) {
   console.error('usage: node compile.js SOURCE_DIR OUT_DIR');
   process.exit(2);
@@ -37,14 +38,13 @@ for (const file of listSources(sourceDir).sort()) {
 
 // The build runs this on every Maven build; skip solc (slow with viaIR) when nothing changed.
 const crypto = require('crypto');
-const stampFile = path.join(outDir, '.inputs.sha256');
 const digest = crypto
   .createHash('sha256')
   .update(solc.version())
   .update(fs.readFileSync(__filename))
   .update(JSON.stringify(sources))
   .digest('hex');
-if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === digest) {
+if (stampFile && fs.existsSync(stampFile) && fs.existsSync(outDir) && fs.readFileSync(stampFile, 'utf8') === digest) {
   console.log('dcapd-contracts: Solidity artifacts are up to date');
   process.exit(0);
 }
@@ -92,5 +92,7 @@ for (const [file, contracts] of Object.entries(output.contracts || {})) {
     count++;
   }
 }
-fs.writeFileSync(stampFile, digest);
+if (stampFile) {
+  fs.writeFileSync(stampFile, digest);
+}
 console.log('dcapd-contracts: compiled ' + count + ' contracts with solc-js ' + solc.version() + ' (' + EVM_VERSION + ')');

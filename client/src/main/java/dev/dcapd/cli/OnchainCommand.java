@@ -185,7 +185,11 @@ final class OnchainCommand implements Runnable {
       try {
         List<PccsUpserts.Upsert> upserts = new ArrayList<>(PccsUpserts.forCollateral(c));
         if (tcbEvalData != null) {
-          upserts.add(PccsUpserts.tcbEvaluationData(new String(CliIo.read(tcbEvalData), StandardCharsets.UTF_8)));
+          try {
+            upserts.add(PccsUpserts.tcbEvaluationData(new String(CliIo.read(tcbEvalData), StandardCharsets.UTF_8)));
+          } catch (DcapException e) {
+            throw new CliException(Dcap.EXIT_BAD_INPUT, tcbEvalData + ": " + e.code() + ": " + e.getMessage());
+          }
         }
         for (PccsUpserts.Upsert u : upserts) {
           ObjectNode n = list.addObject();

@@ -32,6 +32,7 @@ import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.Bool;
 import org.web3j.abi.datatypes.DynamicBytes;
 import org.web3j.abi.datatypes.Type;
+import org.web3j.abi.datatypes.generated.Bytes20;
 import org.web3j.abi.datatypes.generated.Bytes32;
 import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.abi.datatypes.generated.Uint32;
@@ -110,6 +111,32 @@ class LocalChainTest {
     assertFalse(bool(registry, "isRegisteredAddress(address)", new Address(LocalChain.ACCOUNT_0.getAddress())));
     assertEquals(1, r.attestations().size(), "the double's AttestationSubmitted is in the same receipt");
     assertEquals(boundExport.expectedOutput().orElseThrow(), r.attestations().get(0).output());
+  }
+
+  @Test
+  void aP256KeyRegistersByItsKeyIdAndExpiresAfterMaxAge() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    java.security.interfaces.ECPublicKey pub = (java.security.interfaces.ECPublicKey) g.generateKeyPair().getPublic();
+    Bytes publicKey = Bytes.of(concat(Numeric.toBytesPadded(pub.getW().getAffineX(), 32), Numeric.toBytesPadded(pub.getW().getAffineY(), 32)));
+    ForgedCase p256 = Forge.forge(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).seed(7)
+        .reportData(ReportDataBinding.encode(KeyType.P256, publicKey, Optional.empty())).build());
+    Verdict verdict = QuoteVerifier.withTrustAnchor(TrustAnchor.insecureCustomRoot(p256.root()))
+        .verify(p256.quote(), p256.collateral(), p256.at());
+    OnchainExport export = OnchainExport.forQuote(p256.quote(), p256.collateral(), verdict);
+    send(registry, "allowMrTd(bytes,bool)", new DynamicBytes(((TdReport) p256.quote().body()).mrTd().toByteArray()), new Bool(true));
+    setResult(p256.quote().raw(), true, export.expectedOutput().orElseThrow());
+
+    ChainClient.Receipt r = send(registry, "register(bytes)", new DynamicBytes(p256.quoteBytes()));
+
+    Bytes keyId = ReportDataBinding.keyId(KeyType.P256, publicKey);
+    assertEquals(keyId, Bytes.fromHex(logs(r, KEY_REGISTERED).get(0).getTopics().get(1)).slice(0, 20));
+    assertTrue(bool(registry, "isRegistered(bytes20)", new Bytes20(keyId.toByteArray())));
+    assertFalse(bool(registry, "isRegisteredAddress(address)", new Address(keyId.hex0x())), "a P-256 key id is no address");
+
+    rpc("evm_increaseTime", MAX_AGE + 1);
+    rpc("evm_mine");
+    assertFalse(bool(registry, "isRegistered(bytes20)", new Bytes20(keyId.toByteArray())));
   }
 
   @Test
@@ -201,6 +228,21 @@ class LocalChainTest {
   private static void setResult(Bytes quote, boolean success, Bytes output) throws Exception {
     send(doubleAddress, "setResult(bytes32,bool,bytes)", new Bytes32(Hash.sha3(quote.toByteArray())), new Bool(success),
         new DynamicBytes(output.toByteArray()));
+  }
+
+  private static void rpc(String method, Object... params) throws Exception {
+    var service = new org.web3j.protocol.http.HttpService(chain.url());
+    var response = new org.web3j.protocol.core.Request<>(method, List.of(params), service,
+        org.web3j.protocol.core.methods.response.VoidResponse.class).send();
+    assertFalse(response.hasError(), method);
+    service.close();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   private static Bytes patch(Bytes b, int at, Bytes with) {
