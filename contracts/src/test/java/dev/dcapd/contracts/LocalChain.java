@@ -37,6 +37,8 @@ public final class LocalChain implements AutoCloseable {
   /** Starts a chain, or skips the calling test when node or ganache is missing. */
   public static LocalChain start() throws Exception {
     assumeTrue(onPath("node"), "node is not on PATH: the local-EVM tests need Node.js (see contracts/README.md)");
+    assumeTrue(LocalChain.class.getResource("/solidity/" + ContractArtifact.REGISTRY + ".json") != null,
+        "the Solidity contracts were not compiled (built with -Dsolidity.skip)");
     Path cli = Files.isRegularFile(CLI) ? CLI : SIBLING_CLI;
     assumeTrue(Files.isRegularFile(cli),
         "ganache is not installed: run `npm ci --prefix contracts/solidity-build` for the local-EVM tests");
