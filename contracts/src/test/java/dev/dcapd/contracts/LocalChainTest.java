@@ -156,6 +156,28 @@ class LocalChainTest {
   }
 
   @Test
+  void requiredRtmrsMustBeAnAllowedSet() throws Exception {
+    TdReport td = (TdReport) bound.quote().body();
+    byte[] rtmrs = new byte[4 * 48];
+    for (int i = 0; i < 4; i++) {
+      td.rtmr(i).copyTo(rtmrs, i * 48);
+    }
+    Bytes output = boundExport.expectedOutput().orElseThrow();
+    Bytes quote = Bytes.of("rtmr quote".getBytes(StandardCharsets.US_ASCII));
+    setResult(quote, true, output);
+    send(registry, "setRtmrsRequired(bool)", new Bool(true));
+    try {
+      ChainClient.Receipt refused = send(registry, "register(bytes)", new DynamicBytes(quote.toByteArray()));
+      assertEquals(1, logs(refused, REJECTED).size());
+      send(registry, "allowRtmrs(bytes,bool)", new DynamicBytes(rtmrs), new Bool(true));
+      ChainClient.Receipt accepted = send(registry, "register(bytes)", new DynamicBytes(quote.toByteArray()));
+      assertEquals(1, logs(accepted, KEY_REGISTERED).size());
+    } finally {
+      send(registry, "setRtmrsRequired(bool)", new Bool(false));
+    }
+  }
+
+  @Test
   void aVerifierFailureAndARevertAreRejectionsWithTheirData() throws Exception {
     Bytes quote = Bytes.of("quote that fails".getBytes(StandardCharsets.US_ASCII));
     setResult(quote, false, Bytes.of("ATTVE".getBytes(StandardCharsets.US_ASCII)));
