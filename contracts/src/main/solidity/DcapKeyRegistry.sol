@@ -5,8 +5,9 @@ import {IAutomataDcapAttestation} from "./IAutomataDcapAttestation.sol";
 
 /// @title Registers application keys that a verified SGX/TDX quote binds, under an owner's policy
 /// @notice `register(rawQuote)` has Automata's verifier check the quote, applies the policy to the
-/// verified output (TEE type, minimum TCB status, allowed measurements, no debug TEEs), reads the
-/// key id that dcapd's binding rule puts in report_data and registers it until now + maxAge.
+/// verified output (TEE type, minimum TCB status, allowed measurements, no debug TEEs, optionally
+/// freshness: the nonce answers a challenge no older than maxQuoteAge), reads the key id that
+/// dcapd's binding rule puts in report_data and registers it until now + maxAge.
 /// Every outcome emits an event; a rejection returns false instead of reverting, so that its event
 /// stays on chain.
 ///
@@ -61,6 +62,7 @@ contract DcapKeyRegistry {
     uint8 public constant REJECT_MEASUREMENT = 6;
     uint8 public constant REJECT_DEBUG = 7;
     uint8 public constant REJECT_NO_BINDING = 8;
+    uint8 public constant REJECT_STALE = 9;
 
     struct Registration {
         uint8 keyType;
@@ -89,6 +91,13 @@ contract DcapKeyRegistry {
     mapping(bytes32 => bool) public rtmrsAllowed; // keccak256(RTMR0 || RTMR1 || RTMR2 || RTMR3)
     mapping(bytes32 => bool) public mrEnclaveAllowed;
     mapping(bytes20 => Registration) private registrations;
+    /// When set, report_data's nonce must answer an unused challenge of this contract no older
+    /// than maxQuoteAge: a quote made before the challenge, or replayed, is refused.
+    bool public freshnessRequired;
+    uint64 public maxQuoteAge;
+    /// sha256(nonce) of each open challenge -> when it was issued.
+    mapping(bytes32 => uint64) public challengeIssuedAt;
+    uint256 private challengeCount;
 
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event VerifierChanged(address indexed verifier, uint32 tcbEvaluationDataNumber);
@@ -105,6 +114,8 @@ contract DcapKeyRegistry {
     );
     event RegistrationRejected(address indexed sender, bytes32 indexed quoteHash, uint8 reason, bytes detail);
     event KeyRevoked(bytes20 indexed keyId);
+    event FreshnessChanged(bool required, uint64 maxQuoteAge);
+    event ChallengeIssued(address indexed requester, bytes32 nonce, bytes32 nonceHash);
 
     error NotOwner();
     error BadMeasurement();
@@ -189,12 +200,29 @@ contract DcapKeyRegistry {
         emit MrEnclaveAllowed(mrEnclave, allowed);
     }
 
+    /// Require quotes to answer a challenge issued at most `maxQuoteAge_` seconds before.
+    function setFreshness(bool required, uint64 maxQuoteAge_) external onlyOwner {
+        freshnessRequired = required;
+        maxQuoteAge = maxQuoteAge_;
+        emit FreshnessChanged(required, maxQuoteAge_);
+    }
+
     function revoke(bytes20 keyId) external onlyOwner {
         delete registrations[keyId];
         emit KeyRevoked(keyId);
     }
 
     // --- registration ----------------------------------------------------------------------------
+
+    /// Issues a nonce for a TEE to bind in report_data (dcapd's rule puts sha256(nonce) at
+    /// offset 32); read it from ChallengeIssued. Anyone may ask; each answers one registration.
+    function issueChallenge() external returns (bytes32 nonce) {
+        challengeCount += 1;
+        nonce = keccak256(abi.encodePacked(address(this), msg.sender, block.number, challengeCount));
+        bytes32 nonceHash = sha256(abi.encodePacked(nonce));
+        challengeIssuedAt[nonceHash] = uint64(block.timestamp);
+        emit ChallengeIssued(msg.sender, nonce, nonceHash);
+    }
 
     /// Verifies `rawQuote` through the configured verifier (forwarding msg.value for its fee) and
     /// registers the key its report_data binds. Returns the key id, or false and a zero id when the
@@ -270,6 +298,13 @@ contract DcapKeyRegistry {
         bool reservedZero = head[9] == 0 && head[10] == 0 && head[11] == 0;
         if (bytes8(head) != BINDING_MAGIC || !reservedZero || (keyType != KEY_P256 && keyType != KEY_SECP256K1)) {
             return _reject(quoteHash, REJECT_NO_BINDING, abi.encodePacked(head));
+        }
+        if (freshnessRequired) {
+            uint64 issued = challengeIssuedAt[r.nonceHash];
+            if (issued == 0 || block.timestamp > uint256(issued) + maxQuoteAge) {
+                return _reject(quoteHash, REJECT_STALE, abi.encodePacked(r.nonceHash));
+            }
+            delete challengeIssuedAt[r.nonceHash];
         }
         bytes20 keyId = bytes20(head << (8 * RD_KEY_ID));
         r.keyType = keyType;

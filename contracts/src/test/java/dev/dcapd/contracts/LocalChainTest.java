@@ -156,6 +156,45 @@ class LocalChainTest {
   }
 
   @Test
+  void freshnessTakesAQuoteAnsweringAnOpenChallengeOnceAndInTime() throws Exception {
+    send(registry, "setFreshness(bool,uint64)", new Bool(true), new Uint64(600));
+    try {
+      // The bound quote of the other tests answers no challenge.
+      setResult(bound.quote().raw(), true, boundExport.expectedOutput().orElseThrow());
+      assertEquals(9, reason(send(registry, "register(bytes)", new DynamicBytes(bound.quoteBytes()))));
+
+      ForgedCase fresh = answerChallenge(11);
+      ChainClient.Receipt ok = send(registry, "register(bytes)", new DynamicBytes(fresh.quoteBytes()));
+      assertEquals(1, logs(ok, KEY_REGISTERED).size());
+      assertEquals(9, reason(send(registry, "register(bytes)", new DynamicBytes(fresh.quoteBytes()))), "a challenge answers once");
+
+      ForgedCase late = answerChallenge(12);
+      rpc("evm_increaseTime", 601);
+      rpc("evm_mine");
+      assertEquals(9, reason(send(registry, "register(bytes)", new DynamicBytes(late.quoteBytes()))), "older than maxQuoteAge");
+    } finally {
+      send(registry, "setFreshness(bool,uint64)", new Bool(false), new Uint64(0));
+    }
+  }
+
+  /** Issues a challenge and forges a quote binding ACCOUNT_0's key with its nonce; the double will verify it. */
+  private static ForgedCase answerChallenge(long seed) throws Exception {
+    ChainClient.Receipt issued = send(registry, "issueChallenge()");
+    List<Type> challenge = decode(logs(issued, "ChallengeIssued(address,bytes32,bytes32)").get(0).getData(),
+        new TypeReference<Bytes32>() {}, new TypeReference<Bytes32>() {});
+    Bytes nonce = Bytes.of((byte[]) challenge.get(0).getValue());
+    assertEquals(ReportDataBinding.nonceHash(nonce), Bytes.of((byte[]) challenge.get(1).getValue()));
+    Bytes publicKey = Bytes.of(Numeric.toBytesPadded(LocalChain.ACCOUNT_0.getEcKeyPair().getPublicKey(), 64));
+    ForgedCase c = Forge.forge(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).seed(seed)
+        .reportData(ReportDataBinding.encode(KeyType.SECP256K1, publicKey, Optional.of(nonce))).build());
+    Verdict verdict = QuoteVerifier.withTrustAnchor(TrustAnchor.insecureCustomRoot(c.root())).verify(c.quote(), c.collateral(), c.at());
+    Bytes output = OnchainExport.forQuote(c.quote(), c.collateral(), verdict).expectedOutput().orElseThrow();
+    send(registry, "allowMrTd(bytes,bool)", new DynamicBytes(((TdReport) c.quote().body()).mrTd().toByteArray()), new Bool(true));
+    setResult(c.quote().raw(), true, output);
+    return c;
+  }
+
+  @Test
   void requiredRtmrsMustBeAnAllowedSet() throws Exception {
     TdReport td = (TdReport) bound.quote().body();
     byte[] rtmrs = new byte[4 * 48];
@@ -241,6 +280,13 @@ class LocalChainTest {
     setResult(quote, true, output);
     ChainClient.Receipt r = send(registry, "register(bytes)", new DynamicBytes(quote.toByteArray()));
     assertTrue(logs(r, KEY_REGISTERED).isEmpty());
+    List<Log> rejected = logs(r, REJECTED);
+    assertEquals(1, rejected.size());
+    return ((BigInteger) decode(rejected.get(0).getData(), new TypeReference<Uint8>() {}, new TypeReference<DynamicBytes>() {})
+        .get(0).getValue()).intValueExact();
+  }
+
+  private static int reason(ChainClient.Receipt r) {
     List<Log> rejected = logs(r, REJECTED);
     assertEquals(1, rejected.size());
     return ((BigInteger) decode(rejected.get(0).getData(), new TypeReference<Uint8>() {}, new TypeReference<DynamicBytes>() {})
