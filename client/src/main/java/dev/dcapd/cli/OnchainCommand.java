@@ -87,7 +87,7 @@ final class OnchainCommand implements Runnable {
     OnchainExport export() throws CliException {
       Quote q = readQuote();
       QuoteCollateral c = readCollateral();
-      Instant instant = at == null ? Instant.now() : CollateralCommand.parseTime(at);
+      Instant instant = at == null ? Instant.now() : CliIo.parseTime(at);
       QuoteVerifier verifier = QuoteVerifier.intel();
       if (insecureRoot != null) {
         try {
