@@ -44,6 +44,8 @@ public enum FailureCode {
   TDX_MODULE_MISMATCH(Kind.UNTRUSTED),
   TCB_NOT_SUPPORTED(Kind.UNTRUSTED),
   TCB_REVOKED(Kind.UNTRUSTED),
+  /** An on-chain verifier rejected the quote with a reason dcapd does not know. */
+  ONCHAIN_REJECTED(Kind.UNTRUSTED),
 
   // --- stale: right once, not at the verification instant -------------------------------------
   CERTIFICATE_EXPIRED(Kind.STALE),
@@ -51,7 +53,12 @@ public enum FailureCode {
   COLLATERAL_NOT_YET_VALID(Kind.STALE),
 
   // --- unavailable: the answer could not be computed now -------------------------------------
-  COLLATERAL_UNAVAILABLE(Kind.UNAVAILABLE);
+  COLLATERAL_UNAVAILABLE(Kind.UNAVAILABLE),
+  /**
+   * An on-chain call reverted with data that names no check dcapd knows: empty data (which is
+   * also how a P-256 precompile reports a bad signature), a panic, an access or fee error.
+   */
+  ONCHAIN_REVERTED(Kind.UNAVAILABLE);
 
   /** The four groups that callers (and the gRPC status mapping) branch on. */
   public enum Kind {
