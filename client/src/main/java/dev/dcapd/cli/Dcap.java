@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Dcap.Version.class,
     description = "Inspect and verify Intel SGX/TDX DCAP quotes.",
-    subcommands = {InspectCommand.class, CollateralCommand.class, EventlogCommand.class})
+    subcommands = {InspectCommand.class, VerifyCommand.class, CollateralCommand.class, ForgeCommand.class,
+        EventlogCommand.class})
 public final class Dcap implements Runnable {
   /** Exit code: the input was verified and rejected. */
   public static final int EXIT_REJECTED = 1;

@@ -65,6 +65,13 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   private final Clock clock;
   private final Metrics metrics;
   private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+  /**
+   * Collateral by content id, as read from the store: thousands of records share one, so answers
+   * do not read and parse it again for each. Bounded; cleared when full.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, QuoteCollateral> collateralById =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int COLLATERAL_MEMO_LIMIT = 1024;
 
   public AttestationServiceImpl(
       QuoteStore store, QuoteVerifier verifier, CollateralProvider collateral, Clock clock, Metrics metrics) {
@@ -106,8 +113,13 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
             .setSize(quote.raw().length())
             .setCanDownload(true)
             .build();
-        store.put(quote, record, j.collateral().map(QuoteCollateral::toJson).orElse(null),
-            existing.map(StoredRecord::getUploadedAtMicros).orElse(-1L));
+        // Collateral is stored once per content id; most uploads reference one already stored.
+        String newCollateral = j.collateral()
+            .filter(c -> !collateralStored(record.getCollateralId()))
+            .map(QuoteCollateral::toJson)
+            .orElse(null);
+        store.put(quote, record, newCollateral, existing.map(StoredRecord::getUploadedAtMicros).orElse(-1L));
+        j.collateral().ifPresent(c -> remember(record.getCollateralId(), c));
         if (existing.isEmpty()) {
           metrics.recordStored();
         }
@@ -278,16 +290,36 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     return b.build();
   }
 
+  private boolean collateralStored(String id) {
+    return id.isEmpty() || collateralById.containsKey(id) || store.collateralJson(id).isPresent();
+  }
+
+  private void remember(String id, QuoteCollateral c) {
+    if (id.isEmpty()) {
+      return;
+    }
+    if (collateralById.size() >= COLLATERAL_MEMO_LIMIT) {
+      collateralById.clear();
+    }
+    collateralById.putIfAbsent(id, c);
+  }
+
   private Optional<QuoteCollateral> storedCollateral(String id) {
     if (id.isEmpty()) {
       return Optional.empty();
+    }
+    QuoteCollateral known = collateralById.get(id);
+    if (known != null) {
+      return Optional.of(known);
     }
     Optional<String> json = store.collateralJson(id);
     if (json.isEmpty()) {
       throw ApiErrors.internal("collateral " + id + " referenced by a record is missing from the store");
     }
     try {
-      return Optional.of(QuoteCollateral.fromJson(json.get()));
+      QuoteCollateral c = QuoteCollateral.fromJson(json.get());
+      remember(id, c);
+      return Optional.of(c);
     } catch (DcapException e) {
       throw ApiErrors.internal("stored collateral " + id + " cannot be read: " + e.getMessage());
     }

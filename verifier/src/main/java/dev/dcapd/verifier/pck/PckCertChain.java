@@ -114,9 +114,16 @@ public final class PckCertChain {
     return t;
   }
 
-  /** The common name of an X.500 name, or the empty string. */
+  /**
+   * The common name of an X.500 name, or the empty string when it has none or it cannot be
+   * decoded (a name that is not valid text matches no Intel name, which is what callers test).
+   */
   public static String commonName(X500Principal principal) {
-    RDN[] rdns = X500Name.getInstance(principal.getEncoded()).getRDNs(BCStyle.CN);
-    return rdns.length == 0 ? "" : IETFUtils.valueToString(rdns[0].getFirst().getValue());
+    try {
+      RDN[] rdns = X500Name.getInstance(principal.getEncoded()).getRDNs(BCStyle.CN);
+      return rdns.length == 0 ? "" : IETFUtils.valueToString(rdns[0].getFirst().getValue());
+    } catch (RuntimeException e) {
+      return "";
+    }
   }
 }

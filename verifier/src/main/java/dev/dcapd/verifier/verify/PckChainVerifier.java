@@ -18,10 +18,19 @@ import java.util.List;
  */
 final class PckChainVerifier {
   private final TrustAnchor anchor;
+  private final Bytes anchorDer;
   private final BoundedCache<Bytes, VerifiedPckChain> cache;
+  // CA certificates whose signature has been checked: every platform's chain repeats the same two
+  // PCK CAs, so a new platform costs only its leaf's signature.
+  private final BoundedCache<Bytes, Boolean> caSignatures = new BoundedCache<>(CA_CAPACITY);
+  // One key object per CA key: BouncyCastle keeps precomputed multiples on a point it sees
+  // repeatedly, so verifying each new platform's leaf with the same object gets faster.
+  private final BoundedCache<Bytes, Ecdsa.Key> caKeys = new BoundedCache<>(CA_CAPACITY);
+  private static final int CA_CAPACITY = 64;
 
   PckChainVerifier(TrustAnchor anchor, int capacity) {
     this.anchor = anchor;
+    this.anchorDer = Pki.der(anchor.certificate());
     this.cache = new BoundedCache<>(capacity);
   }
 
@@ -46,9 +55,35 @@ final class PckChainVerifier {
     if (certs.size() != 3) {
       throw untrusted("the PCK chain has " + certs.size() + " certificates, not 3");
     }
-    X509Certificate leaf = certs.get(0);
-    X509Certificate intermediate = certs.get(1);
-    X509Certificate root = certs.get(2);
+    // Roles by name and issuer, not position: quotes list leaf, CA, root, but Intel's own sample
+    // chains put the root first.
+    X509Certificate root = null;
+    X509Certificate leaf = null;
+    for (X509Certificate c : certs) {
+      if (Pki.selfIssued(c)) {
+        if (root != null) {
+          throw untrusted("the PCK chain has more than one self-issued certificate");
+        }
+        root = c;
+      } else if (Pki.cn(c).contains(Pki.PCK_CN_PHRASE)) {
+        if (leaf != null) {
+          throw untrusted("the PCK chain has more than one PCK certificate");
+        }
+        leaf = c;
+      }
+    }
+    if (root == null) {
+      throw untrusted("the PCK chain has no self-issued root");
+    }
+    if (leaf == null) {
+      throw untrusted("the PCK chain has no certificate named SGX PCK Certificate");
+    }
+    X509Certificate intermediate = null;
+    for (X509Certificate c : certs) {
+      if (c != root && c != leaf) {
+        intermediate = c;
+      }
+    }
     // 1-3. Names (QVL: root, intermediate, leaf present with Intel's common names).
     if (!Pki.cn(root).contains(Pki.ROOT_CN_PHRASE)) {
       throw untrusted("PCK chain root '" + Pki.cn(root) + "' is not an SGX Root CA");
@@ -57,28 +92,28 @@ final class PckChainVerifier {
     if (caType == null) {
       throw untrusted("PCK chain intermediate '" + Pki.cn(intermediate) + "' is neither Intel PCK CA");
     }
-    if (!Pki.cn(leaf).contains(Pki.PCK_CN_PHRASE)) {
-      throw untrusted("PCK chain leaf '" + Pki.cn(leaf) + "' is not an SGX PCK Certificate");
-    }
     // 4-6. Issuers and signatures, root first.
-    Ecdsa.Key rootKey = Ecdsa.certificateKey(root);
-    if (!Pki.selfIssued(root) || !Ecdsa.verifyCertificate(root, rootKey)) {
+    // The anchor's own self-signature was verified when it was made; a byte-identical root needs no second look.
+    boolean rootIsAnchor = Pki.der(root).equals(anchorDer);
+    Ecdsa.Key rootKey = rootIsAnchor ? anchor.key() : Ecdsa.certificateKey(root);
+    if (!rootIsAnchor && (!Pki.selfIssued(root) || !Ecdsa.verifyCertificate(root, rootKey))) {
       throw untrusted("PCK chain root is not self-signed");
     }
     Ecdsa.Key intermediateKey = Ecdsa.certificateKey(intermediate);
-    if (!Pki.issuedBy(intermediate, root) || !Ecdsa.verifyCertificate(intermediate, rootKey) || intermediateKey == null) {
+    if (!Pki.issuedBy(intermediate, root) || !caSignedBy(intermediate, rootKey) || intermediateKey == null) {
       throw untrusted("PCK chain intermediate '" + Pki.cn(intermediate) + "' is not issued and signed by the chain root");
     }
+    intermediateKey = intern(intermediateKey);
     Ecdsa.Key leafKey = Ecdsa.certificateKey(leaf);
     if (!Pki.issuedBy(leaf, intermediate) || !Ecdsa.verifyCertificate(leaf, intermediateKey) || leafKey == null) {
       throw untrusted("PCK leaf is not issued and signed by '" + Pki.cn(intermediate) + "'");
     }
     // 7-8. The chain's root must be the trust anchor. dcap-qvl ignores the embedded root and
     // validates up to its own; Intel compares it, and so do we.
-    if (!Pki.isAnchor(root, anchor)) {
+    if (!rootIsAnchor && !Pki.isAnchor(root, anchor)) {
       throw untrusted("PCK chain root is not the trusted root (" + anchor + ")");
     }
-    PckExtension extension = chain.pckExtension();
+    PckExtension extension = PckExtension.parse(leaf);
     return new VerifiedPckChain(
         leaf,
         intermediate,
@@ -91,6 +126,36 @@ final class PckChainVerifier {
             Validity.certificate("PCK chain root '" + Pki.cn(root) + "'", root),
             Validity.certificate("PCK chain intermediate '" + Pki.cn(intermediate) + "'", intermediate),
             Validity.certificate("PCK leaf certificate", leaf)));
+  }
+
+  private Ecdsa.Key intern(Ecdsa.Key key) {
+    if (key == null) {
+      return null;
+    }
+    Ecdsa.Key known = caKeys.get(key.encoded());
+    if (known != null) {
+      return known;
+    }
+    caKeys.put(key.encoded(), key);
+    return key;
+  }
+
+  private boolean caSignedBy(X509Certificate ca, Ecdsa.Key issuerKey) {
+    if (issuerKey == null) {
+      return false;
+    }
+    MessageDigest sha = Ecdsa.sha256();
+    sha.update(Pki.der(ca).toByteArray());
+    issuerKey.encoded().updateDigest(sha);
+    Bytes key = Bytes.of(sha.digest());
+    if (caSignatures.get(key) != null) {
+      return true;
+    }
+    if (!Ecdsa.verifyCertificate(ca, issuerKey)) {
+      return false;
+    }
+    caSignatures.put(key, Boolean.TRUE);
+    return true;
   }
 
   private static DcapException untrusted(String message) {

@@ -41,6 +41,10 @@ final class Pki {
     }
   }
 
+  /**
+   * The subject common name, or the empty string when there is none or it cannot be decoded (a
+   * CN that is not valid UTF-8 makes BouncyCastle throw; here it simply matches no Intel name).
+   */
   static String cn(X509Certificate cert) {
     return PckCertChain.commonName(cert.getSubjectX500Principal());
   }

@@ -29,9 +29,10 @@ import java.util.Optional;
  * answers with a {@link Verdict}. Pure: no I/O, no clock. Bad evidence never throws; the failure is
  * in the verdict.
  *
- * <p>Steps, in Intel's order (reference §a.2, §a.3): collateral (CRLs, signing chains, TCB info and
- * QE identity signatures, see {@link CollateralVerifier}); PCK chain (names, issuers, signatures,
- * root = trust anchor), the PCK CRL against the chain, revocation of the PCK CA and leaf; TCB info
+ * <p>Steps, in Intel's order (reference §a.1-a.3): PCK chain (names, issuers, signatures, root =
+ * trust anchor, which QvE pins before anything else); collateral (CRLs, signing chains, TCB info and
+ * QE identity signatures, see {@link CollateralVerifier}); the PCK CRL against the chain, revocation
+ * of the PCK CA and leaf; TCB info
  * id against the TEE type; FMSPC and PCE-ID against TCB info; TDX module identity; QE report
  * signature by the PCK key; QE report data binding of the attestation key; QE identity; quote
  * signature; TCB levels and status convergence. Time comes last: Intel's QvE only flags expired
@@ -51,7 +52,10 @@ public final class QuoteVerifier {
   private final TrustAnchor anchor;
   private final CollateralVerifier collaterals;
   private final PckChainVerifier chains;
-  private final BoundedCache<Bytes, Boolean> qeReports;
+  // A platform's proven QE report (signature by its PCK key, binding of its attestation key), with
+  // the attestation key decoded once: BouncyCastle keeps precomputed multiples on a point object it
+  // sees repeatedly, which makes the one verification left on the warm path several times faster.
+  private final BoundedCache<Bytes, Ecdsa.Key> qeReports;
 
   private QuoteVerifier(TrustAnchor anchor, CollateralVerifier collaterals, int platformCapacity) {
     this.anchor = Objects.requireNonNull(anchor, "anchor");
@@ -118,8 +122,9 @@ public final class QuoteVerifier {
 
     void steps() throws DcapException {
       TeeType tee = quote.teeType();
-      verified = collaterals.verifyUntimed(collateral, anchor);
       Bytes chainKey = verifyPckChain();
+      verified = collaterals.verifyUntimed(collateral, anchor);
+      checkRevocation();
       CollateralVerifier.checkTcbInfoFor(verified.tcbInfo(), tee);
       checkPlatformIdentity();
       if (quote.body() instanceof TdReport td) {
@@ -127,10 +132,9 @@ public final class QuoteVerifier {
       }
       QeReportCertificationData qe = quote.qeReportCertificationData();
       int qeReportStart = qeReportOffset();
-      verifyQeReportSignature(qe, qeReportStart, chainKey);
-      verifyQeReportData(qe);
+      Ecdsa.Key attestationKey = verifyQeReport(qe, qeReportStart, chainKey);
       checkQeIdentity(qe, qeReportStart);
-      verifyQuoteSignature();
+      verifyQuoteSignature(attestationKey);
       tcb = TcbEvaluator.evaluate(verified.tcbInfo(), chain.extension(), quote.body(), qeLevel);
       if (tcb.status() == TcbStatus.REVOKED) {
         throw new DcapException(FailureCode.TCB_REVOKED, "the platform's TCB level is Revoked");
@@ -159,6 +163,11 @@ public final class QuoteVerifier {
       }
       Bytes key = PckChainVerifier.chainKey(chainBytes);
       chain = chains.verify(chainBytes, key);
+      return key;
+    }
+
+    /** QVL {@code PckCertVerifier} 9-10 and 4.1.2.4.6-7: the CRLs against the chain, then revocation by serial. */
+    private void checkRevocation() throws DcapException {
       // The PCK CRL must be the leaf issuer's (QVL 4.1.2.4.6) and signed by the chain's CA.
       if (!verified.pckCrl().getIssuerX500Principal().equals(chain.leaf().getIssuerX500Principal())) {
         throw new DcapException(
@@ -179,7 +188,6 @@ public final class QuoteVerifier {
         throw new DcapException(
             FailureCode.PCK_REVOKED, "PCK leaf (serial " + chain.leaf().getSerialNumber().toString(16) + ") is on the PCK CRL");
       }
-      return key;
     }
 
     /** QVL 4.1.2.4.10: FMSPC and PCE-ID of the PCK against TCB info. */
@@ -230,21 +238,34 @@ public final class QuoteVerifier {
       return offset;
     }
 
-    /** QVL 4.1.2.4.12: the PCK key signs the 384-byte QE report. Memoised per platform and report. */
-    private void verifyQeReportSignature(QeReportCertificationData qe, int qeReportStart, Bytes chainKey) throws DcapException {
+    /**
+     * QVL 4.1.2.4.12-13: the PCK key signs the 384-byte QE report, whose report data binds the
+     * attestation key. Memoised per platform (chain), QE report, signature, auth data and key.
+     *
+     * @return the attestation key
+     */
+    private Ecdsa.Key verifyQeReport(QeReportCertificationData qe, int qeReportStart, Bytes chainKey) throws DcapException {
       MessageDigest sha = Ecdsa.sha256();
       chainKey.updateDigest(sha);
       sha.update(raw, qeReportStart, QuoteLayout.ENCLAVE_REPORT_SIZE);
       qe.qeReportSignature().updateDigest(sha);
+      quote.signatureData().attestationKey().updateDigest(sha);
       qe.qeAuthData().updateDigest(sha);
-      Bytes key = Bytes.of(sha.digest());
-      if (qeReports.get(key) != null) {
-        return;
+      Bytes memoKey = Bytes.of(sha.digest());
+      Ecdsa.Key known = qeReports.get(memoKey);
+      if (known != null) {
+        return known;
       }
       if (!Ecdsa.verifyRaw(chain.leafKey(), raw, qeReportStart, QuoteLayout.ENCLAVE_REPORT_SIZE, qe.qeReportSignature())) {
         throw new DcapException(FailureCode.INVALID_QE_REPORT_SIGNATURE, "the QE report signature does not verify with the PCK leaf key");
       }
-      qeReports.put(key, Boolean.TRUE);
+      verifyQeReportData(qe);
+      Ecdsa.Key key = Ecdsa.rawKey(quote.signatureData().attestationKey());
+      if (key == null) {
+        throw new DcapException(FailureCode.INVALID_QUOTE_SIGNATURE, "the attestation key is not a P-256 point");
+      }
+      qeReports.put(memoKey, key);
+      return key;
     }
 
     /** QVL 4.1.2.4.13: the QE report data starts with SHA-256(attestation key ‖ QE auth data). */
@@ -295,11 +316,7 @@ public final class QuoteVerifier {
     }
 
     /** QVL 4.1.2.4.16: the attestation key signs header and body (v5: and the body descriptor). */
-    private void verifyQuoteSignature() throws DcapException {
-      Ecdsa.Key key = Ecdsa.rawKey(quote.signatureData().attestationKey());
-      if (key == null) {
-        throw new DcapException(FailureCode.INVALID_QUOTE_SIGNATURE, "the attestation key is not a P-256 point");
-      }
+    private void verifyQuoteSignature(Ecdsa.Key key) throws DcapException {
       if (!Ecdsa.verifyRaw(key, raw, 0, quote.signedLength(), quote.signatureData().quoteSignature())) {
         throw new DcapException(FailureCode.INVALID_QUOTE_SIGNATURE, "the quote signature does not verify with the attestation key");
       }

@@ -105,21 +105,30 @@ public final class VerifiedCollateral {
     return !at.isBefore(validFrom) && !at.isAfter(earliestExpiry);
   }
 
-  /** The first piece not valid at {@code at}, as a failure, if any. */
+  /** The failure of a piece not valid at {@code at} (see {@link #checkTime(List, boolean, Instant)}), if any. */
   public Optional<Failure> checkTime(Instant at) {
     return checkTime(validities, validAt(at), at);
   }
 
+  /**
+   * The failure for the piece that makes {@code at} invalid: of the pieces expired at {@code at},
+   * the one that expired first; else of those not yet valid, the one that starts last.
+   */
   static Optional<Failure> checkTime(List<Validity> validities, boolean allValid, Instant at) {
     if (allValid) {
       return Optional.empty();
     }
+    Validity expired = null;
+    Validity early = null;
     for (Validity v : validities) {
-      Optional<Failure> f = v.check(at);
-      if (f.isPresent()) {
-        return f;
+      if (at.isAfter(v.notAfter()) && (expired == null || v.notAfter().isBefore(expired.notAfter()))) {
+        expired = v;
+      }
+      if (at.isBefore(v.notBefore()) && (early == null || v.notBefore().isAfter(early.notBefore()))) {
+        early = v;
       }
     }
-    return Optional.empty();
+    Validity worst = expired != null ? expired : early;
+    return worst == null ? Optional.empty() : worst.check(at);
   }
 }

@@ -1,0 +1,123 @@
+package dev.dcapd.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dcapd.testkit.Corruption;
+import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.quote.BodyType;
+import dev.dcapd.verifier.quote.Quote;
+import dev.dcapd.verifier.quote.QuoteParser;
+import dev.dcapd.verifier.quote.TeeType;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ForgeCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Dcap.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void writesAValidTdxCase(@TempDir Path dir) throws Exception {
+    Run r = run("forge", "--out", dir.toString(), "--tee", "tdx", "--quote-version", "5", "--seed", "9",
+        "--tcb-status", "OutOfDate");
+    assertEquals(0, r.code(), r.err());
+    Quote q = QuoteParser.parse(Files.readAllBytes(dir.resolve("quote.bin")));
+    assertEquals(TeeType.TDX, q.teeType());
+    assertEquals(5, q.version());
+    assertEquals(BodyType.TD_REPORT_15, q.body().bodyType());
+    QuoteCollateral.fromJson(Files.readString(dir.resolve("collateral.json")));
+    assertTrue(Files.readString(dir.resolve("root.pem")).startsWith("-----BEGIN CERTIFICATE-----"));
+    assertTrue(Files.size(dir.resolve("root.der")) > 0);
+    JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
+    assertTrue(expected.get("success").asBoolean());
+    assertEquals("OutOfDate", expected.get("tcb_status").asText());
+    assertEquals(2, expected.get("advisory_ids").size());
+    assertTrue(expected.get("failure").isNull());
+    assertTrue(expected.get("at").canConvertToLong());
+  }
+
+  @Test
+  void convergesWithAnOutOfDateQe(@TempDir Path dir) throws Exception {
+    Run r = run("forge", "--out", dir.toString(), "--tcb-status", "ConfigurationNeeded", "--qe-tcb-status", "OutOfDate");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("OutOfDateConfigurationNeeded",
+        JSON.readTree(dir.resolve("expected.json").toFile()).get("tcb_status").asText());
+  }
+
+  @Test
+  void sameSeedSameFiles(@TempDir Path dir) throws Exception {
+    assertEquals(0, run("forge", "--out", dir.resolve("a").toString(), "--seed", "5").code());
+    assertEquals(0, run("forge", "--out", dir.resolve("b").toString(), "--seed", "5").code());
+    for (String f : new String[] {"quote.bin", "collateral.json", "root.der", "expected.json"}) {
+      assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("b").resolve(f)), f);
+    }
+  }
+
+  @Test
+  void writesACorruptedCaseWithItsFailureCode(@TempDir Path dir) throws Exception {
+    Run r = run("forge", "--out", dir.toString(), "--tee", "tdx", "--corrupt", "tdx-module-mrsigner");
+    assertEquals(0, r.code(), r.err());
+    JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
+    assertFalse(expected.get("success").asBoolean());
+    assertEquals("TDX_MODULE_MISMATCH", expected.get("failure").get("code").asText());
+  }
+
+  @Test
+  void writesManyDistinctQuotes(@TempDir Path dir) throws Exception {
+    assertEquals(0, run("forge", "--out", dir.toString(), "--tee", "sgx", "--count", "3").code());
+    byte[] a = Files.readAllBytes(dir.resolve("quote-0000.bin"));
+    byte[] c = Files.readAllBytes(dir.resolve("quote-0002.bin"));
+    QuoteParser.parse(a);
+    assertFalse(java.util.Arrays.equals(a, c));
+    assertFalse(Files.exists(dir.resolve("quote.bin")));
+    assertTrue(Files.exists(dir.resolve("collateral.json")));
+  }
+
+  @Test
+  void listsCorruptions() {
+    Run r = run("forge", "--list-corruptions");
+    assertEquals(0, r.code());
+    for (Corruption c : Corruption.values()) {
+      assertTrue(r.out().contains(c.cliName() + "\t" + c.expectedFailure() + "\n")
+          || r.out().contains(c.cliName() + "\t" + c.expectedFailure() + System.lineSeparator()), c.cliName());
+    }
+  }
+
+  @Test
+  void badArgumentsAreOneLineAndExitTwo(@TempDir Path dir) {
+    String[][] bad = {
+        {"forge", "--out", dir.toString(), "--tee", "sev"},
+        {"forge", "--out", dir.toString(), "--corrupt", "no-such-thing"},
+        {"forge", "--out", dir.toString(), "--tcb-status", "Fine"},
+        {"forge", "--out", dir.toString(), "--tee", "tdx", "--quote-version", "3"},
+        {"forge", "--out", dir.toString(), "--quote-version", "7"},
+        {"forge", "--out", dir.toString(), "--corrupt", "unknown-tdx-module-version"},
+        {"forge", "--out", dir.toString(), "--count", "0"},
+        {"forge", "--out", dir.toString(), "--seed", "x"},
+        {"forge", "--out", dir.toString(), "--qe-tcb-status", "Revoked"},
+        {"forge", "--out", dir.toString(), "--tee", "tdx", "--td-report", "2.0"},
+        {"forge"},
+    };
+    for (String[] args : bad) {
+      Run r = run(args);
+      assertEquals(Dcap.EXIT_BAD_INPUT, r.code(), String.join(" ", args));
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+  }
+}

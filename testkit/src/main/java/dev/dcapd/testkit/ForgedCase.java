@@ -1,0 +1,102 @@
+package dev.dcapd.testkit;
+
+import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.quote.Quote;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+
+/**
+ * One forged case: the quote, the collateral to judge it by, the root to trust, the instant to
+ * verify at, and the outcome a correct verifier gives.
+ */
+public final class ForgedCase {
+  private final ForgeSpec spec;
+  private final Quote quote;
+  private final QuoteCollateral collateral;
+  private final TestPki pki;
+  private final X509Certificate pckLeaf;
+  private final Expected expected;
+  private final TcbInfoDocument tcbInfo;
+  private final QeIdentityDocument qeIdentity;
+
+  ForgedCase(ForgeSpec spec, Quote quote, QuoteCollateral collateral, TestPki pki, X509Certificate pckLeaf,
+      Expected expected, TcbInfoDocument tcbInfo, QeIdentityDocument qeIdentity) {
+    this.spec = spec;
+    this.quote = quote;
+    this.collateral = collateral;
+    this.pki = pki;
+    this.pckLeaf = pckLeaf;
+    this.expected = expected;
+    this.tcbInfo = tcbInfo;
+    this.qeIdentity = qeIdentity;
+  }
+
+  public ForgeSpec spec() {
+    return spec;
+  }
+
+  public Quote quote() {
+    return quote;
+  }
+
+  /** The quote's bytes (a copy). */
+  public byte[] quoteBytes() {
+    return quote.raw().toByteArray();
+  }
+
+  public QuoteCollateral collateral() {
+    return collateral;
+  }
+
+  /** The root CA to trust in place of Intel's. */
+  public X509Certificate root() {
+    return pki.root();
+  }
+
+  public byte[] rootDer() {
+    try {
+      return pki.root().getEncoded();
+    } catch (CertificateEncodingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String rootPem() {
+    return TestPki.pem(pki.root());
+  }
+
+  /** The PKI the collateral comes from. */
+  public TestPki pki() {
+    return pki;
+  }
+
+  /** The PCK leaf certificate embedded in the quote. */
+  public X509Certificate pckLeaf() {
+    return pckLeaf;
+  }
+
+  /** The instant to verify at. */
+  public Instant at() {
+    return spec.at();
+  }
+
+  public Expected expected() {
+    return expected;
+  }
+
+  /** The TCB info the collateral carries, as a model. */
+  public TcbInfoDocument tcbInfo() {
+    return tcbInfo;
+  }
+
+  /** The QE identity the collateral carries, as a model. */
+  public QeIdentityDocument qeIdentity() {
+    return qeIdentity;
+  }
+
+  @Override
+  public String toString() {
+    return "ForgedCase[" + spec + "]";
+  }
+}

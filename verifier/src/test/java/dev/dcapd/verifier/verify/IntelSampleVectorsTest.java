@@ -1,0 +1,87 @@
+package dev.dcapd.verifier.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dcapd.verifier.Vectors;
+import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.quote.QuoteInput;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Intel QVL's sample data, signed by Intel's synthetic test roots: accepted only through the
+ * insecure-root option, rejected against the pinned Intel root at the very first step.
+ */
+class IntelSampleVectorsTest {
+  static final Instant AT = Instant.parse("2024-01-01T00:00:00Z");
+
+  /**
+   * Both samples carry the PCK certificate outside the quote (SGX: certification data type 1; TDX:
+   * a DER chain where PEM is required), as QVL's AttestationApp takes it: here, the collateral's
+   * {@code pck_certificate_chain}.
+   */
+  static QuoteCollateral collateral(String sample) {
+    String d = "intel/" + sample + "/";
+    return TestCollateral.assemble(
+        d + "pckSignChain.pem", d + "rootCaCrl.der", d + "intermediateCaCrl.der", d + "tcbSignChain.pem", d + "tcbInfo.json",
+        d + "tcbSignChain.pem", d + "qeIdentity.json",
+        Optional.of(Vectors.text(d + "pckCert.pem") + Vectors.text(d + "pckSignChain.pem")));
+  }
+
+  static Verdict verify(String sample, QuoteVerifier verifier) throws Exception {
+    return verifier.verify(QuoteInput.parse(Vectors.bytes("intel/" + sample + "/quote.dat")), collateral(sample), AT);
+  }
+
+  static QuoteVerifier sampleRoot(String sample) {
+    return QuoteVerifier.withTrustAnchor(
+        TrustAnchor.insecureCustomRoot(Vectors.bytes("intel/" + sample + "/trustedRootCaCert.pem")));
+  }
+
+  /** TCB info v2, quote v3 with certification data type 1: every check passes. */
+  @Test
+  void sgxSampleVerifiesWithItsRoot() throws Exception {
+    Verdict v = verify("qvl-sample-sgx", sampleRoot("qvl-sample-sgx"));
+    assertEquals(Optional.empty(), v.failure());
+    assertEquals(Optional.of(TcbStatus.UP_TO_DATE), v.tcbStatus());
+    assertTrue(v.insecureRoot());
+  }
+
+  /**
+   * tee_tcb_svn[1] = 0xC1 and the TCB info has no module identities: Intel's rules find no
+   * TDX_C1 (the sample's README predicts this). Everything up to that step verified.
+   */
+  @Test
+  void tdxSampleHasNoModuleIdentityWithItsRoot() throws Exception {
+    Verdict v = verify("qvl-sample-tdx", sampleRoot("qvl-sample-tdx"));
+    assertEquals(Optional.of("TDX_MODULE_MISMATCH"), v.failureCode());
+    assertTrue(v.insecureRoot());
+  }
+
+  @Test
+  void samplesAreUntrustedAgainstIntelsRoot() throws Exception {
+    for (String sample : new String[] {"qvl-sample-sgx", "qvl-sample-tdx"}) {
+      Verdict v = verify(sample, QuoteVerifier.intel());
+      assertEquals(Optional.of("PCK_CHAIN_UNTRUSTED"), v.failureCode(), sample);
+    }
+  }
+
+  @Test
+  void oneSamplesRootDoesNotTrustTheOther() throws Exception {
+    Verdict v = verify("qvl-sample-tdx", sampleRoot("qvl-sample-sgx"));
+    assertEquals(Optional.of("PCK_CHAIN_UNTRUSTED"), v.failureCode());
+  }
+
+  /** Without the PCK chain in the collateral: SGX type 1 carries none; the TDX sample's type 5 holds DER, not PEM. */
+  @Test
+  void samplesNeedTheirPckChain() throws Exception {
+    QuoteCollateral sgx = new NegativeVectorsTest.Builder(collateral("qvl-sample-sgx")).pckCertificateChain(Optional.empty()).build();
+    Verdict v = sampleRoot("qvl-sample-sgx").verify(QuoteInput.parse(Vectors.bytes("intel/qvl-sample-sgx/quote.dat")), sgx, AT);
+    assertEquals(Optional.of("UNSUPPORTED_CERTIFICATION_DATA"), v.failureCode());
+    QuoteCollateral tdx = new NegativeVectorsTest.Builder(collateral("qvl-sample-tdx")).pckCertificateChain(Optional.empty()).build();
+    Verdict t = sampleRoot("qvl-sample-tdx").verify(QuoteInput.parse(Vectors.bytes("intel/qvl-sample-tdx/quote.dat")), tdx, AT);
+    assertEquals(Optional.of("PCK_CERTIFICATE_MALFORMED"), t.failureCode());
+  }
+}
