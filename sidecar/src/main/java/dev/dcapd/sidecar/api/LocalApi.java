@@ -81,7 +81,7 @@ public final class LocalApi implements Function<HttpRequest, HttpResponse> {
       return json(503, body);
     }
     ObjectNode body = render(a.get());
-    body.set("verdict", keeper.verdict().map(LocalApi::verdict).orElse(F.nullNode()));
+    body.set("verdict", keeper.verdict().<JsonNode>map(LocalApi::verdict).orElse(F.nullNode()));
     body.set("daemon", daemon());
     body.set("agent", agent());
     return json(200, body);
@@ -113,7 +113,7 @@ public final class LocalApi implements Function<HttpRequest, HttpResponse> {
     }
     ObjectNode body = render(a);
     try {
-      body.set("verdict", keeper.submitOnce(a).map(LocalApi::verdict).orElse(F.nullNode()));
+      body.set("verdict", keeper.submitOnce(a).<JsonNode>map(LocalApi::verdict).orElse(F.nullNode()));
     } catch (SubmitException e) {
       body.putNull("verdict");
       body.put("daemon_error", e.getMessage());
