@@ -94,6 +94,17 @@ public final class KeyDerivation {
     throw new IllegalStateException("no recovery id reproduces the public key");
   }
 
+  /** The compressed public key that made {@code signature} (r ‖ s ‖ v) over {@code hash}, or null. */
+  static Bytes recoverCompressed(Bytes signature, byte[] hash) {
+    byte[] sig = signature.toByteArray();
+    if (sig.length != 65 || (sig[64] != 0 && sig[64] != 1)) {
+      return null;
+    }
+    ECPoint q = recover(AppKey.domain(KeyType.SECP256K1), new BigInteger(1, java.util.Arrays.copyOfRange(sig, 0, 32)),
+        new BigInteger(1, java.util.Arrays.copyOfRange(sig, 32, 64)), new BigInteger(1, hash), sig[64]);
+    return q == null ? null : Bytes.of(q.getEncoded(true));
+  }
+
   private static ECPoint recover(ECNamedDomainParameters d, BigInteger r, BigInteger s, BigInteger e, int v) {
     byte[] x = new byte[33];
     x[0] = (byte) (0x02 + v);
