@@ -12,6 +12,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 
 /** Reading inputs and writing JSON, shared by the commands. */
 final class CliIo {
@@ -36,6 +39,23 @@ final class CliIo {
       return QuoteInput.parse(read(file));
     } catch (QuoteParseException e) {
       throw new CliException(Dcap.EXIT_BAD_INPUT, file + ": not a quote: " + e.code() + ": " + e.getMessage());
+    }
+  }
+
+  /** Unix seconds, or an ISO-8601 instant with an offset ({@code 2025-07-19T10:00:34Z}). */
+  static Instant parseTime(String text) throws CliException {
+    String s = text.strip();
+    if (s.matches("-?\\d+")) {
+      try {
+        return Instant.ofEpochSecond(Long.parseLong(s));
+      } catch (NumberFormatException | java.time.DateTimeException e) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, "--at: " + text + " is out of range");
+      }
+    }
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new CliException(Dcap.EXIT_BAD_INPUT, "--at: " + text + " is neither Unix seconds nor ISO-8601 with an offset");
     }
   }
 

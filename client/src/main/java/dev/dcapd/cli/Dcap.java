@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     versionProvider = Dcap.Version.class,
     description = "Inspect and verify Intel SGX/TDX DCAP quotes.",
     subcommands = {InspectCommand.class, VerifyCommand.class, CollateralCommand.class, ForgeCommand.class,
-        EventlogCommand.class})
+        GetCommand.class, RawCommand.class, RecentCommand.class, EventlogCommand.class})
 public final class Dcap implements Runnable {
   /** Exit code: the input was verified and rejected. */
   public static final int EXIT_REJECTED = 1;
@@ -26,11 +26,19 @@ public final class Dcap implements Runnable {
   @Option(names = "--debug", description = "Print stack traces with errors.", scope = CommandLine.ScopeType.INHERIT)
   boolean debug;
 
+  /** {@code --server}, {@code --tls-ca}, {@code --tls}, {@code --timeout}: where the remote commands go. */
+  @CommandLine.Mixin ServerOptions remote;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  /** Whether {@code --debug} was given to the root command of {@code spec}. */
+  static boolean debug(CommandLine.Model.CommandSpec spec) {
+    return spec.root().userObject() instanceof Dcap d && d.debug;
   }
 
   public static void main(String[] args) {

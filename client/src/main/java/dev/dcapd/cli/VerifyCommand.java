@@ -10,26 +10,29 @@ import dev.dcapd.verifier.verify.Verdict;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code dcap verify QUOTE --collateral FILE [--at TIME] [--insecure-root PEM]}: verifies a quote
- * offline and prints the verdict as JSON. Exit 0 verified, 1 rejected, 2 bad input.
+ * {@code dcap verify QUOTE (--collateral FILE | [--pccs URL]... [--collateral-dir DIR]) [--at TIME]
+ * [--insecure-root PEM]}: verifies a quote against given or fetched collateral and prints the
+ * verdict as JSON. Exit 0 verified, 1 rejected, 2 bad input.
  */
 @Command(name = "verify", description = "Verify a quote against collateral and print the verdict as JSON.")
 final class VerifyCommand implements Callable<Integer> {
   @Parameters(paramLabel = "QUOTE", description = "Quote file: binary, or hex text with or without 0x.")
   Path quote;
 
-  @Option(names = "--collateral", required = true, paramLabel = "FILE", description = "QuoteCollateralV3 JSON.")
+  @Option(names = "--collateral", paramLabel = "FILE",
+      description = "QuoteCollateralV3 JSON. Without it, collateral is fetched (see --pccs, --collateral-dir).")
   Path collateral;
+
+  @Mixin CollateralSources sources;
 
   @Option(names = "--at", paramLabel = "TIME", description = "Verification instant: Unix seconds or ISO-8601 (default: now).")
   String at;
@@ -44,14 +47,11 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws CliException {
-    Quote q = CliIo.readQuote(quote);
-    QuoteCollateral c;
-    try {
-      c = QuoteCollateral.fromJson(new String(CliIo.read(collateral), StandardCharsets.UTF_8));
-    } catch (DcapException e) {
-      throw new CliException(Dcap.EXIT_BAD_INPUT, collateral + ": not collateral: " + e.code() + ": " + e.getMessage());
+    if (collateral != null && sources.given()) {
+      throw new CliException(Dcap.EXIT_BAD_INPUT, "--collateral does not mix with --pccs or --collateral-dir");
     }
-    Instant instant = at == null ? Instant.now() : parseTime(at);
+    Quote q = CliIo.readQuote(quote);
+    Instant instant = at == null ? Instant.now() : CliIo.parseTime(at);
     TrustAnchor anchor = TrustAnchor.intel();
     if (insecureRoot != null) {
       try {
@@ -60,25 +60,18 @@ final class VerifyCommand implements Callable<Integer> {
         throw new CliException(Dcap.EXIT_BAD_INPUT, insecureRoot + ": not a usable root certificate: " + e.getMessage());
       }
     }
+    QuoteCollateral c;
+    if (collateral != null) {
+      try {
+        c = QuoteCollateral.fromJson(new String(CliIo.read(collateral), StandardCharsets.UTF_8));
+      } catch (DcapException e) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, collateral + ": not collateral: " + e.code() + ": " + e.getMessage());
+      }
+    } else {
+      c = sources.fetch(q, instant, anchor, Dcap.debug(spec), spec.commandLine().getErr());
+    }
     Verdict v = QuoteVerifier.withTrustAnchor(anchor).verify(q, c, instant);
     CliIo.printJson(spec.commandLine().getOut(), VerdictJson.render(v));
     return v.success() ? 0 : Dcap.EXIT_REJECTED;
-  }
-
-  /** Unix seconds, or an ISO-8601 instant with an offset ({@code 2025-07-19T10:00:34Z}). */
-  static Instant parseTime(String text) throws CliException {
-    String s = text.strip();
-    if (s.matches("-?\\d+")) {
-      try {
-        return Instant.ofEpochSecond(Long.parseLong(s));
-      } catch (NumberFormatException | java.time.DateTimeException e) {
-        throw new CliException(Dcap.EXIT_BAD_INPUT, "--at: " + text + " is out of range");
-      }
-    }
-    try {
-      return OffsetDateTime.parse(s).toInstant();
-    } catch (DateTimeParseException e) {
-      throw new CliException(Dcap.EXIT_BAD_INPUT, "--at: " + text + " is neither Unix seconds nor ISO-8601 with an offset");
-    }
   }
 }

@@ -108,6 +108,19 @@ class CollateralCommandTest {
   }
 
   @Test
+  void verifyFetchesThenVerifies() throws Exception {
+    int code = run("verify", quote.toString(), "--pccs", server.baseUrl(), "--at", TDX_AT);
+    assertEquals(0, code, err.toString());
+    JsonNode verdict = JSON.readTree(out.toString());
+    assertTrue(verdict.get("success").asBoolean());
+    assertEquals("UpToDate", verdict.get("tcb_status").asText());
+
+    out.getBuffer().setLength(0);
+    assertEquals(2, run("verify", quote.toString(), "--pccs", server.baseUrl(), "--collateral", quote.toString()));
+    assertEquals(2, run("verify", quote.toString(), "--pccs", "http://127.0.0.1:1", "--retries", "0", "--at", TDX_AT));
+  }
+
+  @Test
   void badOptionsAreUsageErrors() {
     assertEquals(2, run("collateral", "fetch", quote.toString(), "--update", "late", "--pccs", server.baseUrl()));
     assertEquals(2, run("collateral", "fetch", quote.toString(), "--pccs", "ftp://x"));

@@ -96,8 +96,8 @@ class VerifyCommandTest {
 
   @Test
   void timeForms() throws Exception {
-    assertEquals(java.time.Instant.ofEpochSecond(1752919234L), VerifyCommand.parseTime("1752919234"));
-    assertEquals(java.time.Instant.ofEpochSecond(1752919234L), VerifyCommand.parseTime("2025-07-19T10:00:34Z"));
-    assertEquals(java.time.Instant.ofEpochSecond(1752919234L), VerifyCommand.parseTime("2025-07-19T12:00:34+02:00"));
+    assertEquals(java.time.Instant.ofEpochSecond(1752919234L), CliIo.parseTime("1752919234"));
+    assertEquals(java.time.Instant.ofEpochSecond(1752919234L), CliIo.parseTime("2025-07-19T10:00:34Z"));
+    assertEquals(java.time.Instant.ofEpochSecond(1752919234L), CliIo.parseTime("2025-07-19T12:00:34+02:00"));
   }
 }

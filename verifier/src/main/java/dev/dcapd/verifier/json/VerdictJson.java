@@ -39,7 +39,7 @@ public final class VerdictJson {
     n.put("tee_type", v.teeType().name());
     n.put("fmspc", v.fmspc().map(b -> b.hex0x()).orElse(null));
     n.put("pce_id", v.pceId().map(b -> b.hex0x()).orElse(null));
-    n.put("ca_type", v.caType().map(c -> c.pcsName()).orElse(null));
+    n.put("ca", v.caType().map(c -> c.pcsName()).orElse(null));
     n.put("tcb_date", instant(v.tcbDate()));
     n.put("qe_identity_status", v.qeIdentityStatus().map(s -> s.intelName()).orElse(null));
     n.put("verified_at", v.verifiedAt().toString());

@@ -12,6 +12,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -25,6 +26,13 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
  */
 public final class PckCertChain {
   private static final String PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+  /**
+   * Chains already read, by their exact bytes. Every quote of a platform carries the same chain and
+   * reading it costs far more than the rest of the quote, so the result (immutable) is shared.
+   * Bounded: cleared when full.
+   */
+  private static final ConcurrentHashMap<Bytes, PckCertChain> READ = new ConcurrentHashMap<>();
+  private static final int READ_LIMIT = 4096;
 
   private final List<X509Certificate> certificates;
   private final String pem;
@@ -42,6 +50,19 @@ public final class PckCertChain {
    * @throws DcapException {@code PCK_CERTIFICATE_MALFORMED} if the text is not PEM certificates
    */
   public static PckCertChain parsePem(Bytes data) throws DcapException {
+    PckCertChain known = READ.get(data);
+    if (known != null) {
+      return known;
+    }
+    PckCertChain chain = read(data);
+    if (READ.size() >= READ_LIMIT) {
+      READ.clear();
+    }
+    READ.putIfAbsent(data, chain);
+    return chain;
+  }
+
+  private static PckCertChain read(Bytes data) throws DcapException {
     byte[] raw = data.toByteArray();
     int end = raw.length;
     while (end > 0 && (raw[end - 1] == 0 || Character.isWhitespace(raw[end - 1]))) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class VerdictJsonTest {
   static final List<String> KEYS = List.of("success", "tcb_status", "advisory_ids", "failure", "checksum", "quote_version",
-      "tee_type", "fmspc", "pce_id", "ca_type", "tcb_date", "qe_identity_status", "verified_at", "earliest_expiry",
+      "tee_type", "fmspc", "pce_id", "ca", "tcb_date", "qe_identity_status", "verified_at", "earliest_expiry",
       "collateral_expired", "collateral_id", "insecure_root");
 
   @Test
@@ -33,7 +33,7 @@ class VerdictJsonTest {
     assertEquals("0x00a067110000", n.get("fmspc").textValue());
     assertEquals("SGX", n.get("tee_type").textValue());
     assertEquals(3, n.get("quote_version").intValue());
-    assertEquals("processor", n.get("ca_type").textValue());
+    assertEquals("processor", n.get("ca").textValue());
     assertEquals("2024-03-13T00:00:00Z", n.get("tcb_date").textValue());
     assertEquals("2025-07-19T10:01:17Z", n.get("verified_at").textValue());
     assertEquals(c.id(), n.get("collateral_id").textValue());

@@ -1,0 +1,42 @@
+package dev.dcapd.cli;
+
+import dev.dcapd.client.DcapClient;
+import dev.dcapd.client.DcapClientException;
+import dev.dcapd.proto.v1.GetResponse;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code dcap --server S get CHECKSUM}: a stored quote's record. Exit 1 if its verdict failed. */
+@Command(name = "get", description = "Show the stored record of a quote (needs --server). Exit 1 if it did not verify.")
+final class GetCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "CHECKSUM", description = "SHA-256 of the quote, 64 hex digits.")
+  String checksum;
+
+  @Option(names = "--json", description = "Print the RPC's answer as JSON.")
+  boolean json;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws CliException {
+    ServerOptions remote = ServerOptions.of(spec);
+    PrintWriter out = spec.commandLine().getOut();
+    try (DcapClient client = remote.connect("get")) {
+      GetResponse r = client.get(checksum);
+      if (json) {
+        Remote.printJson(out, r);
+      } else {
+        Remote.printSummary(out, r.getChecksum(), r.getVerdict(), r.getQuote(), r.getUploadedAt());
+        Remote.line(out, "size", r.getSize() + " bytes");
+      }
+      return r.getVerified() ? 0 : Dcap.EXIT_REJECTED;
+    } catch (DcapClientException e) {
+      throw Remote.failure(remote.server(), e);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.dcapd.cli;
+
+import dev.dcapd.client.DcapClient;
+import dev.dcapd.client.DcapClientException;
+import dev.dcapd.proto.v1.RecentItem;
+import dev.dcapd.proto.v1.RecentRequest;
+import dev.dcapd.proto.v1.RecentResponse;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dcap --server S recent [--skip N --limit N | --page-token T]}: stored quotes, newest first. */
+@Command(name = "recent", description = "List stored quotes, newest first (needs --server).")
+final class RecentCommand implements Callable<Integer> {
+  private static final String ROW = "%-20s  %-64s  %-3s  %-8s  %s%n";
+
+  @Option(names = "--skip", paramLabel = "N", description = "Skip this many of the newest records.")
+  Integer skip;
+
+  @Option(names = "--limit", paramLabel = "N", description = "How many records (server default 20, at most 100).")
+  Integer limit;
+
+  @Option(names = "--page-token", paramLabel = "T", description = "Continue after a previous page (instead of --skip).")
+  String pageToken;
+
+  @Option(names = "--quotes", description = "Include each parsed quote (with --json).")
+  boolean quotes;
+
+  @Option(names = "--json", description = "Print the RPC's answer as JSON.")
+  boolean json;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws CliException {
+    if (pageToken != null && skip != null) {
+      throw new CliException(Dcap.EXIT_BAD_INPUT, "recent takes --skip or --page-token, not both");
+    }
+    if (skip != null && skip < 0 || limit != null && limit < 0) {
+      throw new CliException(Dcap.EXIT_BAD_INPUT, "--skip and --limit are not negative");
+    }
+    RecentRequest.Builder req = RecentRequest.newBuilder().setIncludeQuote(quotes);
+    if (skip != null) {
+      req.setSkip(skip);
+    }
+    if (limit != null) {
+      req.setLimit(limit);
+    }
+    if (pageToken != null) {
+      req.setPageToken(pageToken);
+    }
+    ServerOptions remote = ServerOptions.of(spec);
+    PrintWriter out = spec.commandLine().getOut();
+    try (DcapClient client = remote.connect("recent")) {
+      RecentResponse r = client.recent(req.build());
+      if (json) {
+        Remote.printJson(out, r);
+        return 0;
+      }
+      out.printf(ROW, "CREATED", "CHECKSUM", "TEE", "VERIFIED", "TCB STATUS");
+      for (RecentItem i : r.getItemsList()) {
+        out.printf(ROW, Remote.instantSeconds(i.getCreatedAt()), i.getChecksum(), i.getTeeType(),
+            i.getVerified() ? "yes" : "no", i.getTcbStatus().isEmpty() ? "-" : i.getTcbStatus());
+      }
+      if (!r.getNextPageToken().isEmpty()) {
+        out.println("more: --page-token " + r.getNextPageToken());
+      }
+      return 0;
+    } catch (DcapClientException e) {
+      throw Remote.failure(remote.server(), e);
+    }
+  }
+}
