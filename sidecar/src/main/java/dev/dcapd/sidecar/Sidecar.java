@@ -6,7 +6,7 @@ import dev.dcapd.sidecar.agent.GuestAgent;
 import dev.dcapd.sidecar.agent.TappdAgent;
 import dev.dcapd.sidecar.api.LocalApi;
 import dev.dcapd.sidecar.api.RateLimiter;
-import dev.dcapd.sidecar.attest.GrpcVerdictSink;
+import dev.dcapd.sidecar.attest.DaemonVerdictSink;
 import dev.dcapd.sidecar.attest.Keeper;
 import dev.dcapd.sidecar.attest.Minter;
 import dev.dcapd.sidecar.attest.VerdictSink;
@@ -52,7 +52,14 @@ public final class Sidecar implements Closeable {
       agent.close();
       throw e;
     }
-    Optional<VerdictSink> sink = config.daemon().map(t -> new GrpcVerdictSink(t, config.daemonTimeout()));
+    Optional<VerdictSink> sink;
+    try {
+      sink = config.daemon().isPresent()
+          ? Optional.of(new DaemonVerdictSink(config.daemon().get(), config.daemonTimeout())) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      agent.close();
+      throw e;
+    }
     Keeper keeper = new Keeper(new Minter(agent, key, clock), sink, clock, config.interval(), config.backoff());
     LocalApi api = new LocalApi(keeper, new RateLimiter(clock, config.quoteBurst(), config.quotePeriod()));
     List<SmallHttpServer> servers = new ArrayList<>();

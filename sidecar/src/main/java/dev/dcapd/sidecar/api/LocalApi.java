@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.sidecar.attest.AttestException;
 import dev.dcapd.sidecar.attest.Attestation;
 import dev.dcapd.sidecar.attest.Keeper;
-import dev.dcapd.sidecar.attest.Submission;
 import dev.dcapd.sidecar.attest.SubmitException;
 import dev.dcapd.sidecar.http.HttpRequest;
 import dev.dcapd.sidecar.http.HttpResponse;
@@ -17,6 +16,8 @@ import dev.dcapd.sidecar.key.AppKey;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.binding.KeyType;
 import dev.dcapd.verifier.eventlog.DstackAppInfo;
+import dev.dcapd.verifier.json.VerdictJson;
+import dev.dcapd.verifier.verify.Verdict;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.function.Function;
@@ -138,7 +139,7 @@ public final class LocalApi implements Function<HttpRequest, HttpResponse> {
   private HttpResponse health() {
     ObjectNode body = F.objectNode();
     Optional<Attestation> a = keeper.latest();
-    Optional<Submission> v = keeper.verdict();
+    Optional<Verdict> v = keeper.verdict();
     boolean rejected = v.isPresent() && !v.get().success();
     boolean ok = a.isPresent() && !rejected;
     body.put("status", ok ? "ok" : "unavailable");
@@ -195,23 +196,8 @@ public final class LocalApi implements Function<HttpRequest, HttpResponse> {
     return app;
   }
 
-  static ObjectNode verdict(Submission s) {
-    ObjectNode v = F.objectNode();
-    v.put("success", s.success());
-    v.put("tcb_status", s.tcbStatus());
-    ArrayNode ids = v.putArray("advisory_ids");
-    s.advisoryIds().forEach(ids::add);
-    if (s.failureCode().isPresent()) {
-      v.putObject("failure").put("code", s.failureCode().get()).put("message", s.failureMessage().orElse(""));
-    } else {
-      v.putNull("failure");
-    }
-    v.put("checksum", s.checksum());
-    v.put("tee_type", s.teeType());
-    v.put("quote_version", s.quoteVersion());
-    v.put("verified_at", s.verifiedAt().toString());
-    v.put("insecure_root", s.insecureRoot());
-    return v;
+  static ObjectNode verdict(Verdict v) {
+    return VerdictJson.render(v);
   }
 
   private ObjectNode daemon() {

@@ -1,6 +1,7 @@
 package dev.dcapd.sidecar.attest;
 
 import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.verify.Verdict;
 import java.io.Closeable;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,7 +50,7 @@ public final class Keeper implements Closeable {
   private final ScheduledExecutorService scheduler;
 
   private Attestation latest;
-  private Submission verdict;
+  private Verdict verdict;
   private long generation;
   private DaemonStatus daemonStatus;
   private AgentStatus agentStatus = new AgentStatus(0, Optional.empty(), Optional.empty());
@@ -143,7 +144,7 @@ public final class Keeper implements Closeable {
       }
     }
     try {
-      Submission s = sink.get().submit(a.quote());
+      Verdict s = sink.get().submit(a.quote());
       synchronized (this) {
         if (gen == generation) {
           verdict = s;
@@ -181,7 +182,7 @@ public final class Keeper implements Closeable {
   }
 
   /** Submits {@code a} once, without retrying (for nonce quotes a caller waits on). */
-  public Optional<Submission> submitOnce(Attestation a) throws SubmitException {
+  public Optional<Verdict> submitOnce(Attestation a) throws SubmitException {
     if (sink.isEmpty()) {
       return Optional.empty();
     }
@@ -193,7 +194,7 @@ public final class Keeper implements Closeable {
   }
 
   /** The daemon's verdict on the latest attestation, once it answered. */
-  public synchronized Optional<Submission> verdict() {
+  public synchronized Optional<Verdict> verdict() {
     if (latest == null || verdict == null || !verdict.checksum().equals(latest.checksum())) {
       return Optional.empty();
     }
