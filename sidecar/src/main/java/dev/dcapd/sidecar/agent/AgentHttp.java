@@ -98,11 +98,16 @@ final class AgentHttp implements Closeable {
   }
 
   private AgentException failure(String path, Throwable cause) {
+    if (endpoint.socket().isPresent() && !java.nio.file.Files.exists(endpoint.socket().get())) {
+      return new AgentException(AgentException.Kind.UNREACHABLE, where(path) + " is not reachable: no socket at "
+          + endpoint.socket().get(), cause);
+    }
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof TimeoutException) {
         return new AgentException(AgentException.Kind.TIMEOUT, where(path) + " did not answer within " + timeout.toMillis() + " ms", cause);
       }
-      if (t instanceof NoSuchFileException || t instanceof ConnectException || t instanceof ClosedChannelException) {
+      if (t instanceof NoSuchFileException || t instanceof ConnectException || t instanceof ClosedChannelException
+          || t instanceof java.net.SocketException || t instanceof java.io.EOFException) {
         return new AgentException(AgentException.Kind.UNREACHABLE, where(path) + " is not reachable: " + describe(t), cause);
       }
       if (t instanceof IllegalArgumentException && t.getMessage() != null && t.getMessage().contains("Buffering capacity")) {

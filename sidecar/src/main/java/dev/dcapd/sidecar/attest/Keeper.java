@@ -105,8 +105,8 @@ public final class Keeper implements Closeable {
         agentStatus = new AgentStatus(failures, Optional.of(e.getMessage()), Optional.of(clock.instant()));
         Duration wait = e.kind() == AttestException.Kind.AGENT_UNAVAILABLE ? backoff.delay(failures)
             : backoff.max();
-        LOG.log(System.Logger.Level.WARNING, "attestation failed ({0} in a row), retrying in {1} s: {2}", failures,
-            wait.toSeconds(), e.getMessage());
+        LOG.log(System.Logger.Level.WARNING, "attestation failed ({0} in a row), retrying in {1} ms: {2}", failures,
+            wait.toMillis(), e.getMessage());
         scheduleMint(wait);
       }
       throw e;
@@ -156,8 +156,8 @@ public final class Keeper implements Closeable {
       }
     } catch (SubmitException e) {
       synchronized (this) {
-        if (gen != generation) {
-          return;
+        if (gen != generation || scheduler.isShutdown()) {
+          return; // superseded, or interrupted by close()
         }
         if (!e.retryable()) {
           daemonStatus = new DaemonStatus(DaemonState.FAILED, attempt, Optional.of(e.getMessage()), Optional.empty());
