@@ -20,12 +20,18 @@ import picocli.CommandLine.Spec;
 
 /** {@code dcap collateral fetch QUOTE}: gets, checks and prints the collateral for a quote. */
 @Command(name = "collateral", description = "Get collateral for quotes.", subcommands = CollateralCommand.Fetch.class)
-final class CollateralCommand implements Runnable {
+final class CollateralCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Mixin CollateralRemoteCommand.Args remote;
+
   @Override
-  public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a collateral command is required (fetch)");
+  public Integer call() throws CliException {
+    if (remote.checksum != null) {
+      return CollateralRemoteCommand.run(spec, remote);
+    }
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        "a collateral command is required (fetch), or dcap --server S collateral CHECKSUM");
   }
 
   /**

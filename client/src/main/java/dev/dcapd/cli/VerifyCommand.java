@@ -10,6 +10,7 @@ import dev.dcapd.verifier.verify.Verdict;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,8 +26,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "verify", description = "Verify a quote against collateral and print the verdict as JSON.")
 final class VerifyCommand implements Callable<Integer> {
-  @Parameters(paramLabel = "QUOTE", description = "Quote file: binary, or hex text with or without 0x.")
-  Path quote;
+  @Parameters(paramLabel = "QUOTE", arity = "1..*",
+      description = "Quote file: binary, or hex text with or without 0x. Several only with dcap --server.")
+  List<Path> quotes;
+
+  @Option(names = "--json", description = "With dcap --server: print each RPC answer as JSON.")
+  boolean json;
 
   @Option(names = "--collateral", paramLabel = "FILE",
       description = "QuoteCollateralV3 JSON. Without it, collateral is fetched (see --pccs, --collateral-dir).")
@@ -47,6 +52,13 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws CliException {
+    if (ServerOptions.of(spec).isSet()) {
+      return RemoteVerify.run(spec, quotes, json);
+    }
+    if (quotes.size() != 1) {
+      throw new CliException(Dcap.EXIT_BAD_INPUT, "offline verify takes one QUOTE; several need dcap --server");
+    }
+    Path quote = quotes.get(0);
     if (collateral != null && sources.given()) {
       throw new CliException(Dcap.EXIT_BAD_INPUT, "--collateral does not mix with --pccs or --collateral-dir");
     }

@@ -256,6 +256,24 @@ class DcapCliTest {
   }
 
   @Test
+  void hookedIntoVerifyAndCollateral() throws Exception {
+    Path good = Files.write(dir.resolve("hook-good.bin"), TDX);
+    Path bad = Files.write(dir.resolve("hook-bad.bin"), BAD_SIGNATURE);
+    Result many = dcap("--server", daemon.target(), "verify", good.toString(), bad.toString());
+    assertEquals(1, many.exit(), many.err());
+    assertTrue(many.out().contains("2 files: 1 verified, 1 rejected, 0 errors"), many.out());
+    Result json = dcap("--server", daemon.target(), "verify", "--json", good.toString());
+    assertEquals(0, json.exit(), json.err());
+    VerifyResponse answer = json(json.out(), VerifyResponse.newBuilder());
+    assertEquals(TDX_CHECKSUM, answer.getChecksum());
+    Result c = dcap("--server", daemon.target(), "collateral", TDX_CHECKSUM);
+    assertEquals(0, c.exit(), c.err());
+    assertTrue(c.out().contains("tcb info     TDX v3"), c.out());
+    assertOneLine(dcap("--server", daemon.target(), "collateral", "--json", "12".repeat(32)), 2);
+    assertOneLine(dcap("verify", good.toString(), bad.toString()), 2);
+  }
+
+  @Test
   void aUnixSocketTarget() {
     Result r = dcap("--server", daemon.unixTarget(), "get", TDX_CHECKSUM);
     assertEquals(0, r.exit(), r.err());
