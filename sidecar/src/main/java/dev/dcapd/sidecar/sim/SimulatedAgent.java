@@ -24,7 +24,7 @@ import java.security.NoSuchAlgorithmException;
 /**
  * A guest agent whose quotes verify: it answers the dstack ({@code /GetQuote}, {@code /GetKey},
  * {@code /Info}, {@code /Version}) and Tappd ({@code /prpc/Tappd.TdxQuote}, {@code RawQuote},
- * {@code DeriveK256Key}, {@code Info}, {@code Version}) APIs like the real agent, in JSON mode, and
+ * {@code DeriveK256Key}, {@code DeriveKey}, {@code Info}, {@code Version}) APIs like the real agent, in JSON mode, and
  * mints each quote with the testkit: a TDX v4 quote of one forged platform whose RTMRs are the
  * replay of {@link SimulatedBoot}'s event log and whose report_data is what the endpoint's rule
  * makes of the caller's data. Verifies against the testkit root with {@link #batch()}'s collateral.
@@ -39,6 +39,7 @@ public final class SimulatedAgent {
   private final SimulatedBoot boot;
   private final Bytes appKey;
   private final Bytes kmsKey;
+  private final SimulatedTlsKeys tlsKeys;
 
   public SimulatedAgent(long seed) {
     this.batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).seed(seed).build());
@@ -46,6 +47,7 @@ public final class SimulatedAgent {
     this.boot = new SimulatedBoot(seed);
     this.appKey = secret("app-key/" + seed);
     this.kmsKey = secret("kms-key/" + seed);
+    this.tlsKeys = new SimulatedTlsKeys(appKey);
   }
 
   public QuoteBatch batch() {
@@ -99,6 +101,7 @@ public final class SimulatedAgent {
         case "TdxQuote" -> tdxQuote(in, false);
         case "RawQuote" -> tdxQuote(in, true);
         case "DeriveK256Key" -> deriveK256Key(in);
+        case "DeriveKey" -> deriveKey(in);
         case "Info" -> ok(info());
         case "Version" -> ok(F.objectNode().put("version", VERSION).put("rev", "simulator"));
         default -> error("Method not found: " + method);
@@ -152,6 +155,14 @@ public final class SimulatedAgent {
     out.putArray("signature_chain")
         .add(KeyDerivation.appSignature(appKey, purpose, key).hex())
         .add(KeyDerivation.kmsSignature(kmsKey, boot.appId(), appKey).hex());
+    return ok(out);
+  }
+
+  private HttpResponse deriveKey(JsonNode in) {
+    SimulatedTlsKeys.Derived d = tlsKeys.derive(appKey, in.path("path").asText(""), in.path("subject").asText(""));
+    ObjectNode out = F.objectNode();
+    out.put("key", d.keyPem());
+    d.chain().forEach(out.putArray("certificate_chain")::add);
     return ok(out);
   }
 

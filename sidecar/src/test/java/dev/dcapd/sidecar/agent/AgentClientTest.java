@@ -107,6 +107,35 @@ class AgentClientTest {
   }
 
   @Test
+  void tappdDeriveKeyGivesAP256KeyAndItsChain() throws Exception {
+    try (TappdAgent tappd = new TappdAgent(AgentEndpoint.unix(sim.tappdSocket()), TIMEOUT)) {
+      TappdAgent.DerivedTlsKey k = tappd.deriveTlsKey("tls/app", "app.example");
+      assertEquals(k.keyPem(), tappd.deriveTlsKey("tls/app", "app.example").keyPem());
+      java.security.PrivateKey key = java.security.KeyFactory.getInstance("EC").generatePrivate(
+          new java.security.spec.PKCS8EncodedKeySpec(java.util.Base64.getMimeDecoder().decode(
+              k.keyPem().replaceAll("-----[A-Z ]+-----", ""))));
+      assertEquals("EC", key.getAlgorithm());
+      assertEquals(2, k.certificateChain().size());
+      java.security.cert.CertificateFactory cf = java.security.cert.CertificateFactory.getInstance("X.509");
+      var leaf = (java.security.cert.X509Certificate) cf.generateCertificate(
+          new java.io.ByteArrayInputStream(k.certificateChain().get(0).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+      var ca = (java.security.cert.X509Certificate) cf.generateCertificate(
+          new java.io.ByteArrayInputStream(k.certificateChain().get(1).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+      leaf.verify(ca.getPublicKey());
+      ca.verify(ca.getPublicKey());
+      assertEquals("CN=app.example", leaf.getSubjectX500Principal().getName());
+      // The certificate is for the derived key.
+      java.security.Signature s = java.security.Signature.getInstance("SHA256withECDSA");
+      s.initSign(key);
+      s.update(new byte[] {1, 2, 3});
+      byte[] sig = s.sign();
+      s.initVerify(leaf.getPublicKey());
+      s.update(new byte[] {1, 2, 3});
+      assertTrue(s.verify(sig));
+    }
+  }
+
+  @Test
   void aMissingSocketIsUnreachable() {
     try (DstackAgent agent = new DstackAgent(AgentEndpoint.unix(dir.resolve("nothing-here.sock")), TIMEOUT)) {
       AgentException e = assertThrows(AgentException.class, () -> agent.getQuote(Bytes.empty()));
