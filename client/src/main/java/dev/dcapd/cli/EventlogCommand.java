@@ -9,6 +9,7 @@ import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.eventlog.ComposeHash;
 import dev.dcapd.verifier.eventlog.DstackAppInfo;
+import dev.dcapd.verifier.eventlog.DstackAttestation;
 import dev.dcapd.verifier.eventlog.EventLog;
 import dev.dcapd.verifier.eventlog.Replay;
 import dev.dcapd.verifier.eventlog.TdxEvent;
@@ -46,8 +47,9 @@ final class EventlogCommand implements Runnable {
   static final class Replay implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Parameters(paramLabel = "EVENTLOG", description = "The event log: a JSON array, a JSON string holding one, or a "
-        + "GetQuote response / dstack-verifier request with an event_log field (and a quote, used when --quote is absent).")
+    @Parameters(paramLabel = "EVENTLOG", description = "The event log: a JSON array, a JSON string holding one, a "
+        + "GetQuote response / dstack-verifier request with an event_log field (and a quote, used when --quote is absent), "
+        + "or a dstack attestation (binary, or {\"attestation\": hex}).")
     Path eventLog;
 
     @Option(names = "--quote", paramLabel = "QUOTE", description = "A TDX quote file, binary or hex text.")
@@ -60,23 +62,44 @@ final class EventlogCommand implements Runnable {
 
     @Override
     public Integer call() throws CliException {
-      JsonNode input;
+      byte[] bytes = CliIo.read(eventLog);
+      EventLog log;
+      Optional<Quote> embedded;
       try {
-        input = JSON.readTree(CliIo.read(eventLog));
-      } catch (IOException e) {
-        throw new CliException(Dcap.EXIT_BAD_INPUT, eventLog + ": not JSON");
-      }
-      if (input == null) {
-        throw new CliException(Dcap.EXIT_BAD_INPUT, eventLog + ": empty");
+        if (bytes.length > 0 && bytes[0] == 0) {
+          // A binary dstack attestation (SCALE, version 0), as Attest returns it.
+          DstackAttestation a = DstackAttestation.parse(bytes);
+          log = a.eventLog();
+          embedded = Optional.of(parseQuote(a.quote().toByteArray(), eventLog + " (quote)"));
+        } else {
+          JsonNode input;
+          try {
+            input = JSON.readTree(bytes);
+          } catch (IOException e) {
+            throw new CliException(Dcap.EXIT_BAD_INPUT, eventLog + ": not JSON");
+          }
+          if (input == null) {
+            throw new CliException(Dcap.EXIT_BAD_INPUT, eventLog + ": empty");
+          }
+          if (input.isObject() && input.path("attestation").isTextual()) {
+            DstackAttestation a = DstackAttestation.parse(hex(input.get("attestation").textValue()));
+            log = a.eventLog();
+            embedded = Optional.of(parseQuote(a.quote().toByteArray(), eventLog + " (quote)"));
+          } else {
+            log = EventLog.fromJson(input.isObject() && input.has("event_log") ? input.get("event_log") : input);
+            embedded = input.isObject() && input.path("quote").isTextual()
+                ? Optional.of(parseQuote(input.get("quote").textValue().getBytes(StandardCharsets.US_ASCII), eventLog + " (quote)"))
+                : Optional.empty();
+          }
+        }
+      } catch (DcapException e) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, eventLog + ": " + e.code() + ": " + e.getMessage());
       }
       Optional<TdReport> report = quote != null ? Optional.of(tdReport(CliIo.readQuote(quote), quote.toString()))
-          : embeddedQuote(input);
-      JsonNode logNode = input.isObject() && input.has("event_log") ? input.get("event_log") : input;
-      EventLog log;
+          : embedded.isPresent() ? Optional.of(tdReport(embedded.get(), eventLog + " (quote)")) : Optional.empty();
       dev.dcapd.verifier.eventlog.Replay replay;
       DstackAppInfo info;
       try {
-        log = EventLog.fromJson(logNode);
         replay = log.replay();
         info = DstackAppInfo.of(log);
       } catch (DcapException e) {
@@ -123,15 +146,19 @@ final class EventlogCommand implements Runnable {
       return ok ? 0 : Dcap.EXIT_REJECTED;
     }
 
-    private Optional<TdReport> embeddedQuote(JsonNode input) throws CliException {
-      if (!input.isObject() || !input.path("quote").isTextual()) {
-        return Optional.empty();
-      }
+    private static Quote parseQuote(byte[] bytes, String where) throws CliException {
       try {
-        return Optional.of(tdReport(QuoteInput.parse(input.get("quote").textValue().getBytes(StandardCharsets.US_ASCII)),
-            eventLog + " (quote)"));
+        return QuoteInput.parse(bytes);
       } catch (QuoteParseException e) {
-        throw new CliException(Dcap.EXIT_BAD_INPUT, eventLog + ": its quote is not a quote: " + e.code() + ": " + e.getMessage());
+        throw new CliException(Dcap.EXIT_BAD_INPUT, where + ": not a quote: " + e.code() + ": " + e.getMessage());
+      }
+    }
+
+    private byte[] hex(String text) throws CliException {
+      try {
+        return Bytes.fromHex(text.strip()).toByteArray();
+      } catch (IllegalArgumentException e) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, eventLog + ": \"attestation\" is not hex");
       }
     }
 

@@ -86,4 +86,19 @@ class EventlogCommandTest {
     assertEquals(1, r.err().strip().lines().count());
     assertEquals(2, InspectCommandTest.dcap("eventlog", "replay", dir.resolve("missing.json").toString()).code());
   }
+
+  @Test
+  void dstackAttestationsCarryQuoteAndLog() throws Exception {
+    Path bin = write("attestation.bin", Vectors.bytes("dstack/simulator-v0.5.6-plus/attestation.bin"));
+    InspectCommandTest.Run r = InspectCommandTest.dcap("eventlog", "replay", bin.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(JSON.readTree(r.out()).get("matches_quote").asBoolean());
+    // A stripped attestation keeps only RTMR3's events: RTMR3 matches, RTMR0-2 cannot.
+    Path lite = write("lite.json", Vectors.bytes("dstack/verifier-fixtures/tdx-lite-attestation.json"));
+    InspectCommandTest.Run l = InspectCommandTest.dcap("eventlog", "replay", lite.toString());
+    assertEquals(1, l.code());
+    JsonNode j = JSON.readTree(l.out());
+    assertEquals("[0,1,2]", j.get("mismatched_rtmrs").toString());
+    assertEquals("0x86b0e55f2fa8e4fb69d890f14f54d5612707646e", j.get("app_id").asText());
+  }
 }
