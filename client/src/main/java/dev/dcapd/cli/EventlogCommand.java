@@ -11,7 +11,6 @@ import dev.dcapd.verifier.eventlog.ComposeHash;
 import dev.dcapd.verifier.eventlog.DstackAppInfo;
 import dev.dcapd.verifier.eventlog.DstackAttestation;
 import dev.dcapd.verifier.eventlog.EventLog;
-import dev.dcapd.verifier.eventlog.Replay;
 import dev.dcapd.verifier.eventlog.TdxEvent;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteInput;

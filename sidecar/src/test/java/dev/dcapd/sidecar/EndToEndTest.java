@@ -250,6 +250,7 @@ class EndToEndTest {
       Answer second = call(api, "POST", "/quote", "{\"nonce\":\"02\"}");
       assertEquals(429, second.status());
       assertTrue(second.body().get("error").isTextual());
+      assertEquals(429, call(api, "POST", "/attestation", "").status());
     }
   }
 

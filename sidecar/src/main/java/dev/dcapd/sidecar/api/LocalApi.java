@@ -28,7 +28,7 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@code GET /attestation}: the latest quote bound to the app key, its checksum, the key, the
  *       event log and its facts, the daemon's verdict and the submission status
- *   <li>{@code POST /attestation}: re-attest now, then answer as GET does
+ *   <li>{@code POST /attestation}: re-attest now, then answer as GET does (rate-limited like /quote)
  *   <li>{@code POST /quote} {@code {"nonce": hex}}: a fresh quote bound to the key and the nonce (rate-limited)
  *   <li>{@code POST /sign} {@code {"message": hex}}: an ECDSA signature by the bound key
  *   <li>{@code GET /healthz}: 200 when an attestation is held and not rejected by the daemon, else 503
@@ -89,6 +89,10 @@ public final class LocalApi implements Function<HttpRequest, HttpResponse> {
   }
 
   private HttpResponse refresh() throws ApiError {
+    // Each refresh costs a real quote generation, like /quote, and shares its budget.
+    if (!quoteLimit.tryAcquire()) {
+      throw new ApiError(429, "too many fresh quotes; try again shortly");
+    }
     try {
       keeper.refresh();
     } catch (AttestException e) {
