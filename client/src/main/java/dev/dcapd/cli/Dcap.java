@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     versionProvider = Dcap.Version.class,
     description = "Inspect and verify Intel SGX/TDX DCAP quotes.",
     subcommands = {InspectCommand.class, VerifyCommand.class, CollateralCommand.class, ForgeCommand.class,
-        GetCommand.class, RawCommand.class, RecentCommand.class, OnchainCommand.class})
+        GetCommand.class, RawCommand.class, RecentCommand.class, OnchainCommand.class, EventlogCommand.class})
 public final class Dcap implements Runnable {
   /** Exit code: the input was verified and rejected. */
   public static final int EXIT_REJECTED = 1;

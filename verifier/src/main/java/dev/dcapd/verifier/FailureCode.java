@@ -27,6 +27,8 @@ public enum FailureCode {
   /** The PCK certificate chain in the quote cannot be read, or a PCK extension is malformed. */
   PCK_CERTIFICATE_MALFORMED(Kind.MALFORMED),
   COLLATERAL_MALFORMED(Kind.MALFORMED),
+  /** A TDX event log that cannot be read: bad JSON, a missing or wrongly sized field. */
+  EVENT_LOG_MALFORMED(Kind.MALFORMED),
 
   // --- untrusted: well formed, but the evidence does not hold ---------------------------------
   PCK_CHAIN_UNTRUSTED(Kind.UNTRUSTED),
@@ -46,6 +48,13 @@ public enum FailureCode {
   TCB_REVOKED(Kind.UNTRUSTED),
   /** An on-chain verifier rejected the quote with a reason dcapd does not know. */
   ONCHAIN_REJECTED(Kind.UNTRUSTED),
+  /**
+   * An event log that does not account for the quote: its replay differs from an RTMR, or an
+   * event's stated digest differs from the one its content gives.
+   */
+  EVENT_LOG_MISMATCH(Kind.UNTRUSTED),
+  /** The compose-hash measured into RTMR3 is not the hash of the given app-compose.json. */
+  COMPOSE_HASH_MISMATCH(Kind.UNTRUSTED),
 
   // --- stale: right once, not at the verification instant -------------------------------------
   CERTIFICATE_EXPIRED(Kind.STALE),

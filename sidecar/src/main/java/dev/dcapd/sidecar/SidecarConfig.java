@@ -1,0 +1,37 @@
+package dev.dcapd.sidecar;
+
+import dev.dcapd.sidecar.agent.AgentEndpoint;
+import dev.dcapd.sidecar.attest.Backoff;
+import dev.dcapd.verifier.binding.KeyType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a sidecar is started with.
+ *
+ * @param agent the agent endpoint and the API it speaks ("dstack" or "tappd")
+ * @param daemon the daemon's gRPC target, or empty to only mint and check locally
+ * @param deriveKeyPath when present, the app key is derived by the agent for this path; else generated
+ * @param interval how often the attestation is renewed
+ * @param quoteBurst fresh nonce quotes allowed at once ...
+ * @param quotePeriod ... and then one per this period
+ */
+public record SidecarConfig(AgentEndpoint agent, String agentKind, Duration agentTimeout, Optional<String> daemon,
+    Duration daemonTimeout, List<Listen> listen, KeyType keyType, Optional<String> deriveKeyPath, Duration interval,
+    Backoff backoff, int quoteBurst, Duration quotePeriod) {
+  public SidecarConfig {
+    Objects.requireNonNull(agent, "agent");
+    if (!agentKind.equals("dstack") && !agentKind.equals("tappd")) {
+      throw new IllegalArgumentException("the agent API is dstack or tappd, not " + agentKind);
+    }
+    listen = List.copyOf(listen);
+    if (listen.isEmpty()) {
+      throw new IllegalArgumentException("the local API needs somewhere to listen");
+    }
+    if (interval.isNegative() || interval.isZero()) {
+      throw new IllegalArgumentException("the re-attestation interval must be positive");
+    }
+  }
+}

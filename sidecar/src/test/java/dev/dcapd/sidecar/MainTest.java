@@ -1,0 +1,52 @@
+package dev.dcapd.sidecar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.dcapd.sidecar.attest.Backoff;
+import dev.dcapd.verifier.binding.KeyType;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+  @Test
+  void durations() {
+    assertEquals(Duration.ofMillis(500), Main.duration("500ms", "--x"));
+    assertEquals(Duration.ofSeconds(30), Main.duration("30s", "--x"));
+    assertEquals(Duration.ofMinutes(5), Main.duration("5m", "--x"));
+    assertEquals(Duration.ofHours(1), Main.duration("1h", "--x"));
+    assertEquals(Duration.ofDays(2), Main.duration("2d", "--x"));
+    assertEquals(Duration.ofSeconds(30), Main.duration("PT30S", "--x"));
+    for (String bad : new String[] {"", "s", "10", "-1s", "0s", "1w", "abc"}) {
+      assertThrows(IllegalArgumentException.class, () -> Main.duration(bad, "--x"), bad);
+    }
+  }
+
+  @Test
+  void listenIsUnixOrLoopbackOnly() {
+    assertEquals(Path.of("/tmp/a.sock"), Listen.parse("unix:/tmp/a.sock").socket().orElseThrow());
+    assertEquals(8080, Listen.parse("127.0.0.1:8080").tcp().orElseThrow().getPort());
+    assertEquals(9, Listen.parse("[::1]:9").tcp().orElseThrow().getPort());
+    for (String bad : new String[] {"0.0.0.0:80", "8.8.8.8:80", "unix:", "localhost", "127.0.0.1:x", "127.0.0.1:70000"}) {
+      assertThrows(IllegalArgumentException.class, () -> Listen.parse(bad), bad);
+    }
+  }
+
+  @Test
+  void keyTypes() {
+    assertEquals(KeyType.P256, Main.keyType("p256"));
+    assertEquals(KeyType.SECP256K1, Main.keyType("SECP256K1"));
+    assertThrows(IllegalArgumentException.class, () -> Main.keyType("ed25519"));
+  }
+
+  @Test
+  void backoffDoublesToItsCap() {
+    Backoff b = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(5));
+    assertEquals(Duration.ofSeconds(1), b.delay(1));
+    assertEquals(Duration.ofSeconds(2), b.delay(2));
+    assertEquals(Duration.ofSeconds(4), b.delay(3));
+    assertEquals(Duration.ofSeconds(5), b.delay(4));
+    assertEquals(Duration.ofSeconds(5), b.delay(1000));
+  }
+}
