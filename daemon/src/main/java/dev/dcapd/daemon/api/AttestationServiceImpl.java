@@ -1,5 +1,7 @@
 package dev.dcapd.daemon.api;
 
+import dev.dcapd.contracts.OnchainExport;
+import dev.dcapd.contracts.PccsUpserts;
 import dev.dcapd.daemon.CollateralProvider;
 import dev.dcapd.daemon.Metrics;
 import dev.dcapd.daemon.store.QuoteStore;
@@ -8,6 +10,8 @@ import dev.dcapd.proto.store.v1.StoredRecord;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.CheckRequest;
 import dev.dcapd.proto.v1.CheckResponse;
+import dev.dcapd.proto.v1.ExportOnchainRequest;
+import dev.dcapd.proto.v1.ExportOnchainResponse;
 import dev.dcapd.proto.v1.GetCollateralRequest;
 import dev.dcapd.proto.v1.GetCollateralResponse;
 import dev.dcapd.proto.v1.GetRawRequest;
@@ -237,6 +241,26 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
           .setVerdict(ProtoVerdicts.verdict(j.verdict()));
       j.collateral().ifPresent(c -> b.setQuoteCollateral(ProtoQuotes.collateral(c)));
       return b.build();
+    });
+  }
+
+  @Override
+  public void exportOnchain(ExportOnchainRequest request, StreamObserver<ExportOnchainResponse> response) {
+    answer(response, () -> {
+      Bytes checksum = checksum(request.getChecksum());
+      StoredRecord r = store.record(checksum).orElseThrow(() -> notStored(checksum));
+      QuoteCollateral c = storedCollateral(r.getCollateralId())
+          .orElseThrow(() -> ApiErrors.notFound("quote " + checksum.hex() + " was judged without collateral: "
+              + r.getVerdict().getFailure().getCode()));
+      Quote quote = storedQuote(checksum);
+      // Verification is a pure function of quote, collateral and instant: judging again at the
+      // recorded instant gives the stored verdict back as the object the exporter reads.
+      Verdict v = verifier.verify(quote, c, Instant.EPOCH.plus(r.getVerifiedAtMicros(), ChronoUnit.MICROS));
+      try {
+        return ProtoOnchain.export(checksum.hex(), OnchainExport.forQuote(quote, c, v), PccsUpserts.forCollateral(c));
+      } catch (DcapException e) {
+        throw ApiErrors.of(e.code(), "cannot export quote " + checksum.hex() + ": " + e.getMessage());
+      }
     });
   }
 
