@@ -5,9 +5,9 @@ import dev.dcapd.testkit.Corruption;
 import dev.dcapd.testkit.Forge;
 import dev.dcapd.testkit.ForgeSpec;
 import dev.dcapd.testkit.ForgedCase;
-import dev.dcapd.testkit.TcbStatus;
 import dev.dcapd.verifier.quote.BodyType;
 import dev.dcapd.verifier.quote.TeeType;
+import dev.dcapd.verifier.collateral.TcbStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -93,6 +93,10 @@ final class ForgeCommand implements Callable<Integer> {
     return 0;
   }
 
+  private static TcbStatus status(String option, String name) throws CliException {
+    return TcbStatus.fromIntelName(name).orElseThrow(() -> bad(option + ": '" + name + "' is not one of Intel's TCB statuses"));
+  }
+
   private ForgeSpec forgeSpec() throws CliException {
     TeeType teeType = switch (tee.toLowerCase(Locale.ROOT)) {
       case "sgx" -> TeeType.SGX;
@@ -104,8 +108,8 @@ final class ForgeCommand implements Callable<Integer> {
     }
     try {
       ForgeSpec.Builder b = ForgeSpec.builder().tee(teeType).seed(seed)
-          .tcbStatus(TcbStatus.fromIntelName(tcbStatus))
-          .qeTcbStatus(TcbStatus.fromIntelName(qeTcbStatus));
+          .tcbStatus(status("--tcb-status", tcbStatus))
+          .qeTcbStatus(status("--qe-tcb-status", qeTcbStatus));
       if (quoteVersion != null) {
         b.quoteVersion(quoteVersion);
       }

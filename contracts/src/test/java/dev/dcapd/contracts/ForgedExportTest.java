@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Test;
  * SGX v3/v4 and TDX v4/v5, and the two testkit cases built for Automata's departures from Intel.
  */
 class ForgedExportTest {
-  private static final List<dev.dcapd.testkit.TcbStatus> PLATFORM = List.of(
-      dev.dcapd.testkit.TcbStatus.UP_TO_DATE, dev.dcapd.testkit.TcbStatus.SW_HARDENING_NEEDED,
-      dev.dcapd.testkit.TcbStatus.CONFIGURATION_NEEDED, dev.dcapd.testkit.TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED,
-      dev.dcapd.testkit.TcbStatus.OUT_OF_DATE, dev.dcapd.testkit.TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED);
+  private static final List<TcbStatus> PLATFORM = List.of(
+      TcbStatus.UP_TO_DATE, TcbStatus.SW_HARDENING_NEEDED,
+      TcbStatus.CONFIGURATION_NEEDED, TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED,
+      TcbStatus.OUT_OF_DATE, TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED);
 
   record Shape(TeeType tee, int version, BodyType body) {}
 
@@ -38,8 +38,8 @@ class ForgedExportTest {
   void everyStatusAndShapeExportsTheStatusBothRulesAgreeOn() throws Exception {
     List<String> problems = new ArrayList<>();
     for (Shape shape : SHAPES) {
-      for (dev.dcapd.testkit.TcbStatus platform : PLATFORM) {
-        for (dev.dcapd.testkit.TcbStatus qe : List.of(dev.dcapd.testkit.TcbStatus.UP_TO_DATE, dev.dcapd.testkit.TcbStatus.OUT_OF_DATE)) {
+      for (TcbStatus platform : PLATFORM) {
+        for (TcbStatus qe : List.of(TcbStatus.UP_TO_DATE, TcbStatus.OUT_OF_DATE)) {
           ForgeSpec spec = ForgeSpec.builder().tee(shape.tee()).quoteVersion(shape.version()).bodyType(shape.body())
               .tcbStatus(platform).qeTcbStatus(qe).build();
           String name = shape + " " + platform + " QE " + qe;
@@ -56,7 +56,7 @@ class ForgedExportTest {
           }
           VerifiedOutput out = VerifiedOutput.decode(e.expectedOutput().orElseThrow());
           AutomataStatus want = AutomataEvaluation.converge(
-              AutomataStatus.of(TcbStatus.fromIntelName(platform.intelName()).orElseThrow()), qe == dev.dcapd.testkit.TcbStatus.OUT_OF_DATE);
+              AutomataStatus.of(TcbStatus.fromIntelName(platform.intelName()).orElseThrow()), qe == TcbStatus.OUT_OF_DATE);
           check(problems, name + " status", want, out.tcbStatus());
           check(problems, name + " status vs verdict", AutomataStatus.of(v.tcbStatus().orElseThrow()), out.tcbStatus());
           check(problems, name + " version", shape.version(), out.quoteVersion());
@@ -86,7 +86,7 @@ class ForgedExportTest {
   @Test
   void tdRelaunchAdvisedIsNeverReportedOnChain() throws Exception {
     ForgedCase c = Forge.forge(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(5).bodyType(BodyType.TD_REPORT_15)
-        .tcbStatus(dev.dcapd.testkit.TcbStatus.TD_RELAUNCH_ADVISED).build());
+        .tcbStatus(TcbStatus.TD_RELAUNCH_ADVISED).build());
     Verdict v = verify(c);
     assertEquals(TcbStatus.TD_RELAUNCH_ADVISED, v.tcbStatus().orElseThrow(), v.toString());
     OnchainExport e = OnchainExport.forQuote(c.quote(), c.collateral(), v);

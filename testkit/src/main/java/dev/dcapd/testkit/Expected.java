@@ -2,6 +2,7 @@ package dev.dcapd.testkit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.verifier.FailureCode;
+import dev.dcapd.verifier.collateral.TcbStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,7 @@
 package dev.dcapd.testkit;
 
 import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.QuoteBody;
 import dev.dcapd.verifier.quote.TdReport;
 import dev.dcapd.verifier.quote.TeeType;

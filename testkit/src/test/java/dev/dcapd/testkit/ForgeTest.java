@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.pck.PckCertChain;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteEncoder;
