@@ -17,15 +17,18 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -76,15 +79,20 @@ public final class SmallHttpServer implements Closeable {
 
   /**
    * Listens on a Unix socket at {@code path}; a stale socket file left by a previous run is
-   * replaced. The socket file is removed on {@link #close()}.
+   * replaced. The socket file is readable and writable by its owner and group only (rw-rw----):
+   * the local API signs with the attested key, so other users of the machine must not reach it
+   * whatever the umask. The socket file is removed on {@link #close()}.
    */
+  private static final Set<PosixFilePermission> SOCKET_PERMISSIONS = PosixFilePermissions.fromString("rw-rw----");
+
   public static SmallHttpServer unix(Path path, int maxBodyBytes, int threads, Function<HttpRequest, HttpResponse> handler)
       throws IOException {
     Files.deleteIfExists(path);
     ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
       ch.bind(UnixDomainSocketAddress.of(path));
-    } catch (IOException e) {
+      Files.setPosixFilePermissions(path, SOCKET_PERMISSIONS);
+    } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }

@@ -31,6 +31,15 @@ class SmallHttpServerTest {
   }
 
   @Test
+  void theSocketIsForItsOwnerAndGroupOnly() throws Exception {
+    Path socket = dir.resolve("p.sock");
+    try (SmallHttpServer s = SmallHttpServer.unix(socket, 16, 1, r -> HttpResponse.json(200, "{}"))) {
+      assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"),
+          java.nio.file.Files.getPosixFilePermissions(socket));
+    }
+  }
+
+  @Test
   void refusals() throws Exception {
     Path socket = dir.resolve("s.sock");
     try (SmallHttpServer s = SmallHttpServer.unix(socket, 16, 2,
