@@ -162,9 +162,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     answer(response, () -> {
       Bytes checksum = checksum(request.getChecksum());
       StoredRecord r = store.record(checksum).orElseThrow(() -> notStored(checksum));
-      QuoteCollateral c = storedCollateral(r.getCollateralId())
-          .orElseThrow(() -> ApiErrors.notFound("quote " + checksum.hex() + " was judged without collateral: "
-              + r.getVerdict().getFailure().getCode()));
+      QuoteCollateral c = judgedAgainst(checksum, r);
       return GetCollateralResponse.newBuilder()
           .setChecksum(checksum.hex())
           .setQuoteCollateral(ProtoQuotes.collateral(c))
@@ -249,9 +247,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     answer(response, () -> {
       Bytes checksum = checksum(request.getChecksum());
       StoredRecord r = store.record(checksum).orElseThrow(() -> notStored(checksum));
-      QuoteCollateral c = storedCollateral(r.getCollateralId())
-          .orElseThrow(() -> ApiErrors.notFound("quote " + checksum.hex() + " was judged without collateral: "
-              + r.getVerdict().getFailure().getCode()));
+      QuoteCollateral c = judgedAgainst(checksum, r);
       Quote quote = storedQuote(checksum);
       // Verification is a pure function of quote, collateral and instant: judging again at the
       // recorded instant gives the stored verdict back as the object the exporter reads.
@@ -312,6 +308,13 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
         .setAlreadyStored(alreadyStored);
     storedCollateral(r.getCollateralId()).ifPresent(c -> b.setQuoteCollateral(ProtoQuotes.collateral(c)));
     return b.build();
+  }
+
+  /** The collateral a stored record was judged against, or NOT_FOUND when it was judged without. */
+  private QuoteCollateral judgedAgainst(Bytes checksum, StoredRecord r) {
+    return storedCollateral(r.getCollateralId())
+        .orElseThrow(() -> ApiErrors.notFound("quote " + checksum.hex() + " was judged without collateral: "
+            + r.getVerdict().getFailure().getCode()));
   }
 
   private boolean collateralStored(String id) {
