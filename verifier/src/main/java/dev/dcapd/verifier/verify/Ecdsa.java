@@ -3,6 +3,7 @@ package dev.dcapd.verifier.verify;
 import dev.dcapd.verifier.Bytes;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
@@ -23,10 +24,17 @@ import org.bouncycastle.crypto.signers.StandardDSAEncoding;
 import org.bouncycastle.math.ec.ECPoint;
 
 /**
- * ECDSA P-256 with SHA-256, the only signature DCAP uses, through BouncyCastle's lightweight API
- * on its specialised secp256r1 curve (several times faster than the JDK provider; see
- * {@code reference/java-stack.md}). Every check fails closed: a malformed key or signature, or any
- * runtime exception from the library, means "not verified".
+ * ECDSA P-256 with SHA-256, the only signature DCAP uses. Keys are decoded and validated (a point
+ * on the curve, not infinity) with BouncyCastle's specialised secp256r1 curve, and signatures are
+ * checked to have {@code 0 < r, s < n}, before either engine sees them. The engine that then does
+ * the arithmetic is AWS-LC through the Amazon Corretto Crypto Provider where its native library
+ * loads and passes a start-up check, otherwise BouncyCastle's lightweight API; both are several
+ * times faster than the JDK provider (see {@code reference/java-stack.md}). The system property
+ * {@value #ENGINE_PROPERTY} ({@code auto}, {@code aws-lc} or {@code bouncycastle}) chooses;
+ * {@code aws-lc} refuses to start without the native library rather than fall back.
+ *
+ * <p>Every check fails closed: a malformed key or signature, or any runtime exception from either
+ * library, means "not verified".
  */
 public final class Ecdsa {
   /** Size of a raw {@code r‖s} signature and of a raw {@code X‖Y} public key. */
@@ -37,6 +45,9 @@ public final class Ecdsa {
 
   private static final int COORDINATE_SIZE = RAW_SIZE / 2;
   private static final byte UNCOMPRESSED_POINT = 0x04;
+  /** The system property that chooses the engine: {@code auto} (default), {@code aws-lc} or {@code bouncycastle}. */
+  public static final String ENGINE_PROPERTY = "dcapd.ecdsa";
+
   private static final ECDomainParameters P256;
 
   static {
@@ -46,14 +57,68 @@ public final class Ecdsa {
 
   private Ecdsa() {}
 
+  /** The engine chosen at first use; loading AWS-LC takes a few hundred milliseconds, so it is lazy. */
+  private static final class Engine {
+    static final NativeEcdsa NATIVE;
+    static final String DESCRIPTION;
+
+    static {
+      String choice = System.getProperty(ENGINE_PROPERTY, "auto").trim();
+      switch (choice) {
+        case "bouncycastle" -> {
+          NATIVE = null;
+          DESCRIPTION = "bouncycastle (chosen by " + ENGINE_PROPERTY + ")";
+        }
+        case "auto", "aws-lc" -> {
+          NativeEcdsa.Loaded loaded = NativeEcdsa.load();
+          if (loaded.engine() == null && choice.equals("aws-lc")) {
+            throw new IllegalStateException(ENGINE_PROPERTY + "=aws-lc, but " + loaded.unavailableReason());
+          }
+          NATIVE = loaded.engine();
+          DESCRIPTION = NATIVE != null ? NATIVE.name() : "bouncycastle (" + loaded.unavailableReason() + ")";
+        }
+        default -> throw new IllegalStateException(
+            ENGINE_PROPERTY + " must be auto, aws-lc or bouncycastle, not '" + choice + "'");
+      }
+    }
+  }
+
+  /**
+   * Which engine verifies signatures, and why when it is not AWS-LC; loads the engine if no
+   * signature has been checked yet (call it at start-up to take the load off the first request).
+   */
+  public static String engine() {
+    return Engine.DESCRIPTION;
+  }
+
+  /** Whether AWS-LC verifies signatures in this process. */
+  public static boolean nativeEngine() {
+    return Engine.NATIVE != null;
+  }
+
+  static ECDomainParameters domain() {
+    return P256;
+  }
+
   /** A P-256 public key, validated to be a point on the curve. */
   public static final class Key {
     private final ECPublicKeyParameters params;
     private final Bytes encoded;
+    // The same point as a key of the native engine, made on first use; a race makes it twice, harmlessly.
+    private volatile PublicKey nativeKey;
 
     private Key(ECPublicKeyParameters params, Bytes encoded) {
       this.params = params;
       this.encoded = encoded;
+    }
+
+    private PublicKey nativeKey(NativeEcdsa engine) throws GeneralSecurityException {
+      PublicKey k = nativeKey;
+      if (k == null) {
+        k = engine.publicKey(encoded.toByteArray());
+        nativeKey = k;
+      }
+      return k;
     }
 
     /** The uncompressed point {@code 04‖X‖Y}. */
@@ -175,6 +240,26 @@ public final class Ecdsa {
   }
 
   private static boolean verify(Key key, byte[] digest, BigInteger r, BigInteger s) {
+    return verify(Engine.NATIVE, key, digest, r, s);
+  }
+
+  /**
+   * Whether {@code (r, s)} signs the SHA-256 {@code digest} under {@code key}, computed by
+   * {@code engine} (BouncyCastle when {@code null}); tests compare the two engines through this.
+   */
+  static boolean verify(NativeEcdsa engine, Key key, byte[] digest, BigInteger r, BigInteger s) {
+    BigInteger n = P256.getN();
+    if (key == null || digest.length != 32 || r.signum() <= 0 || s.signum() <= 0
+        || r.compareTo(n) >= 0 || s.compareTo(n) >= 0) {
+      return false;
+    }
+    if (engine != null) {
+      try {
+        return engine.verify(key.nativeKey(engine), digest, r, s, n);
+      } catch (GeneralSecurityException | RuntimeException e) {
+        return false;
+      }
+    }
     try {
       ECDSASigner signer = new ECDSASigner();
       signer.init(false, key.params);
@@ -182,6 +267,11 @@ public final class Ecdsa {
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /** The AWS-LC engine if it loaded, for tests that compare engines; {@code null} otherwise. */
+  static NativeEcdsa nativeEngineOrNull() {
+    return Engine.NATIVE;
   }
 
   static byte[] sha256(byte[] message, int offset, int length) {
