@@ -12,6 +12,7 @@ import dev.dcapd.collateral.VerifierCollateralCheck;
 import dev.dcapd.daemon.api.AttestationServiceImpl;
 import dev.dcapd.daemon.store.QuoteStore;
 import dev.dcapd.verifier.verify.CollateralVerifier;
+import dev.dcapd.verifier.verify.Ecdsa;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.TrustAnchor;
 import java.io.IOException;
@@ -45,11 +46,20 @@ public final class Daemon implements AutoCloseable {
 
   /** Opens the store, builds the service and starts every listener. */
   public static Daemon start(DaemonConfig config, Clock clock) throws IOException {
-    TrustAnchor anchor = config.insecureTrustRoot().isPresent()
-        ? TrustAnchor.insecureCustomRoot(Files.readAllBytes(config.insecureTrustRoot().get()))
-        : TrustAnchor.intel();
+    // Loading the native ECDSA engine takes a few hundred milliseconds; do it while RocksDB opens.
+    Thread engineLoad = new Thread(Ecdsa::engine, "ecdsa-engine-load");
+    engineLoad.setDaemon(true);
+    engineLoad.start();
+    byte[] customRoot = config.insecureTrustRoot().isPresent()
+        ? Files.readAllBytes(config.insecureTrustRoot().get()) : null;
     QuoteStore store = QuoteStore.open(config.dataDir(), config.syncWrites());
-    Daemon d = new Daemon(config, store, anchor);
+    Daemon d;
+    try {
+      d = new Daemon(config, store, customRoot != null ? TrustAnchor.insecureCustomRoot(customRoot) : TrustAnchor.intel());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
     try {
       d.startListeners(clock);
       return d;
@@ -130,6 +140,7 @@ public final class Daemon implements AutoCloseable {
         .append("/metrics"));
     sb.append(" data ").append(config.dataDir());
     sb.append(anchor.insecure() ? " INSECURE root " + anchor.fingerprint().hex() : " root Intel SGX Root CA");
+    sb.append(" ecdsa ").append(Ecdsa.engine());
     long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
     sb.append(" (ready ").append(sinceJvmStart).append(" ms after JVM start)");
     return sb.toString();
