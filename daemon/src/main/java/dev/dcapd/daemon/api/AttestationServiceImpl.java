@@ -397,9 +397,17 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   private void log(Verdict v, long nanos) {
     metrics.verification(v.success(), v.tcbStatus().map(s -> s.intelName()).orElse(""), v.failureCode().orElse(""), nanos);
-    LOG.log(System.Logger.Level.INFO, "verify checksum={0} success={1} status={2} failure={3} fmspc={4} micros={5}",
-        v.checksum(), v.success(), v.tcbStatus().map(s -> s.intelName()).orElse("-"), v.failureCode().orElse("-"),
-        v.fmspc().map(Bytes::hex).orElse("-"), nanos / 1000);
+    if (LOG.isLoggable(System.Logger.Level.INFO)) {
+      // Built by hand, not with MessageFormat: this line is written for every verification.
+      LOG.log(System.Logger.Level.INFO, new StringBuilder(180)
+          .append("verify checksum=").append(v.checksum())
+          .append(" success=").append(v.success())
+          .append(" status=").append(v.tcbStatus().map(s -> s.intelName()).orElse("-"))
+          .append(" failure=").append(v.failureCode().orElse("-"))
+          .append(" fmspc=").append(v.fmspc().map(Bytes::hex).orElse("-"))
+          .append(" micros=").append(nanos / 1000)
+          .toString());
+    }
   }
 
   /** Runs a unary handler: answers, or closes with the status the handler threw. */
