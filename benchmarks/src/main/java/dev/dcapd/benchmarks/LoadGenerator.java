@@ -3,17 +3,19 @@ package dev.dcapd.benchmarks;
 import com.google.protobuf.ByteString;
 import dev.dcapd.daemon.store.QuoteStore;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
-import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceBlockingStub;
 import dev.dcapd.proto.v1.GetRawRequest;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.VerifyRequest;
-import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.testkit.Forge;
 import dev.dcapd.testkit.ForgeSpec;
 import dev.dcapd.testkit.QuoteBatch;
 import dev.dcapd.verifier.quote.TeeType;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,9 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,6 +47,8 @@ import java.util.stream.Stream;
  * --out benchmarks/results/load.json}
  */
 public final class LoadGenerator {
+  /** Connections the clients share, as a fleet of relying parties would open several. */
+  private static final int MAX_CONNECTIONS = 8;
   private static final Pattern READY = Pattern.compile("^dcapd serving grpc 127\\.0\\.0\\.1:(\\d+) .*\\(ready (\\d+) ms.*");
 
   /** What one run measured. */
@@ -67,21 +69,24 @@ public final class LoadGenerator {
     int clients = 32;
     int readSeconds = 10;
     Path out = null;
+    List<String> daemonJavaOpts = List.of();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quotes" -> quotes = Integer.parseInt(args[++i]);
         case "--clients" -> clients = Integer.parseInt(args[++i]);
         case "--read-seconds" -> readSeconds = Integer.parseInt(args[++i]);
         case "--out" -> out = Path.of(args[++i]);
+        case "--daemon-java-opts" -> daemonJavaOpts = List.of(args[++i].trim().split("\\s+"));
         default -> {
-          System.err.println("usage: LoadGenerator [--quotes N] [--clients C] [--read-seconds S] [--out FILE]");
+          System.err.println("usage: LoadGenerator [--quotes N] [--clients C] [--read-seconds S] [--out FILE]"
+              + " [--daemon-java-opts \"-XX:... (e.g. a profiler)\"]");
           System.exit(2);
         }
       }
     }
     Path work = Files.createTempDirectory("dcapd-load");
     try {
-      Result r = run(quotes, clients, readSeconds, work);
+      Result r = run(quotes, clients, readSeconds, daemonJavaOpts, work);
       System.out.println(r.json());
       if (out != null) {
         Files.writeString(out, r.json() + "\n");
@@ -92,7 +97,8 @@ public final class LoadGenerator {
   }
 
   /** One run in {@code work}; the daemon process is started and stopped here. */
-  public static Result run(int quotes, int clients, int readSeconds, Path work) throws Exception {
+  public static Result run(int quotes, int clients, int readSeconds, List<String> daemonJavaOpts, Path work)
+      throws Exception {
     QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).seed(20261122).build());
     Path root = work.resolve("root.pem");
     Files.writeString(root, batch.template().rootPem());
@@ -104,53 +110,62 @@ public final class LoadGenerator {
     }
 
     Path data = work.resolve("data");
-    Process daemon = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
+    List<String> command = new ArrayList<>(List.of(javaBin()));
+    command.addAll(daemonJavaOpts);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         "dev.dcapd.daemon.Dcapd", "serve", "--grpc", "127.0.0.1:0", "--data", data.toString(),
         "--collateral-dir", collateralDir.toString(), "--insecure-trust-root", root.toString(),
-        "--max-in-flight", Integer.toString(Math.max(512, clients * 2)))
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
+        "--max-in-flight", Integer.toString(Math.max(512, clients * 2))));
+    Process daemon = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     try {
       BufferedReader lines = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
-      String ready = lines.readLine();
-      Matcher m = ready == null ? null : READY.matcher(ready);
-      if (m == null || !m.matches()) {
-        throw new IOException("the daemon did not start: " + ready);
+      // The ready line comes first, unless JVM options (a profiler) print something before it.
+      String ready;
+      Matcher m = null;
+      while ((ready = lines.readLine()) != null && !(m = READY.matcher(ready)).matches()) {
+        System.err.println("daemon: " + ready);
+      }
+      if (ready == null) {
+        throw new IOException("the daemon did not start");
       }
       int port = Integer.parseInt(m.group(1));
       long startMillis = Long.parseLong(m.group(2));
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-          .maxInboundMessageSize(1 << 20).build();
+      List<ManagedChannel> channels = new ArrayList<>();
+      for (int c = 0; c < Math.min(clients, MAX_CONNECTIONS); c++) {
+        channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor()
+            .maxInboundMessageSize(1 << 20).build());
+      }
       try {
-        AttestationServiceBlockingStub stub = AttestationServiceGrpc.newBlockingStub(channel);
         long[] latencies = new long[quotes];
         String[] checksums = new String[quotes];
-        AtomicInteger next = new AtomicInteger();
         AtomicInteger failures = new AtomicInteger();
         long t0 = System.nanoTime();
-        runClients(clients, () -> {
-          int i;
-          while ((i = next.getAndIncrement()) < quotes) {
-            long s = System.nanoTime();
-            VerifyResponse r = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
-                .verify(VerifyRequest.newBuilder().setQuote(ByteString.copyFrom(raw[i])).build());
-            latencies[i] = System.nanoTime() - s;
-            checksums[i] = r.getChecksum();
-            if (!r.getSuccess()) {
-              failures.incrementAndGet();
-            }
-          }
-        });
+        drive(channels, clients, quotes, Long.MAX_VALUE, LeanAnswer.method(AttestationServiceGrpc.getVerifyMethod(), 3),
+            i -> VerifyRequest.newBuilder().setQuote(ByteString.copyFrom(raw[i])).build(),
+            (i, answer, nanos) -> {
+              latencies[i] = nanos;
+              checksums[i] = answer.checksum();
+              if (!answer.success()) {
+                failures.incrementAndGet();
+              }
+            });
         double verifySeconds = (System.nanoTime() - t0) / 1e9;
         Arrays.sort(latencies);
+        for (String c : checksums) {
+          if (c == null || c.isEmpty()) {
+            throw new IOException("an upload got no checksum back; the run is not valid");
+          }
+        }
 
-        double getRate = readFor(clients, readSeconds, checksums,
-            c -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).get(GetRequest.newBuilder().setChecksum(c).build()));
-        double getRawRate = readFor(clients, readSeconds, checksums,
-            c -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).getRaw(GetRawRequest.newBuilder().setChecksum(c).build()));
+        double getRate = readFor(channels, clients, readSeconds, failures,
+            LeanAnswer.method(AttestationServiceGrpc.getGetMethod(), 2),
+            i -> GetRequest.newBuilder().setChecksum(checksums[i % quotes]).build());
+        double getRawRate = readFor(channels, clients, readSeconds, failures,
+            LeanAnswer.method(AttestationServiceGrpc.getGetRawMethod(), 0),
+            i -> GetRawRequest.newBuilder().setChecksum(checksums[i % quotes]).build());
         long rss = peakRssKib(daemon.pid());
 
-        channel.shutdownNow();
+        channels.forEach(ManagedChannel::shutdownNow);
         daemon.destroy();
         if (!daemon.waitFor(60, TimeUnit.SECONDS)) {
           throw new IOException("the daemon did not stop after SIGTERM");
@@ -164,7 +179,7 @@ public final class LoadGenerator {
             percentile(latencies, 0.99), getRate, getRawRate, startMillis, rss, perQuote, perQuoteCompacted,
             failures.get());
       } finally {
-        channel.shutdownNow();
+        channels.forEach(ManagedChannel::shutdownNow);
       }
     } finally {
       daemon.destroyForcibly();
@@ -173,37 +188,71 @@ public final class LoadGenerator {
   }
 
   @FunctionalInterface
-  private interface Call {
-    void run(String checksum);
+  private interface Done {
+    void accept(int index, LeanAnswer answer, long nanos);
   }
 
-  private static double readFor(int clients, int seconds, String[] checksums, Call call) throws Exception {
-    AtomicLong done = new AtomicLong();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    long t0 = System.nanoTime();
-    runClients(clients, () -> {
-      java.util.SplittableRandom rnd = new java.util.SplittableRandom(Thread.currentThread().getId());
-      while (System.nanoTime() < end) {
-        call.run(checksums[rnd.nextInt(checksums.length)]);
-        done.incrementAndGet();
-      }
-    });
-    return done.get() / ((System.nanoTime() - t0) / 1e9);
-  }
+  /**
+   * Keeps {@code clients} calls outstanding, spread over the connections, until {@code count}
+   * calls have been issued or {@code deadline} (System.nanoTime) has passed; returns the number
+   * completed. Calls are asynchronous, so the generator spends its CPU on gRPC, not on threads.
+   */
+  private static <Q> long drive(List<ManagedChannel> channels, int clients, int count, long deadline,
+      MethodDescriptor<Q, LeanAnswer> method, java.util.function.IntFunction<Q> request, Done done)
+      throws InterruptedException {
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong completed = new AtomicLong();
+    CountDownLatch idle = new CountDownLatch(clients);
+    for (int c = 0; c < clients; c++) {
+      ManagedChannel channel = channels.get(c % channels.size());
+      new Object() {
+        void issue() {
+          int i = next.getAndIncrement();
+          if (i >= count || System.nanoTime() >= deadline) {
+            idle.countDown();
+            return;
+          }
+          long started = System.nanoTime();
+          ClientCalls.asyncUnaryCall(channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+              request.apply(i), new StreamObserver<>() {
+                @Override
+                public void onNext(LeanAnswer answer) {
+                  done.accept(i, answer, System.nanoTime() - started);
+                }
 
-  private static void runClients(int clients, Runnable body) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    try {
-      List<Future<?>> fs = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        fs.add(pool.submit(body));
-      }
-      for (Future<?> f : fs) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
+                @Override
+                public void onError(Throwable t) {
+                  done.accept(i, LeanAnswer.FAILED, System.nanoTime() - started);
+                  completed.incrementAndGet();
+                  issue();
+                }
+
+                @Override
+                public void onCompleted() {
+                  completed.incrementAndGet();
+                  issue();
+                }
+              });
+        }
+      }.issue();
     }
+    idle.await();
+    return completed.get();
+  }
+
+  private static <Q> double readFor(List<ManagedChannel> channels, int clients, int seconds, AtomicInteger failures,
+      MethodDescriptor<Q, LeanAnswer> method, java.util.function.IntFunction<Q> request) throws InterruptedException {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+    int[] order = rnd.ints(1 << 20, 0, Integer.MAX_VALUE).toArray();
+    long t0 = System.nanoTime();
+    long n = drive(channels, clients, Integer.MAX_VALUE, t0 + TimeUnit.SECONDS.toNanos(seconds), method,
+        i -> request.apply(order[i & (order.length - 1)]),
+        (i, answer, nanos) -> {
+          if (!answer.success()) {
+            failures.incrementAndGet();
+          }
+        });
+    return n / ((System.nanoTime() - t0) / 1e9);
   }
 
   private static double percentile(long[] sortedNanos, double p) {
