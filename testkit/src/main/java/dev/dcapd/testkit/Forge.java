@@ -123,7 +123,7 @@ public final class Forge {
       this.spec = spec;
       this.corruption = spec.corruption().orElse(null);
       this.drbg = new Drbg(spec.seed());
-      this.pki = new TestPki(drbg, "pki", TestPki.DEFAULT_NOT_BEFORE);
+      this.pki = TestPki.create(spec.seed());
       TeeType tee = spec.tee();
       CaType ca = spec.caType();
       Instant expiredAt = spec.at().minus(JUST_BEFORE);
