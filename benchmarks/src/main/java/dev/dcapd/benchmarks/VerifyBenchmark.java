@@ -42,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       platform)" in a running daemon.
  *   <li>{@code cold}: a new verifier per quote (one platform, shared collateral verifier), so
  *       the PCK chain is proven from scratch, CA certificate included, and the QE report again:
- *       an upper bound on a first contact, as after a restart.
+ *       the costliest first contact, as right after a restart.
  * </ul>
  *
  * Every verdict is checked to succeed, so a broken setup cannot report a fast failure.
