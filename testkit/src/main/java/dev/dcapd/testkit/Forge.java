@@ -123,7 +123,7 @@ public final class Forge {
       this.spec = spec;
       this.corruption = spec.corruption().orElse(null);
       this.drbg = new Drbg(spec.seed());
-      this.pki = new TestPki(drbg, "pki", TestPki.DEFAULT_NOT_BEFORE);
+      this.pki = TestPki.create(spec.seed());
       TeeType tee = spec.tee();
       CaType ca = spec.caType();
       Instant expiredAt = spec.at().minus(JUST_BEFORE);
@@ -136,11 +136,11 @@ public final class Forge {
       int qeSvn = spec.qeSvn().orElse(tee == TeeType.SGX ? DEFAULT_SGX_QE_SVN : DEFAULT_TD_QE_SVN);
       boolean platformCa = ca == CaType.PLATFORM;
       PckExtension extension = new PckExtension(
-          bytes("platform/ppid", 16), comps, spec.pceSvn(), cpuSvn, spec.pceId(), fmspc, SgxType.SCALABLE,
-          platformCa ? Optional.of(bytes("platform/instance-id", 16)) : Optional.empty(),
+          platformBytes("platform/ppid", 16), comps, spec.pceSvn(), cpuSvn, spec.pceId(), fmspc, SgxType.SCALABLE,
+          platformCa ? Optional.of(platformBytes("platform/instance-id", 16)) : Optional.empty(),
           platformCa ? Optional.of(new PlatformConfiguration(true, true, true)) : Optional.empty());
-      EcKey leafKey = pki.key("pck");
-      BigInteger leafSerial = pki.serial("pck");
+      EcKey leafKey = pki.key(platformLabel("pck"));
+      BigInteger leafSerial = pki.serial(platformLabel("pck"));
       TestPki chainPki = corruption == Corruption.UNTRUSTED_ROOT
           ? new TestPki(drbg, "untrusted", TestPki.DEFAULT_NOT_BEFORE) : pki;
       EcKey leafSigner = corruption == Corruption.PCK_CHAIN_SIGNATURE ? pki.key("not-the-pck-ca") : chainPki.caKey(ca);
@@ -150,8 +150,8 @@ public final class Forge {
       String chainPem = TestPki.pemChain(leaf, chainPki.ca(ca), chainPki.root());
 
       // The quoting enclave: its report binds the attestation key, the PCK signs the report.
-      EcKey attestationKey = pki.key("attestation");
-      this.quoteSigningKey = corruption == Corruption.ATTESTATION_KEY ? pki.key("attestation-other") : attestationKey;
+      EcKey attestationKey = pki.key(platformLabel("attestation"));
+      this.quoteSigningKey = corruption == Corruption.ATTESTATION_KEY ? pki.key(platformLabel("attestation-other")) : attestationKey;
       this.attestationKeyInQuote = quoteSigningKey.rawPublicKey();
       byte[] authData = new byte[QE_AUTH_DATA_SIZE];
       for (int i = 0; i < authData.length; i++) {
@@ -176,7 +176,7 @@ public final class Forge {
       boolean v3 = spec.quoteVersion() == 3;
       this.header = new QuoteHeader(spec.quoteVersion(), AK_TYPE_ECDSA_P256, tee, v3 ? qeSvn : 0,
           v3 ? spec.pceSvn() : 0, INTEL_QE_VENDOR_ID,
-          Bytes.of(concat(bytes("qe/qe-id", 16).toByteArray(), new byte[4])));
+          Bytes.of(concat(platformBytes("qe/qe-id", 16).toByteArray(), new byte[4])));
 
       // The body, then TCB info and QE identity derived from it and the platform.
       this.body = spec.body().orElseGet(this::defaultBody);
@@ -216,6 +216,19 @@ public final class Forge {
 
     private Bytes bytes(String label, int length) {
       return Bytes.of(drbg.bytes("case/" + label, length));
+    }
+
+    /** Bytes that belong to one machine: each platform of a seed draws its own. */
+    private Bytes platformBytes(String label, int length) {
+      return bytes(platformLabel(label), length);
+    }
+
+    /**
+     * The label of a machine's own value. Platform 0 keeps the bare label, so that specs without
+     * a platform forge the same bytes as before platforms existed (stored vectors depend on it).
+     */
+    private String platformLabel(String label) {
+      return spec.platform() == 0 ? label : label + "/platform-" + spec.platform();
     }
 
     private QuoteBody defaultBody() {

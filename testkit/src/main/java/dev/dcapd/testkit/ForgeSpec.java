@@ -12,9 +12,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What to forge: TEE, quote version, seed, the TCB status to reach, at most one corruption, and
- * any platform or report field to pin. Unset fields take deterministic defaults from the seed.
- * Build with {@link #builder()}.
+ * What to forge: TEE, quote version, seed, platform, the TCB status to reach, at most one
+ * corruption, and any platform or report field to pin. Unset fields take deterministic defaults
+ * from the seed. Build with {@link #builder()}.
  */
 public final class ForgeSpec {
   /** The default verification instant: inside every default validity window. */
@@ -24,6 +24,7 @@ public final class ForgeSpec {
   private final int quoteVersion;
   private final BodyType bodyType;
   private final long seed;
+  private final long platform;
   private final TcbStatus tcbStatus;
   private final TcbStatus qeTcbStatus;
   private final boolean levelsDemandNewerModuleSvn;
@@ -46,6 +47,7 @@ public final class ForgeSpec {
     this.quoteVersion = b.quoteVersion != 0 ? b.quoteVersion : (b.tee == TeeType.SGX ? 3 : 4);
     this.bodyType = b.bodyType != null ? b.bodyType : defaultBodyType(tee, quoteVersion);
     this.seed = b.seed;
+    this.platform = b.platform;
     this.tcbStatus = b.tcbStatus;
     this.qeTcbStatus = b.qeTcbStatus;
     this.levelsDemandNewerModuleSvn = b.levelsDemandNewerModuleSvn;
@@ -73,6 +75,9 @@ public final class ForgeSpec {
   }
 
   private void validate() {
+    if (platform < 0) {
+      throw new IllegalArgumentException("platform must be 0 or more, not " + platform);
+    }
     if (quoteVersion < 3 || quoteVersion > 5) {
       throw new IllegalArgumentException("quote version must be 3, 4 or 5, not " + quoteVersion);
     }
@@ -172,6 +177,7 @@ public final class ForgeSpec {
     b.quoteVersion = quoteVersion;
     b.bodyType = bodyType;
     b.seed = seed;
+    b.platform = platform;
     b.tcbStatus = tcbStatus;
     b.qeTcbStatus = qeTcbStatus;
     b.levelsDemandNewerModuleSvn = levelsDemandNewerModuleSvn;
@@ -205,6 +211,11 @@ public final class ForgeSpec {
 
   public long seed() {
     return seed;
+  }
+
+  /** Which machine under the seed's PKI and collateral quotes (see the builder). */
+  public long platform() {
+    return platform;
   }
 
   public TcbStatus tcbStatus() {
@@ -275,7 +286,8 @@ public final class ForgeSpec {
 
   @Override
   public String toString() {
-    return tee + " v" + quoteVersion + " " + bodyType + " seed=" + seed + " " + tcbStatus + " qe=" + qeTcbStatus
+    return tee + " v" + quoteVersion + " " + bodyType + " seed=" + seed
+        + (platform != 0 ? " platform=" + platform : "") + " " + tcbStatus + " qe=" + qeTcbStatus
         + (levelsDemandNewerModuleSvn ? " module-svn-by-identity" : "")
         + corruption.map(c -> " corrupt=" + c.cliName()).orElse("");
   }
@@ -286,6 +298,7 @@ public final class ForgeSpec {
     private int quoteVersion;
     private BodyType bodyType;
     private long seed = 1;
+    private long platform;
     private TcbStatus tcbStatus = TcbStatus.UP_TO_DATE;
     private TcbStatus qeTcbStatus = TcbStatus.UP_TO_DATE;
     private boolean levelsDemandNewerModuleSvn;
@@ -324,6 +337,17 @@ public final class ForgeSpec {
 
     public Builder seed(long v) {
       seed = v;
+      return this;
+    }
+
+    /**
+     * Which machine quotes, 0 (default) or more. Platforms of one seed share the root, the PCK
+     * CAs, the TCB signing certificate and the collateral byte for byte, and differ in everything
+     * that is a machine's own: PCK leaf key and serial, PPID, platform instance id, attestation
+     * key and QE id. Platform 0 is the seed's original platform.
+     */
+    public Builder platform(long v) {
+      platform = v;
       return this;
     }
 

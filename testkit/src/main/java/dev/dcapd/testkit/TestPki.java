@@ -9,8 +9,10 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Date;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -74,6 +76,18 @@ public final class TestPki {
   private static final String ROOT_CRL_URI = "https://" + CRL_HOST + "/IntelSGXRootCA.der";
   private static final int SERIAL_SIZE = 20;
   private static final int PLATFORM_PATH_LEN = 1;
+  private static final int RECENT_SEEDS = 8;
+
+  // Forging many platforms of one seed would rebuild the same PKI each time (four keys and four
+  // signatures, about a third of a forge). A PKI never changes once built, so the PKIs of the
+  // last few seeds are shared.
+  private static final Map<Long, TestPki> RECENT = Collections.synchronizedMap(
+      new LinkedHashMap<>(RECENT_SEEDS * 2, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, TestPki> eldest) {
+          return size() > RECENT_SEEDS;
+        }
+      });
 
   private final Drbg drbg;
   private final String namespace;
@@ -84,9 +98,9 @@ public final class TestPki {
   private final EcKey tcbSigningKey;
   private final X509Certificate tcbSigning;
 
-  /** The PKI for {@code seed}. */
+  /** The PKI for {@code seed} (the same immutable instance for a recently used seed). */
   public static TestPki create(long seed) {
-    return new TestPki(new Drbg(seed), "pki", DEFAULT_NOT_BEFORE);
+    return RECENT.computeIfAbsent(seed, s -> new TestPki(new Drbg(s), "pki", DEFAULT_NOT_BEFORE));
   }
 
   TestPki(Drbg drbg, String namespace, Instant notBefore) {
