@@ -39,8 +39,14 @@ import java.util.stream.Stream;
  * its own process on 127.0.0.1 (trusting the testkit root, collateral from a folder of the forged
  * collateral), uploads N distinct testkit TDX v4 quotes of one platform from C concurrent clients,
  * then reads them back with Get and GetRaw for a fixed time, and reports Verify/s, p50/p99
- * latency, Get/s, GetRaw/s, the daemon's start time and peak RSS, and bytes on disk per stored
- * quote (after the daemon's own flush at shutdown, and after a full compaction).
+ * latency, Get/s, GetRaw/s, the daemon's start time and peak RSS, bytes on disk per stored quote
+ * (after the daemon's own flush at shutdown, and after a full compaction), and how many cores the
+ * daemon and the generator each kept busy in each phase.
+ *
+ * <p>A client is one call kept outstanding; calls are asynchronous over up to eight connections.
+ * Uploads are timed from the first; each read phase runs two uncounted seconds first. Answers are
+ * read only for their success flag and checksum ({@link LeanAnswer}): the daemon still builds and
+ * sends them in full, but the generator, sharing the two cores, parses no more than it checks.
  *
  * <p>Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests && java -cp
  * benchmarks/target/benchmarks.jar dev.dcapd.benchmarks.LoadGenerator --quotes 100000 --clients 32
@@ -49,18 +55,47 @@ import java.util.stream.Stream;
 public final class LoadGenerator {
   /** Connections the clients share, as a fleet of relying parties would open several. */
   private static final int MAX_CONNECTIONS = 8;
+  private static final int READ_WARMUP_SECONDS = 2;
   private static final Pattern READY = Pattern.compile("^dcapd serving grpc 127\\.0\\.0\\.1:(\\d+) .*\\(ready (\\d+) ms.*");
 
   /** What one run measured. */
   public record Result(int quotes, int clients, double verifyPerSecond, double p50Millis, double p99Millis,
       double getPerSecond, double getRawPerSecond, long startMillis, long peakRssKib, double bytesPerQuote,
-      double bytesPerQuoteCompacted, int failures) {
+      double bytesPerQuoteCompacted, int failures, CpuShare verifyCpu, CpuShare getCpu, CpuShare getRawCpu) {
     String json() {
       return String.format(Locale.ROOT, "{\"quotes\":%d,\"clients\":%d,\"verify_per_s\":%.0f,\"verify_p50_ms\":%.2f,"
           + "\"verify_p99_ms\":%.2f,\"get_per_s\":%.0f,\"get_raw_per_s\":%.0f,\"start_ms\":%d,\"peak_rss_kib\":%d,"
-          + "\"bytes_per_quote\":%.0f,\"bytes_per_quote_compacted\":%.0f,\"failures\":%d}", quotes, clients,
+          + "\"bytes_per_quote\":%.0f,\"bytes_per_quote_compacted\":%.0f,\"failures\":%d,"
+          + "\"cores_used\":{\"verify\":%s,\"get\":%s,\"get_raw\":%s}}", quotes, clients,
           verifyPerSecond, p50Millis, p99Millis, getPerSecond, getRawPerSecond, startMillis, peakRssKib,
-          bytesPerQuote, bytesPerQuoteCompacted, failures);
+          bytesPerQuote, bytesPerQuoteCompacted, failures, verifyCpu.json(), getCpu.json(), getRawCpu.json());
+    }
+  }
+
+  /** Cores each process kept busy during a phase: CPU time over wall time, from /proc. */
+  public record CpuShare(double daemon, double generator) {
+    String json() {
+      return String.format(Locale.ROOT, "{\"daemon\":%.2f,\"generator\":%.2f}", daemon, generator);
+    }
+  }
+
+  /** CPU time of the daemon and of this process, read at the start of a phase. */
+  private record CpuMark(long wallNanos, long daemonNanos, long selfNanos) {
+    static CpuMark now(long daemonPid) throws IOException {
+      return new CpuMark(System.nanoTime(), cpuNanos(daemonPid), cpuNanos(ProcessHandle.current().pid()));
+    }
+
+    CpuShare until(long daemonPid) throws IOException {
+      CpuMark end = now(daemonPid);
+      double wall = end.wallNanos - wallNanos;
+      return new CpuShare((end.daemonNanos - daemonNanos) / wall, (end.selfNanos - selfNanos) / wall);
+    }
+
+    /** utime + stime of a Linux process, from /proc/PID/stat (fields 14 and 15, in clock ticks of 10 ms). */
+    private static long cpuNanos(long pid) throws IOException {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
   }
 
@@ -70,6 +105,7 @@ public final class LoadGenerator {
     int readSeconds = 10;
     Path out = null;
     List<String> daemonJavaOpts = List.of();
+    List<String> daemonArgs = List.of();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quotes" -> quotes = Integer.parseInt(args[++i]);
@@ -77,16 +113,17 @@ public final class LoadGenerator {
         case "--read-seconds" -> readSeconds = Integer.parseInt(args[++i]);
         case "--out" -> out = Path.of(args[++i]);
         case "--daemon-java-opts" -> daemonJavaOpts = List.of(args[++i].trim().split("\\s+"));
+        case "--daemon-args" -> daemonArgs = List.of(args[++i].trim().split("\\s+"));
         default -> {
           System.err.println("usage: LoadGenerator [--quotes N] [--clients C] [--read-seconds S] [--out FILE]"
-              + " [--daemon-java-opts \"-XX:... (e.g. a profiler)\"]");
+              + " [--daemon-java-opts \"-XX:... (e.g. a profiler)\"] [--daemon-args \"--workers 2 ...\"]");
           System.exit(2);
         }
       }
     }
     Path work = Files.createTempDirectory("dcapd-load");
     try {
-      Result r = run(quotes, clients, readSeconds, daemonJavaOpts, work);
+      Result r = run(quotes, clients, readSeconds, daemonJavaOpts, daemonArgs, work);
       System.out.println(r.json());
       if (out != null) {
         Files.writeString(out, r.json() + "\n");
@@ -97,7 +134,8 @@ public final class LoadGenerator {
   }
 
   /** One run in {@code work}; the daemon process is started and stopped here. */
-  public static Result run(int quotes, int clients, int readSeconds, List<String> daemonJavaOpts, Path work)
+  public static Result run(int quotes, int clients, int readSeconds, List<String> daemonJavaOpts,
+      List<String> daemonArgs, Path work)
       throws Exception {
     QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).seed(20261122).build());
     Path root = work.resolve("root.pem");
@@ -116,6 +154,7 @@ public final class LoadGenerator {
         "dev.dcapd.daemon.Dcapd", "serve", "--grpc", "127.0.0.1:0", "--data", data.toString(),
         "--collateral-dir", collateralDir.toString(), "--insecure-trust-root", root.toString(),
         "--max-in-flight", Integer.toString(Math.max(512, clients * 2))));
+    command.addAll(daemonArgs);
     Process daemon = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     try {
       BufferedReader lines = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
@@ -140,6 +179,7 @@ public final class LoadGenerator {
         String[] checksums = new String[quotes];
         AtomicInteger failures = new AtomicInteger();
         long t0 = System.nanoTime();
+        CpuMark verifyMark = CpuMark.now(daemon.pid());
         drive(channels, clients, quotes, Long.MAX_VALUE, LeanAnswer.method(AttestationServiceGrpc.getVerifyMethod(), 3),
             i -> VerifyRequest.newBuilder().setQuote(ByteString.copyFrom(raw[i])).build(),
             (i, answer, nanos) -> {
@@ -150,6 +190,7 @@ public final class LoadGenerator {
               }
             });
         double verifySeconds = (System.nanoTime() - t0) / 1e9;
+        CpuShare verifyCpu = verifyMark.until(daemon.pid());
         Arrays.sort(latencies);
         for (String c : checksums) {
           if (c == null || c.isEmpty()) {
@@ -157,12 +198,16 @@ public final class LoadGenerator {
           }
         }
 
+        CpuMark getMark = CpuMark.now(daemon.pid());
         double getRate = readFor(channels, clients, readSeconds, failures,
             LeanAnswer.method(AttestationServiceGrpc.getGetMethod(), 2),
             i -> GetRequest.newBuilder().setChecksum(checksums[i % quotes]).build());
+        CpuShare getCpu = getMark.until(daemon.pid());
+        CpuMark getRawMark = CpuMark.now(daemon.pid());
         double getRawRate = readFor(channels, clients, readSeconds, failures,
             LeanAnswer.method(AttestationServiceGrpc.getGetRawMethod(), 0),
             i -> GetRawRequest.newBuilder().setChecksum(checksums[i % quotes]).build());
+        CpuShare getRawCpu = getRawMark.until(daemon.pid());
         long rss = peakRssKib(daemon.pid());
 
         channels.forEach(ManagedChannel::shutdownNow);
@@ -177,7 +222,7 @@ public final class LoadGenerator {
         double perQuoteCompacted = (double) treeSize(data) / quotes;
         return new Result(quotes, clients, quotes / verifySeconds, percentile(latencies, 0.50),
             percentile(latencies, 0.99), getRate, getRawRate, startMillis, rss, perQuote, perQuoteCompacted,
-            failures.get());
+            failures.get(), verifyCpu, getCpu, getRawCpu);
       } finally {
         channels.forEach(ManagedChannel::shutdownNow);
       }
@@ -244,6 +289,9 @@ public final class LoadGenerator {
       MethodDescriptor<Q, LeanAnswer> method, java.util.function.IntFunction<Q> request) throws InterruptedException {
     java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
     int[] order = rnd.ints(1 << 20, 0, Integer.MAX_VALUE).toArray();
+    // Two uncounted seconds first, so the figure is the steady state rather than the JIT's warm-up.
+    drive(channels, clients, Integer.MAX_VALUE, System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_WARMUP_SECONDS),
+        method, i -> request.apply(order[i & (order.length - 1)]), (i, answer, nanos) -> { });
     long t0 = System.nanoTime();
     long n = drive(channels, clients, Integer.MAX_VALUE, t0 + TimeUnit.SECONDS.toNanos(seconds), method,
         i -> request.apply(order[i & (order.length - 1)]),

@@ -1,7 +1,10 @@
 package dev.dcapd.benchmarks;
 
+import dev.dcapd.verifier.quote.Quote;
+import dev.dcapd.verifier.DcapException;
 import com.google.protobuf.ByteString;
 import dev.dcapd.collateral.CollateralService;
+import dev.dcapd.daemon.CollateralProvider;
 import dev.dcapd.daemon.Metrics;
 import dev.dcapd.daemon.api.AttestationServiceImpl;
 import dev.dcapd.daemon.store.QuoteStore;
@@ -17,6 +20,8 @@ import dev.dcapd.verifier.quote.TeeType;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.TrustAnchor;
 import io.grpc.stub.StreamObserver;
+import java.time.Instant;
+import java.util.Optional;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,8 +101,24 @@ public class ServiceBenchmark {
     store = QuoteStore.open(dir, false);
     QuoteCollateral collateral = batch.collateral();
     QuoteVerifier verifier = QuoteVerifier.withTrustAnchor(TrustAnchor.insecureCustomRoot(batch.template().root()));
-    service = new AttestationServiceImpl(store, verifier, (q, at) -> CollateralService.withPckChain(collateral, q),
-        Clock.fixed(batch.template().at(), ZoneOffset.UTC), new Metrics());
+    // The collateral is in memory, as the daemon's cache holds it, so Verify runs on the calling thread.
+    CollateralProvider inMemory = new CollateralProvider() {
+      @Override
+      public QuoteCollateral forQuote(Quote q, Instant at) throws DcapException {
+        return CollateralService.withPckChain(collateral, q);
+      }
+
+      @Override
+      public Optional<QuoteCollateral> cached(Quote q, Instant at) {
+        try {
+          return Optional.of(forQuote(q, at));
+        } catch (DcapException e) {
+          return Optional.empty();
+        }
+      }
+    };
+    service = new AttestationServiceImpl(store, verifier, inMemory, Clock.fixed(batch.template().at(), ZoneOffset.UTC),
+        new Metrics(), Runnable::run);
     stored = new String[1024];
     for (int i = 0; i < stored.length; i++) {
       stored[i] = upload().getChecksum();

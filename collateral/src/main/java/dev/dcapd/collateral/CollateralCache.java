@@ -2,6 +2,7 @@ package dev.dcapd.collateral;
 
 import dev.dcapd.verifier.DcapException;
 import java.time.Instant;
+import java.util.Optional;
 
 /** Answers "the collateral for this TEE, FMSPC and CA that is valid at this instant". */
 public interface CollateralCache {
@@ -13,4 +14,14 @@ public interface CollateralCache {
    * @throws DcapException {@code COLLATERAL_UNAVAILABLE} in other cases of the same kind
    */
   CachedCollateral get(CollateralKey key, Instant at) throws DcapException;
+
+  /**
+   * What {@link #get} would answer without waiting for a source or a disk: the entry held in
+   * memory for {@code key} if it is current at {@code at}, else empty (and {@link #get} decides).
+   * Callers on threads that must not block use it to choose between answering now and handing
+   * the work to a thread that may.
+   */
+  default Optional<CachedCollateral> peek(CollateralKey key, Instant at) {
+    return Optional.empty();
+  }
 }

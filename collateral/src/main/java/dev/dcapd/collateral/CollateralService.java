@@ -42,7 +42,24 @@ public final class CollateralService {
    * chain the quote carries.
    */
   public QuoteCollateral forQuote(Quote quote, Instant at) throws DcapException {
-    QuoteCollateral base = forKey(keyOf(quote), at).collateral();
+    return withChain(quote, forKey(keyOf(quote), at).collateral());
+  }
+
+  /**
+   * {@link #forQuote} if the cache holds current collateral in memory ({@link CollateralCache#peek}),
+   * without waiting for a source; empty when only {@code forQuote} can tell, including when the
+   * quote names no platform.
+   */
+  public Optional<QuoteCollateral> cachedForQuote(Quote quote, Instant at) {
+    try {
+      Optional<CachedCollateral> entry = cache.peek(keyOf(quote), at);
+      return entry.isEmpty() ? Optional.empty() : Optional.of(withChain(quote, entry.get().collateral()));
+    } catch (DcapException e) {
+      return Optional.empty();
+    }
+  }
+
+  private QuoteCollateral withChain(Quote quote, QuoteCollateral base) throws DcapException {
     PckCertChain chain = quote.certificationData().pckCertChain();
     QuoteCollateral known = withChain.get(chain);
     if (known != null && sameBase(known, base)) {

@@ -102,6 +102,18 @@ public final class InMemoryCollateralCache implements CollateralCache {
     return fresh;
   }
 
+  @Override
+  public Optional<CachedCollateral> peek(CollateralKey key, Instant at) {
+    CachedCollateral entry = entries.get(key);
+    if (entry == null || !entry.validAt(at)) {
+      return Optional.empty();
+    }
+    if (refreshDue(entry, clock.instant())) {
+      refreshInBackground(key);
+    }
+    return Optional.of(entry);
+  }
+
   /** The entries held now (for health and metrics). */
   public Map<CollateralKey, CachedCollateral> entries() {
     return Map.copyOf(entries);

@@ -5,6 +5,7 @@ import static dev.dcapd.collateral.TestVectors.SGX_KEY;
 import static dev.dcapd.collateral.TestVectors.TDX_AT;
 import static dev.dcapd.collateral.TestVectors.TDX_KEY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dcapd.verifier.collateral.QuoteCollateral;
@@ -28,10 +29,14 @@ class CollateralServiceTest {
   }
 
   private CollateralService service(Clock clock) {
+    return service(clock, Runnable::run);
+  }
+
+  private CollateralService service(Clock clock, java.util.concurrent.Executor refresher) {
     CollateralFetcher fetcher = new CollateralFetcher(
         List.of(TestVectors.pccs(server, TestVectors.getter(new TestVectors.RecordingSleeper()))),
         VerifierCollateralCheck.intelRoot(), clock);
-    return new CollateralService(InMemoryCollateralCache.builder(fetcher).refreshExecutor(Runnable::run).build());
+    return new CollateralService(InMemoryCollateralCache.builder(fetcher).refreshExecutor(refresher).build());
   }
 
   @Test
@@ -56,5 +61,24 @@ class CollateralServiceTest {
     QuoteCollateral c = service(Clock.fixed(SGX_AT, ZoneOffset.UTC)).forQuote(quote, SGX_AT);
     assertEquals(TestVectors.sgxCollateral(), CollateralFetcher.withoutPckChain(c));
     assertEquals(quote.certificationData().pckCertChain().pem(), c.pckCertificateChain().orElseThrow());
+  }
+
+  @Test
+  void cachedForQuoteAnswersOnlyFromMemoryAndNeverFetches() throws Exception {
+    Quote quote = TestVectors.tdxQuote();
+    // Refreshes ahead of expiry are queued, not run: only the calling path's requests are counted.
+    List<Runnable> refreshes = new java.util.ArrayList<>();
+    CollateralService service = service(Clock.fixed(TDX_AT, ZoneOffset.UTC), refreshes::add);
+    assertTrue(service.cachedForQuote(quote, TDX_AT).isEmpty());
+    assertEquals(0, server.totalRequests());
+    QuoteCollateral fetched = service.forQuote(quote, TDX_AT);
+    int afterFetch = server.totalRequests();
+    // Held now: the same object forQuote hands out, and no source is asked again.
+    assertSame(fetched, service.cachedForQuote(quote, TDX_AT).orElseThrow());
+    assertEquals(afterFetch, server.totalRequests());
+    // Outside the held collateral's window: empty, for forQuote to decide, still without a fetch.
+    assertTrue(service.cachedForQuote(quote, TDX_AT.plus(java.time.Duration.ofDays(3650))).isEmpty());
+    assertTrue(service.cachedForQuote(TestVectors.sgxQuote(), TDX_AT).isEmpty());
+    assertEquals(afterFetch, server.totalRequests());
   }
 }

@@ -11,6 +11,9 @@ import dev.dcapd.collateral.RetryPolicy;
 import dev.dcapd.collateral.VerifierCollateralCheck;
 import dev.dcapd.daemon.api.AttestationServiceImpl;
 import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.verifier.DcapException;
+import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.verify.CollateralVerifier;
 import dev.dcapd.verifier.verify.Ecdsa;
 import dev.dcapd.verifier.verify.QuoteVerifier;
@@ -21,9 +24,12 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** A running daemon: the store, the verifier, the collateral cache and its listeners. */
 public final class Daemon implements AutoCloseable {
@@ -34,11 +40,14 @@ public final class Daemon implements AutoCloseable {
   private final List<DaemonServer> servers = new ArrayList<>();
   private final List<Listeners.UnixListener> unixListeners = new ArrayList<>();
   private final Metrics metrics = new Metrics();
+  /** Calls that may wait (collateral fetches, synced writes, Check), shared by every listener. */
+  private final ExecutorService workers;
   private final TrustAnchor anchor;
   private MetricsEndpoint metricsEndpoint;
   private boolean closed;
 
   private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor) {
+    this.workers = DaemonServer.workerPool(config.workers());
     this.config = config;
     this.store = store;
     this.anchor = anchor;
@@ -85,20 +94,32 @@ public final class Daemon implements AutoCloseable {
         .build();
     CollateralService collateral = new CollateralService(cache);
     metrics.storedRecordsGauge(store::estimatedRecordCount);
-    CollateralProvider provider = (quote, at) -> {
-      metrics.collateral("lookup", "cache");
-      return collateral.forQuote(quote, at);
+    CollateralProvider provider = new CollateralProvider() {
+      @Override
+      public QuoteCollateral forQuote(Quote quote, Instant at) throws DcapException {
+        metrics.collateral("lookup", "cache");
+        return collateral.forQuote(quote, at);
+      }
+
+      @Override
+      public Optional<QuoteCollateral> cached(Quote quote, Instant at) {
+        Optional<QuoteCollateral> c = collateral.cachedForQuote(quote, at);
+        if (c.isPresent()) {
+          metrics.collateral("lookup", "cache");
+        }
+        return c;
+      }
     };
-    AttestationServiceImpl service = new AttestationServiceImpl(store, verifier, provider, clock, metrics);
+    AttestationServiceImpl service = new AttestationServiceImpl(store, verifier, provider, clock, metrics, workers);
 
     if (config.grpc().isPresent()) {
       servers.add(new DaemonServer(Listeners.tcp(config.grpc().get(), config.tls()), service, metrics,
-          config.workers(), config.maxInFlight(), config.maxMessageBytes()).start());
+          config.maxInFlight(), config.maxMessageBytes()).start());
     }
     if (config.unixSocket().isPresent()) {
       Listeners.UnixListener unix = Listeners.unix(config.unixSocket().get());
       unixListeners.add(unix);
-      servers.add(new DaemonServer(unix.builder(), service, metrics, config.workers(), config.maxInFlight(),
+      servers.add(new DaemonServer(unix.builder(), service, metrics, config.maxInFlight(),
           config.maxMessageBytes()).start());
     }
     if (config.metrics().isPresent()) {
@@ -159,6 +180,12 @@ public final class Daemon implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    workers.shutdown();
+    try {
+      workers.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     unixListeners.forEach(Listeners.UnixListener::release);
     if (metricsEndpoint != null) {

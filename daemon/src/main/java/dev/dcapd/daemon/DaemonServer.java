@@ -15,38 +15,45 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gRPC server around the attestation service: health, reflection, the capacity limit and a
- * bounded worker pool. It takes a {@link ServerBuilder} so tests can use the in-process transport.
+ * The gRPC server around the attestation service: health, reflection and the capacity limit. It
+ * takes a {@link ServerBuilder} so tests can use the in-process transport.
+ *
+ * <p>Calls run on the transport's own threads (a fixed set, two per core for TCP): the service
+ * hands anything that may wait to its bounded worker pool ({@link #workerPool}), so a thread hop
+ * is paid only where it buys something.
  */
 public final class DaemonServer {
   /** Default maximum inbound message: a quote is about 5 KB, collateral in Check about 20 KB. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024;
 
   private final Server server;
-  private final ExecutorService workers;
   private final HealthStatusManager health = new HealthStatusManager();
 
   /**
-   * @param workerThreads threads running calls
    * @param maxInFlight calls running or queued before new ones get RESOURCE_EXHAUSTED
    */
-  public DaemonServer(ServerBuilder<?> builder, AttestationServiceImpl service, Metrics metrics, int workerThreads,
-      int maxInFlight, int maxMessageBytes) {
-    AtomicInteger n = new AtomicInteger();
-    // The queue never holds more than maxInFlight calls: the limiter refuses the rest first.
-    this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        r -> {
-          Thread t = new Thread(r, "dcapd-worker-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+  public DaemonServer(ServerBuilder<?> builder, AttestationServiceImpl service, Metrics metrics, int maxInFlight,
+      int maxMessageBytes) {
     this.server = builder
-        .executor(workers)
+        .directExecutor()
         .maxInboundMessageSize(maxMessageBytes)
         .addService(ServerInterceptors.intercept(service, new CapacityLimiter(maxInFlight, metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
+  }
+
+  /**
+   * The pool for calls that may wait, {@code threads} strong. Its queue never holds more than the
+   * capacity limit's calls: the limiter refuses the rest first.
+   */
+  public static ExecutorService workerPool(int threads) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "dcapd-worker-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   public DaemonServer start() throws IOException {
@@ -67,8 +74,6 @@ public final class DaemonServer {
       server.shutdownNow();
       server.awaitTermination(graceMillis, TimeUnit.MILLISECONDS);
     }
-    workers.shutdown();
-    workers.awaitTermination(graceMillis, TimeUnit.MILLISECONDS);
   }
 
   public Server server() {

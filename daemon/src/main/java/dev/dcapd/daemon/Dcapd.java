@@ -147,7 +147,7 @@ public final class Dcapd implements Runnable {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (PKCS#8 PEM).")
     Path tlsKey;
 
-    @Option(names = "--workers", defaultValue = "0", description = "Worker threads (default: 4 per core).")
+    @Option(names = "--workers", defaultValue = "0", description = "Threads for calls that may wait on a collateral source or a synced write (default: 4 per core).")
     int workers;
 
     @Option(names = "--max-in-flight", defaultValue = "512", description = "Calls running or queued before RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")

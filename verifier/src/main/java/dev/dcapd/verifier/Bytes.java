@@ -15,6 +15,9 @@ public final class Bytes implements Comparable<Bytes> {
   private static final Bytes EMPTY = new Bytes(new byte[0]);
 
   private final byte[] value;
+  // Lazily computed, as String does: Bytes key many memo maps (chains, collateral, checksums).
+  private int hash;
+  private boolean hashIsZero;
 
   private Bytes(byte[] owned) {
     this.value = owned;
@@ -113,7 +116,16 @@ public final class Bytes implements Comparable<Bytes> {
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(value);
+    int h = hash;
+    if (h == 0 && !hashIsZero) {
+      h = Arrays.hashCode(value);
+      if (h == 0) {
+        hashIsZero = true;
+      } else {
+        hash = h;
+      }
+    }
+    return h;
   }
 
   /** Unsigned lexicographic order. */

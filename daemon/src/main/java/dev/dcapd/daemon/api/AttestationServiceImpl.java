@@ -46,6 +46,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -53,6 +54,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Uploads of one quote are serialised by a lock striped on its checksum, so concurrent uploads
  * produce one record; a repeated upload answers from the stored record.
+ *
+ * <p>Threads: handlers run on the transport's threads, which must never wait on anything but the
+ * CPU and RocksDB. A call that might wait longer (collateral not in memory, so a PCCS fetch; an
+ * upload of a quote another call is verifying; a synced write; {@code Check}) is handed to the
+ * bounded {@code blockingWork} pool. Handing every call to a pool cost more than half the
+ * throughput on two cores (see the README's benchmarks).
  */
 public final class AttestationServiceImpl extends AttestationServiceGrpc.AttestationServiceImplBase {
   private static final System.Logger LOG = System.getLogger("dcapd.verify");
@@ -68,6 +75,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   private final CollateralProvider collateral;
   private final Clock clock;
   private final Metrics metrics;
+  private final Executor blockingWork;
   private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
   /**
    * Collateral by content id, as read from the store: thousands of records share one, so answers
@@ -75,10 +83,18 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
    */
   private final java.util.concurrent.ConcurrentHashMap<String, QuoteCollateral> collateralById =
       new java.util.concurrent.ConcurrentHashMap<>();
+  /** The same collateral as the API message: about 20 KB that most answers carry, built once per id. */
+  private final java.util.concurrent.ConcurrentHashMap<String, dev.dcapd.proto.v1.QuoteCollateral> collateralMessages =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private static final int COLLATERAL_MEMO_LIMIT = 1024;
 
-  public AttestationServiceImpl(
-      QuoteStore store, QuoteVerifier verifier, CollateralProvider collateral, Clock clock, Metrics metrics) {
+  /**
+   * @param blockingWork runs calls that may wait on a collateral source, a lock or a synced write;
+   *     bounded by the caller (the capacity limiter bounds the calls queued on it)
+   */
+  public AttestationServiceImpl(QuoteStore store, QuoteVerifier verifier, CollateralProvider collateral, Clock clock,
+      Metrics metrics, Executor blockingWork) {
+    this.blockingWork = blockingWork;
     this.store = store;
     this.verifier = verifier;
     this.collateral = collateral;
@@ -95,44 +111,67 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       Quote quote = parse(request.getQuote().toByteArray());
       Bytes checksum = QuoteStore.sha256(quote.raw());
       ReentrantLock lock = locks[checksum.unsigned(0)];
-      lock.lock();
-      try {
-        Optional<StoredRecord> existing = store.record(checksum);
-        if (existing.isPresent() && !request.getReverify()) {
-          return verifyResponse(quote, existing.get(), true);
+      if (!store.syncWrites() && lock.tryLock()) {
+        try {
+          Optional<StoredRecord> existing = store.record(checksum);
+          if (existing.isPresent() && !request.getReverify()) {
+            return verifyResponse(quote, existing.get(), true);
+          }
+          Instant now = clock.instant();
+          Optional<QuoteCollateral> ready = collateral.cached(quote, now);
+          if (ready.isPresent()) {
+            return upload(quote, existing, ready, now);
+          }
+        } finally {
+          lock.unlock();
         }
-        checkNotCancelled();
-        Instant now = clock.instant();
-        long started = System.nanoTime();
-        Judgement j = judge(quote, Optional.empty(), now);
-        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
-        StoredRecord record = StoredRecord.newBuilder()
-            .setUploadedAtMicros(existing.map(StoredRecord::getUploadedAtMicros).orElse(micros))
-            .setVerifiedAtMicros(micros)
-            .setVerdict(ProtoVerdicts.verdict(j.verdict()))
-            .setCollateralId(j.verdict().collateralId())
-            .setTeeType(quote.teeType().name())
-            .setVersion(quote.version())
-            .setFmspc(j.verdict().fmspc().map(ProtoQuotes::bs).orElse(com.google.protobuf.ByteString.EMPTY))
-            .setSize(quote.raw().length())
-            .setCanDownload(true)
-            .build();
-        // Collateral is stored once per content id; most uploads reference one already stored.
-        String newCollateral = j.collateral()
-            .filter(c -> !collateralStored(record.getCollateralId()))
-            .map(QuoteCollateral::toJson)
-            .orElse(null);
-        store.put(quote, record, newCollateral, existing.map(StoredRecord::getUploadedAtMicros).orElse(-1L));
-        j.collateral().ifPresent(c -> remember(record.getCollateralId(), c));
-        if (existing.isEmpty()) {
-          metrics.recordStored();
-        }
-        log(j.verdict(), System.nanoTime() - started);
-        return verifyResponse(quote, record, false);
-      } finally {
-        lock.unlock();
       }
+      handOff(response, () -> {
+        lock.lock();
+        try {
+          Optional<StoredRecord> existing = store.record(checksum);
+          if (existing.isPresent() && !request.getReverify()) {
+            return verifyResponse(quote, existing.get(), true);
+          }
+          checkNotCancelled();
+          return upload(quote, existing, Optional.empty(), clock.instant());
+        } finally {
+          lock.unlock();
+        }
+      });
+      return null;
     });
+  }
+
+  /** Judges {@code quote} (against {@code supplied}, else the provider's collateral), stores and answers. */
+  private VerifyResponse upload(Quote quote, Optional<StoredRecord> existing, Optional<QuoteCollateral> supplied,
+      Instant now) {
+    long started = System.nanoTime();
+    Judgement j = judge(quote, supplied, now);
+    long micros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
+    StoredRecord record = StoredRecord.newBuilder()
+        .setUploadedAtMicros(existing.map(StoredRecord::getUploadedAtMicros).orElse(micros))
+        .setVerifiedAtMicros(micros)
+        .setVerdict(ProtoVerdicts.verdict(j.verdict()))
+        .setCollateralId(j.verdict().collateralId())
+        .setTeeType(quote.teeType().name())
+        .setVersion(quote.version())
+        .setFmspc(j.verdict().fmspc().map(ProtoQuotes::bs).orElse(com.google.protobuf.ByteString.EMPTY))
+        .setSize(quote.raw().length())
+        .setCanDownload(true)
+        .build();
+    // Collateral is stored once per content id; most uploads reference one already stored.
+    String newCollateral = j.collateral()
+        .filter(c -> !collateralStored(record.getCollateralId()))
+        .map(QuoteCollateral::toJson)
+        .orElse(null);
+    store.put(quote, record, newCollateral, existing.map(StoredRecord::getUploadedAtMicros).orElse(-1L));
+    j.collateral().ifPresent(c -> remember(record.getCollateralId(), c));
+    if (existing.isEmpty()) {
+      metrics.recordStored();
+    }
+    log(j.verdict(), System.nanoTime() - started);
+    return verifyResponse(quote, record, false);
   }
 
   @Override
@@ -162,10 +201,11 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     answer(response, () -> {
       Bytes checksum = checksum(request.getChecksum());
       StoredRecord r = store.record(checksum).orElseThrow(() -> notStored(checksum));
-      QuoteCollateral c = judgedAgainst(checksum, r);
+      dev.dcapd.proto.v1.QuoteCollateral c =
+          collateralMessage(r.getCollateralId()).orElseThrow(() -> judgedWithout(checksum, r));
       return GetCollateralResponse.newBuilder()
           .setChecksum(checksum.hex())
-          .setQuoteCollateral(ProtoQuotes.collateral(c))
+          .setQuoteCollateral(c)
           .setCollateralId(r.getCollateralId())
           .build();
     });
@@ -224,7 +264,8 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
-    answer(response, () -> {
+    // Check may fetch collateral and is not the hot path: always on the blocking pool.
+    handOff(response, () -> {
       Quote quote = parse(request.getQuote().toByteArray());
       Instant at = request.hasAt() ? ProtoVerdicts.instant(request.getAt()) : clock.instant();
       Optional<QuoteCollateral> supplied =
@@ -306,15 +347,18 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
         .setVerifiedAt(ProtoVerdicts.timestampMicros(r.getVerifiedAtMicros()))
         .setVerdict(r.getVerdict())
         .setAlreadyStored(alreadyStored);
-    storedCollateral(r.getCollateralId()).ifPresent(c -> b.setQuoteCollateral(ProtoQuotes.collateral(c)));
+    collateralMessage(r.getCollateralId()).ifPresent(b::setQuoteCollateral);
     return b.build();
   }
 
   /** The collateral a stored record was judged against, or NOT_FOUND when it was judged without. */
   private QuoteCollateral judgedAgainst(Bytes checksum, StoredRecord r) {
-    return storedCollateral(r.getCollateralId())
-        .orElseThrow(() -> ApiErrors.notFound("quote " + checksum.hex() + " was judged without collateral: "
-            + r.getVerdict().getFailure().getCode()));
+    return storedCollateral(r.getCollateralId()).orElseThrow(() -> judgedWithout(checksum, r));
+  }
+
+  private static io.grpc.StatusRuntimeException judgedWithout(Bytes checksum, StoredRecord r) {
+    return ApiErrors.notFound("quote " + checksum.hex() + " was judged without collateral: "
+        + r.getVerdict().getFailure().getCode());
   }
 
   private boolean collateralStored(String id) {
@@ -329,6 +373,22 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       collateralById.clear();
     }
     collateralById.putIfAbsent(id, c);
+  }
+
+  /** {@link #storedCollateral} as the API message, memoised by id. */
+  private Optional<dev.dcapd.proto.v1.QuoteCollateral> collateralMessage(String id) {
+    dev.dcapd.proto.v1.QuoteCollateral known = collateralMessages.get(id);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<dev.dcapd.proto.v1.QuoteCollateral> built = storedCollateral(id).map(ProtoQuotes::collateral);
+    built.ifPresent(m -> {
+      if (collateralMessages.size() >= COLLATERAL_MEMO_LIMIT) {
+        collateralMessages.clear();
+      }
+      collateralMessages.putIfAbsent(id, m);
+    });
+    return built;
   }
 
   private Optional<QuoteCollateral> storedCollateral(String id) {
@@ -410,7 +470,15 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     }
   }
 
-  /** Runs a unary handler: answers, or closes with the status the handler threw. */
+  /** Runs {@code handler} on the blocking pool, in the call's context (deadline, cancellation). */
+  private <T> void handOff(StreamObserver<T> response, Handler<T> handler) {
+    blockingWork.execute(Context.current().wrap(() -> answer(response, handler)));
+  }
+
+  /**
+   * Runs a unary handler: answers, or closes with the status the handler threw. A handler that
+   * returns {@code null} has handed the call on and answers it there.
+   */
   private static <T> void answer(StreamObserver<T> response, Handler<T> handler) {
     T value;
     try {
@@ -423,8 +491,10 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       response.onError(ApiErrors.internal("internal error: " + e.getClass().getSimpleName()));
       return;
     }
-    response.onNext(value);
-    response.onCompleted();
+    if (value != null) {
+      response.onNext(value);
+      response.onCompleted();
+    }
   }
 
   @FunctionalInterface

@@ -1,6 +1,7 @@
 package dev.dcapd.daemon.api;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.dcapd.proto.v1.PckInfo;
 import dev.dcapd.proto.v1.QuoteBody;
 import dev.dcapd.proto.v1.QuoteHeader;
@@ -10,17 +11,30 @@ import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.json.QuoteJson;
 import dev.dcapd.verifier.pck.PckCertChain;
 import dev.dcapd.verifier.pck.PckExtension;
+import dev.dcapd.verifier.quote.CertificationData;
 import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.TdReport;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Converts the verifier's models to and from the API's messages. */
 public final class ProtoQuotes {
   private ProtoQuotes() {}
 
+  /**
+   * Per certification data (so per platform): the {@code cert_data} text as UTF-8 bytes and the PCK
+   * summary. Every quote of a platform repeats them, and building them reads X.509 names. Bounded;
+   * cleared when full.
+   */
+  private static final ConcurrentHashMap<CertificationData, PlatformParts> PLATFORMS = new ConcurrentHashMap<>();
+  private static final int PLATFORMS_LIMIT = 4096;
+
+  private record PlatformParts(ByteString certData, Optional<PckInfo> pck) {}
+
   static ByteString bs(Bytes b) {
-    return ByteString.copyFrom(b.toByteArray());
+    // toByteArray is a private copy nothing else holds, so wrapping it is safe and saves a second copy.
+    return UnsafeByteOperations.unsafeWrap(b.toByteArray());
   }
 
   static Bytes bytes(ByteString b) {
@@ -32,11 +46,26 @@ public final class ProtoQuotes {
     dev.dcapd.proto.v1.Quote.Builder b = dev.dcapd.proto.v1.Quote.newBuilder()
         .setHeader(header(q))
         .setBody(body(q))
-        .setCertData(QuoteJson.certData(q.certificationData()))
         .setVerified(verified)
         .setBodyType(q.body().bodyType().code());
-    pck(q).ifPresent(b::setPck);
+    PlatformParts platform = platform(q);
+    b.setCertDataBytes(platform.certData());
+    platform.pck().ifPresent(b::setPck);
     return b.build();
+  }
+
+  private static PlatformParts platform(Quote q) {
+    CertificationData key = q.certificationData();
+    PlatformParts known = PLATFORMS.get(key);
+    if (known != null) {
+      return known;
+    }
+    PlatformParts built = new PlatformParts(ByteString.copyFromUtf8(QuoteJson.certData(q.certificationData())), pck(q));
+    if (PLATFORMS.size() >= PLATFORMS_LIMIT) {
+      PLATFORMS.clear();
+    }
+    PLATFORMS.putIfAbsent(key, built);
+    return built;
   }
 
   static QuoteHeader header(Quote q) {
@@ -106,20 +135,27 @@ public final class ProtoQuotes {
     }
   }
 
-  /** Collateral as the API message (CRLs and signatures as bytes). */
+  /**
+   * Collateral as the API message (CRLs and signatures as bytes). Text fields are set as UTF-8
+   * bytes, so a message that is kept and sent many times is copied, not encoded again each time.
+   */
   public static dev.dcapd.proto.v1.QuoteCollateral collateral(QuoteCollateral c) {
     dev.dcapd.proto.v1.QuoteCollateral.Builder b = dev.dcapd.proto.v1.QuoteCollateral.newBuilder()
-        .setPckCrlIssuerChain(c.pckCrlIssuerChain())
+        .setPckCrlIssuerChainBytes(utf8(c.pckCrlIssuerChain()))
         .setRootCaCrl(bs(c.rootCaCrl()))
         .setPckCrl(bs(c.pckCrl()))
-        .setTcbInfoIssuerChain(c.tcbInfoIssuerChain())
-        .setTcbInfo(c.tcbInfo())
+        .setTcbInfoIssuerChainBytes(utf8(c.tcbInfoIssuerChain()))
+        .setTcbInfoBytes(utf8(c.tcbInfo()))
         .setTcbInfoSignature(bs(c.tcbInfoSignature()))
-        .setQeIdentityIssuerChain(c.qeIdentityIssuerChain())
-        .setQeIdentity(c.qeIdentity())
+        .setQeIdentityIssuerChainBytes(utf8(c.qeIdentityIssuerChain()))
+        .setQeIdentityBytes(utf8(c.qeIdentity()))
         .setQeIdentitySignature(bs(c.qeIdentitySignature()));
-    c.pckCertificateChain().ifPresent(b::setPckCertificateChain);
+    c.pckCertificateChain().ifPresent(chain -> b.setPckCertificateChainBytes(utf8(chain)));
     return b.build();
+  }
+
+  private static ByteString utf8(String s) {
+    return ByteString.copyFromUtf8(s);
   }
 
   /** The API message back to the verifier's model. */

@@ -63,6 +63,7 @@ public final class QuoteStore implements AutoCloseable {
   private final ColumnFamilyHandle recent;
   private final ColumnFamilyHandle collateralCache;
   private final WriteOptions writeOptions;
+  private final boolean syncWrites;
 
   private QuoteStore(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions, List<ColumnFamilyHandle> handles,
       boolean syncWrites) {
@@ -77,6 +78,12 @@ public final class QuoteStore implements AutoCloseable {
     this.recent = handles.get(5);
     this.collateralCache = handles.get(6);
     this.writeOptions = new WriteOptions().setSync(syncWrites);
+    this.syncWrites = syncWrites;
+  }
+
+  /** Whether each write waits for the disk (fsync) before it returns. */
+  public boolean syncWrites() {
+    return syncWrites;
   }
 
   /**

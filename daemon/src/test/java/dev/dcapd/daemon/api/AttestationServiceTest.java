@@ -1,5 +1,7 @@
 package dev.dcapd.daemon.api;
 
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -62,6 +64,7 @@ class AttestationServiceTest {
   private final List<AutoCloseable> open = new ArrayList<>();
   private QuoteStore store;
   private DaemonServer server;
+  private java.util.concurrent.ExecutorService workers;
   private ManagedChannel channel;
   private AttestationServiceBlockingStub stub;
 
@@ -72,10 +75,11 @@ class AttestationServiceTest {
   private void start(CollateralProvider provider, int maxInFlight) throws Exception {
     store = QuoteStore.open(dir.resolve("data"), false);
     Metrics metrics = new Metrics();
+    workers = DaemonServer.workerPool(2);
     AttestationServiceImpl service = new AttestationServiceImpl(
-        store, QuoteVerifier.intel(), provider, Clock.fixed(TDX_AT, ZoneOffset.UTC), metrics);
+        store, QuoteVerifier.intel(), provider, Clock.fixed(TDX_AT, ZoneOffset.UTC), metrics, workers);
     String name = InProcessServerBuilder.generateName();
-    server = new DaemonServer(InProcessServerBuilder.forName(name), service, metrics, 2, maxInFlight,
+    server = new DaemonServer(InProcessServerBuilder.forName(name), service, metrics, maxInFlight,
         DaemonServer.DEFAULT_MAX_MESSAGE_BYTES).start();
     channel = InProcessChannelBuilder.forName(name).build();
     stub = AttestationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
@@ -92,6 +96,9 @@ class AttestationServiceTest {
     }
     if (server != null) {
       server.stop(1000);
+    }
+    if (workers != null) {
+      workers.shutdownNow();
     }
     if (store != null) {
       store.close();
@@ -278,6 +285,53 @@ class AttestationServiceTest {
   @Test
   void concurrentUploadsOfOneQuoteMakeOneRecord() throws Exception {
     start();
+    uploadConcurrentlyExpectingOneRecord();
+  }
+
+  /** A provider holding the collateral in memory: uploads are answered without a hand-off. */
+  private static CollateralProvider inMemory(AtomicInteger sourceAsked) {
+    return new CollateralProvider() {
+      @Override
+      public QuoteCollateral forQuote(dev.dcapd.verifier.quote.Quote quote, Instant at) throws DcapException {
+        sourceAsked.incrementAndGet();
+        return tdxCollateral();
+      }
+
+      @Override
+      public Optional<QuoteCollateral> cached(dev.dcapd.verifier.quote.Quote quote, Instant at) {
+        try {
+          return Optional.of(tdxCollateral());
+        } catch (DcapException e) {
+          throw new AssertionError(e);
+        }
+      }
+    };
+  }
+
+  @Test
+  void collateralHeldInMemoryIsUsedWithoutAskingTheSource() throws Exception {
+    AtomicInteger sourceAsked = new AtomicInteger();
+    start(inMemory(sourceAsked), 64);
+    VerifyResponse first = stub.verify(upload(TDX));
+    assertTrue(first.getSuccess());
+    assertFalse(first.getAlreadyStored());
+    assertEquals(0, sourceAsked.get());
+    assertEquals(first.getVerdict(), stub.get(GetRequest.newBuilder().setChecksum(TDX_CHECKSUM).build()).getVerdict());
+    assertEquals(tdxCollateral().tcbInfo(), first.getQuoteCollateral().getTcbInfo());
+    VerifyResponse again = stub.verify(upload(TDX));
+    assertTrue(again.getAlreadyStored());
+    assertEquals(first.getVerdict(), again.getVerdict());
+  }
+
+  @Test
+  void concurrentUploadsWithCollateralInMemoryMakeOneRecord() throws Exception {
+    // Uploads that find the checksum's lock taken are handed to the worker pool, the rest answer
+    // at once: either way one record.
+    start(inMemory(new AtomicInteger()), 64);
+    uploadConcurrentlyExpectingOneRecord();
+  }
+
+  private void uploadConcurrentlyExpectingOneRecord() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       CountDownLatch go = new CountDownLatch(1);

@@ -30,7 +30,19 @@ public record TdxModuleIdentity(String id, TdxModule module, List<EnclaveTcbLeve
 
   /** The identity id for a module major version ({@code tee_tcb_svn[1]}): {@code TDX_%02X}. */
   public static String idFor(int majorVersion) {
+    if (majorVersion >= 0 && majorVersion <= 0xff) {
+      return ID_FOR_BYTE[majorVersion];
+    }
     return String.format(Locale.ROOT, "TDX_%02X", majorVersion);
+  }
+
+  /** {@link #idFor} of every byte value, made once: it is asked for each TDX verification. */
+  private static final String[] ID_FOR_BYTE = new String[0x100];
+
+  static {
+    for (int i = 0; i < ID_FOR_BYTE.length; i++) {
+      ID_FOR_BYTE[i] = String.format(Locale.ROOT, "TDX_%02X", i);
+    }
   }
 
   static TdxModuleIdentity parse(JsonNode n, String what) throws DcapException {

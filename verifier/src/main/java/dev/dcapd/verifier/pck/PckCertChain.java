@@ -37,6 +37,7 @@ public final class PckCertChain {
   private final List<X509Certificate> certificates;
   private final String pem;
   private volatile PckExtension extension;
+  private volatile CaType caType;
 
   private PckCertChain(List<X509Certificate> certificates, String pem) {
     this.certificates = List.copyOf(certificates);
@@ -126,12 +127,17 @@ public final class PckCertChain {
    * @throws DcapException {@code PCK_CERTIFICATE_MALFORMED} if it is neither PCK CA
    */
   public CaType caType() throws DcapException {
+    CaType known = caType;
+    if (known != null) {
+      return known;
+    }
     String cn = commonName(leaf().getIssuerX500Principal());
     CaType t = CaType.fromCommonName(cn);
     if (t == null) {
       throw new DcapException(
           FailureCode.PCK_CERTIFICATE_MALFORMED, "the PCK issuer '" + cn + "' is neither Intel PCK CA");
     }
+    caType = t;
     return t;
   }
 
