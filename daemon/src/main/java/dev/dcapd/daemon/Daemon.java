@@ -38,7 +38,7 @@ public final class Daemon implements AutoCloseable {
   private final DaemonConfig config;
   private final QuoteStore store;
   private final List<DaemonServer> servers = new ArrayList<>();
-  private final List<Listeners.UnixListener> unixListeners = new ArrayList<>();
+  private final List<Listeners.Listener> listeners = new ArrayList<>();
   private final Metrics metrics = new Metrics();
   /** Calls that may wait (collateral fetches, synced writes, Check), shared by every listener. */
   private final ExecutorService workers;
@@ -113,14 +113,16 @@ public final class Daemon implements AutoCloseable {
     AttestationServiceImpl service = new AttestationServiceImpl(store, verifier, provider, clock, metrics, workers);
 
     if (config.grpc().isPresent()) {
-      servers.add(new DaemonServer(Listeners.tcp(config.grpc().get(), config.tls()), service, metrics,
-          config.maxInFlight(), config.maxMessageBytes()).start());
+      Listeners.Listener tcp = Listeners.tcp(config.grpc().get(), config.tls());
+      listeners.add(tcp);
+      servers.add(new DaemonServer(tcp.builder(), service, metrics, config.maxInFlight(), config.maxMessageBytes())
+          .start());
     }
     if (config.unixSocket().isPresent()) {
-      Listeners.UnixListener unix = Listeners.unix(config.unixSocket().get());
-      unixListeners.add(unix);
-      servers.add(new DaemonServer(unix.builder(), service, metrics, config.maxInFlight(),
-          config.maxMessageBytes()).start());
+      Listeners.Listener unix = Listeners.unix(config.unixSocket().get());
+      listeners.add(unix);
+      servers.add(new DaemonServer(unix.builder(), service, metrics, config.maxInFlight(), config.maxMessageBytes())
+          .start());
     }
     if (config.metrics().isPresent()) {
       metricsEndpoint = new MetricsEndpoint(config.metrics().get(), metrics);
@@ -187,7 +189,7 @@ public final class Daemon implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    unixListeners.forEach(Listeners.UnixListener::release);
+    listeners.forEach(Listeners.Listener::release);
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
     }

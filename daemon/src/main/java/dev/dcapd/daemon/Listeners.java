@@ -4,7 +4,11 @@ import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.File;
@@ -40,39 +44,60 @@ public final class Listeners {
     return new InetSocketAddress(host, port);
   }
 
-  /** A TCP listener. */
-  public static ServerBuilder<?> tcp(InetSocketAddress address, Optional<Tls> tls) throws IOException {
+  /**
+   * Transport threads per listener: one per core. They run the calls themselves (see
+   * {@link DaemonServer}), so more threads than cores only adds context switches; gRPC's default of
+   * two per core cost about a fifth of Get's throughput on two cores.
+   */
+  static int transportThreads() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /** A TCP listener, on epoll where the platform has it. */
+  public static Listener tcp(InetSocketAddress address, Optional<Tls> tls) throws IOException {
     NettyServerBuilder b = NettyServerBuilder.forAddress(address);
     if (tls.isPresent()) {
       b.sslContext(GrpcSslContexts.forServer(tls.get().certificateChain().toFile(), tls.get().privateKey().toFile()).build());
     }
-    return b;
+    EventLoopGroup boss;
+    EventLoopGroup workers;
+    if (Epoll.isAvailable()) {
+      boss = new EpollEventLoopGroup(1);
+      workers = new EpollEventLoopGroup(transportThreads());
+      b.channelType(EpollServerSocketChannel.class);
+    } else {
+      boss = new NioEventLoopGroup(1);
+      workers = new NioEventLoopGroup(transportThreads());
+      b.channelType(NioServerSocketChannel.class);
+    }
+    b.bossEventLoopGroup(boss).workerEventLoopGroup(workers);
+    return new Listener(b, boss, workers);
   }
 
   /**
    * A Unix-socket listener (Linux, epoll). A stale socket file left by a previous run is removed;
-   * the event loops are shut down with the server by the caller through {@link UnixListener}.
+   * the event loops are shut down with the server by the caller through {@link Listener}.
    */
-  public static UnixListener unix(Path socket) throws IOException {
+  public static Listener unix(Path socket) throws IOException {
     Files.deleteIfExists(socket);
     Path parent = socket.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
     EventLoopGroup boss = new EpollEventLoopGroup(1);
-    EventLoopGroup workers = new EpollEventLoopGroup(2);
+    EventLoopGroup workers = new EpollEventLoopGroup(transportThreads());
     NettyServerBuilder b = NettyServerBuilder.forAddress(new DomainSocketAddress(new File(socket.toString())))
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);
-    return new UnixListener(b, boss, workers);
+    return new Listener(b, boss, workers);
   }
 
   /** PEM files for TLS. */
   public record Tls(Path certificateChain, Path privateKey) {}
 
-  /** A Unix-socket builder and the event loops to release after the server stops. */
-  public record UnixListener(ServerBuilder<?> builder, EventLoopGroup boss, EventLoopGroup workers) {
+  /** A server builder and the event loops to release after the server stops. */
+  public record Listener(ServerBuilder<?> builder, EventLoopGroup boss, EventLoopGroup workers) {
     public void release() {
       boss.shutdownGracefully();
       workers.shutdownGracefully();
