@@ -118,7 +118,7 @@ public final class Bytes implements Comparable<Bytes> {
   public int hashCode() {
     int h = hash;
     if (h == 0 && !hashIsZero) {
-      h = Arrays.hashCode(value);
+      h = hashOf(value);
       if (h == 0) {
         hashIsZero = true;
       } else {
@@ -127,6 +127,36 @@ public final class Bytes implements Comparable<Bytes> {
     }
     return h;
   }
+
+  /**
+   * A hash read eight bytes at a time: PEM chains and collateral of several kilobytes key memo maps
+   * and are hashed once per request, where {@code Arrays.hashCode}'s byte loop showed in profiles.
+   */
+  private static int hashOf(byte[] b) {
+    // Each word is mixed with rotations before it joins, as in MurMur3's 64-bit rounds, so a bit
+    // in any position of any word reaches every bit of the result; then MurMur3's finaliser.
+    long h = b.length;
+    int i = 0;
+    for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+      h ^= Long.rotateLeft((long) LONGS.get(b, i) * C1, 31) * C2;
+      h = Long.rotateLeft(h, 27) * 5 + 0x52dce729;
+    }
+    for (; i < b.length; i++) {
+      h ^= Long.rotateLeft((b[i] & 0xffL) * C1, 31) * C2;
+      h = Long.rotateLeft(h, 27) * 5 + 0x52dce729;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return (int) h;
+  }
+
+  private static final long C1 = 0x87c37b91114253d5L;
+  private static final long C2 = 0x4cf5ad432745937fL;
+  private static final java.lang.invoke.VarHandle LONGS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
   /** Unsigned lexicographic order. */
   @Override
