@@ -1,6 +1,7 @@
 package dev.dcapd.cli;
 
 import dev.dcapd.verifier.DcapException;
+import dev.dcapd.verifier.verify.Ecdsa;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,6 +43,11 @@ public final class Dcap implements Runnable {
   }
 
   public static void main(String[] args) {
+    // A command verifies a handful of quotes: loading AWS-LC (about 0.4 s) costs more than it
+    // saves, so the CLI stays on BouncyCastle unless told otherwise (DCAPD_JAVA_OPTS=-Ddcapd.ecdsa=auto).
+    if (System.getProperty(Ecdsa.ENGINE_PROPERTY) == null) {
+      System.setProperty(Ecdsa.ENGINE_PROPERTY, "bouncycastle");
+    }
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
