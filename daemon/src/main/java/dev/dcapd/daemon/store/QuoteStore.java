@@ -72,6 +72,10 @@ public final class QuoteStore implements AutoCloseable {
   private final ColumnFamilyHandle collateralCache;
   private final WriteOptions writeOptions;
   private final LRUCache blockCache;
+  /** Chains read from {@code blobs}, by id; the arrays are never handed out, only copied from. */
+  private final java.util.concurrent.ConcurrentHashMap<ByteString, byte[]> chainsRead =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int CHAINS_READ_LIMIT = 4096;
   private final boolean syncWrites;
 
   private QuoteStore(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions, LRUCache blockCache,
@@ -152,20 +156,43 @@ public final class QuoteStore implements AutoCloseable {
       if (sq.getChainId().isEmpty()) {
         return Optional.of(sq.getData().toByteArray());
       }
-      byte[] chain = get(blobs, sq.getChainId().toByteArray());
+      byte[] chain = chain(sq.getChainId());
       if (chain == null || chain.length != sq.getChainLength()) {
         throw new StoreException("the certificate chain of quote " + checksum + " is missing", null);
       }
-      byte[] data = sq.getData().toByteArray();
+      ByteString data = sq.getData();
       int at = sq.getChainOffset();
-      byte[] raw = new byte[data.length + chain.length];
-      System.arraycopy(data, 0, raw, 0, at);
+      if (at < 0 || at > data.size()) {
+        throw new StoreException("the stored quote " + checksum + " is corrupt: chain offset " + at, null);
+      }
+      byte[] raw = new byte[data.size() + chain.length];
+      data.copyTo(raw, 0, 0, at);
       System.arraycopy(chain, 0, raw, at, chain.length);
-      System.arraycopy(data, at, raw, at + chain.length, data.length - at);
+      data.copyTo(raw, at, at + chain.length, data.size() - at);
       return Optional.of(raw);
     } catch (InvalidProtocolBufferException e) {
       throw new StoreException("the stored quote " + checksum + " is corrupt", e);
     }
+  }
+
+  /**
+   * A PCK chain from {@code blobs}. Blobs are keyed by the SHA-256 of their content and never
+   * change, and every quote of a platform reads the same one, so chains read are kept (bounded,
+   * cleared when full) and the store is asked once per platform rather than once per read.
+   */
+  private byte[] chain(ByteString chainId) {
+    byte[] known = chainsRead.get(chainId);
+    if (known != null) {
+      return known;
+    }
+    byte[] chain = get(blobs, chainId.toByteArray());
+    if (chain != null) {
+      if (chainsRead.size() >= CHAINS_READ_LIMIT) {
+        chainsRead.clear();
+      }
+      chainsRead.put(chainId, chain);
+    }
+    return chain;
   }
 
   /** Collateral JSON ({@code QuoteCollateralV3}) by content id. */
