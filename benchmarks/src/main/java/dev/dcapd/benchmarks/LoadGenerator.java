@@ -185,6 +185,8 @@ public final class LoadGenerator {
       for (int c = 0; c < Math.min(clients, MAX_CONNECTIONS); c++) {
         channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor()
             .eventLoopGroup(loops).channelType(EpollSocketChannel.class)
+            // No transparent retries: a failure is counted, and retry buffering wraps every call.
+            .disableRetry()
             .maxInboundMessageSize(1 << 20).build());
       }
       try {
