@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The gRPC server around the attestation service: health, reflection and the capacity limit. It
  * takes a {@link ServerBuilder} so tests can use the in-process transport.
  *
- * <p>Calls run on the transport's own threads (a fixed set, two per core for TCP): the service
+ * <p>Calls run on the transport's own threads (one per core, see {@link Listeners}): the service
  * hands anything that may wait to its bounded worker pool ({@link #workerPool}), so a thread hop
  * is paid only where it buys something.
  */

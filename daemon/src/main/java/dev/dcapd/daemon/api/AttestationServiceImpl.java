@@ -78,13 +78,11 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   private final Executor blockingWork;
   private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
   /**
-   * Collateral by content id, as read from the store: thousands of records share one, so answers
-   * do not read and parse it again for each. Bounded; cleared when full.
+   * Collateral by content id, as the verifier's model and as the API message (about 20 KB that most
+   * answers carry): thousands of records share one, so answers neither read and parse it again nor
+   * build its message again for each. Bounded; cleared when full.
    */
-  private final java.util.concurrent.ConcurrentHashMap<String, QuoteCollateral> collateralById =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  /** The same collateral as the API message: about 20 KB that most answers carry, built once per id. */
-  private final java.util.concurrent.ConcurrentHashMap<String, dev.dcapd.proto.v1.QuoteCollateral> collateralMessages =
+  private final java.util.concurrent.ConcurrentHashMap<String, KnownCollateral> collateralById =
       new java.util.concurrent.ConcurrentHashMap<>();
   private static final int COLLATERAL_MEMO_LIMIT = 1024;
 
@@ -113,14 +111,9 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       ReentrantLock lock = locks[checksum.unsigned(0)];
       if (!store.syncWrites() && lock.tryLock()) {
         try {
-          Optional<StoredRecord> existing = store.record(checksum);
-          if (existing.isPresent() && !request.getReverify()) {
-            return verifyResponse(quote, existing.get(), true);
-          }
-          Instant now = clock.instant();
-          Optional<QuoteCollateral> ready = collateral.cached(quote, now);
-          if (ready.isPresent()) {
-            return upload(quote, existing, ready, now);
+          VerifyResponse answered = verifyLocked(request, quote, checksum, false);
+          if (answered != null) {
+            return answered;
           }
         } finally {
           lock.unlock();
@@ -129,18 +122,32 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       handOff(response, () -> {
         lock.lock();
         try {
-          Optional<StoredRecord> existing = store.record(checksum);
-          if (existing.isPresent() && !request.getReverify()) {
-            return verifyResponse(quote, existing.get(), true);
-          }
-          checkNotCancelled();
-          return upload(quote, existing, Optional.empty(), clock.instant());
+          return verifyLocked(request, quote, checksum, true);
         } finally {
           lock.unlock();
         }
       });
       return null;
     });
+  }
+
+  /**
+   * Under the checksum's lock: the stored answer, or a judgement stored and answered. Without
+   * {@code mayWait} only collateral held in memory is used, and {@code null} means the call must
+   * move to a thread that may wait.
+   */
+  private VerifyResponse verifyLocked(VerifyRequest request, Quote quote, Bytes checksum, boolean mayWait) {
+    Optional<StoredRecord> existing = store.record(checksum);
+    if (existing.isPresent() && !request.getReverify()) {
+      return verifyResponse(quote, existing.get(), true);
+    }
+    Instant now = clock.instant();
+    if (mayWait) {
+      checkNotCancelled();
+      return upload(quote, existing, Optional.empty(), now);
+    }
+    Optional<QuoteCollateral> ready = collateral.cached(quote, now);
+    return ready.isPresent() ? upload(quote, existing, ready, now) : null;
   }
 
   /** Judges {@code quote} (against {@code supplied}, else the provider's collateral), stores and answers. */
@@ -166,7 +173,9 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
         .map(QuoteCollateral::toJson)
         .orElse(null);
     store.put(quote, record, newCollateral, existing.map(StoredRecord::getUploadedAtMicros).orElse(-1L));
-    j.collateral().ifPresent(c -> remember(record.getCollateralId(), c));
+    if (!record.getCollateralId().isEmpty()) {
+      j.collateral().ifPresent(c -> remember(record.getCollateralId(), c));
+    }
     if (existing.isEmpty()) {
       metrics.recordStored();
     }
@@ -365,37 +374,35 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     return id.isEmpty() || collateralById.containsKey(id) || store.collateralJson(id).isPresent();
   }
 
-  private void remember(String id, QuoteCollateral c) {
-    if (id.isEmpty()) {
-      return;
+  private record KnownCollateral(QuoteCollateral model, dev.dcapd.proto.v1.QuoteCollateral message) {}
+
+  private KnownCollateral remember(String id, QuoteCollateral c) {
+    KnownCollateral known = collateralById.get(id);
+    if (known != null) {
+      return known;
     }
     if (collateralById.size() >= COLLATERAL_MEMO_LIMIT) {
       collateralById.clear();
     }
-    collateralById.putIfAbsent(id, c);
+    known = new KnownCollateral(c, ProtoQuotes.collateral(c));
+    collateralById.putIfAbsent(id, known);
+    return known;
   }
 
-  /** {@link #storedCollateral} as the API message, memoised by id. */
   private Optional<dev.dcapd.proto.v1.QuoteCollateral> collateralMessage(String id) {
-    dev.dcapd.proto.v1.QuoteCollateral known = collateralMessages.get(id);
-    if (known != null) {
-      return Optional.of(known);
-    }
-    Optional<dev.dcapd.proto.v1.QuoteCollateral> built = storedCollateral(id).map(ProtoQuotes::collateral);
-    built.ifPresent(m -> {
-      if (collateralMessages.size() >= COLLATERAL_MEMO_LIMIT) {
-        collateralMessages.clear();
-      }
-      collateralMessages.putIfAbsent(id, m);
-    });
-    return built;
+    return known(id).map(KnownCollateral::message);
   }
 
   private Optional<QuoteCollateral> storedCollateral(String id) {
+    return known(id).map(KnownCollateral::model);
+  }
+
+  /** The collateral with this id, from memory or the store; empty for the empty id (judged without). */
+  private Optional<KnownCollateral> known(String id) {
     if (id.isEmpty()) {
       return Optional.empty();
     }
-    QuoteCollateral known = collateralById.get(id);
+    KnownCollateral known = collateralById.get(id);
     if (known != null) {
       return Optional.of(known);
     }
@@ -404,9 +411,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       throw ApiErrors.internal("collateral " + id + " referenced by a record is missing from the store");
     }
     try {
-      QuoteCollateral c = QuoteCollateral.fromJson(json.get());
-      remember(id, c);
-      return Optional.of(c);
+      return Optional.of(remember(id, QuoteCollateral.fromJson(json.get())));
     } catch (DcapException e) {
       throw ApiErrors.internal("stored collateral " + id + " cannot be read: " + e.getMessage());
     }

@@ -91,11 +91,6 @@ public final class Ecdsa {
     return Engine.DESCRIPTION;
   }
 
-  /** Whether AWS-LC verifies signatures in this process. */
-  public static boolean nativeEngine() {
-    return Engine.NATIVE != null;
-  }
-
   static ECDomainParameters domain() {
     return P256;
   }
