@@ -5,8 +5,9 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
-import dev.dcapd.proto.v1.AttestationServiceGrpc;
+import dev.dcapd.proto.ErrorReasons;
 import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceFutureStub;
+import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.CheckRequest;
 import dev.dcapd.proto.v1.CheckResponse;
 import dev.dcapd.proto.v1.GetCollateralRequest;
@@ -326,7 +327,7 @@ public final class DcapClient implements AutoCloseable {
       @Override
       public void onFailure(Throwable t) {
         Status status = Status.fromThrowable(t);
-        boolean retryable = status.getCode() == Status.Code.UNAVAILABLE && DcapClientException.reasonOf(t) == null;
+        boolean retryable = status.getCode() == Status.Code.UNAVAILABLE && ErrorReasons.reason(t) == null;
         if (!retryable || attempt >= retry.maxAttempts()) {
           result.completeExceptionally(DcapClientException.from(t, attempt));
           return;

@@ -1,11 +1,9 @@
 package dev.dcapd.client;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
+import dev.dcapd.proto.ErrorReasons;
 import dev.dcapd.verifier.FailureCode;
 import io.grpc.Status;
-import io.grpc.protobuf.StatusProto;
 import java.util.Optional;
 
 /**
@@ -19,7 +17,7 @@ import java.util.Optional;
 public final class DcapClientException extends Exception {
   private static final long serialVersionUID = 1L;
   /** The ErrorInfo domain of the daemon's errors. */
-  public static final String DOMAIN = "dcapd.dev";
+  public static final String DOMAIN = ErrorReasons.DOMAIN;
 
   private final transient Status status;
   private final String reason;
@@ -34,7 +32,7 @@ public final class DcapClientException extends Exception {
 
   /** The exception for a failed call: status and ErrorInfo reason read from {@code t}. */
   static DcapClientException from(Throwable t, int attempts) {
-    return new DcapClientException(Status.fromThrowable(t), reasonOf(t), attempts, t);
+    return new DcapClientException(Status.fromThrowable(t), ErrorReasons.reason(t), attempts, t);
   }
 
   /** The gRPC status the call ended with (its description is for people). */
@@ -86,23 +84,5 @@ public final class DcapClientException extends Exception {
       sb.append(" (after ").append(attempts).append(" attempts)");
     }
     return sb.toString();
-  }
-
-  static String reasonOf(Throwable t) {
-    com.google.rpc.Status s = StatusProto.fromThrowable(t);
-    if (s == null) {
-      return null;
-    }
-    for (Any d : s.getDetailsList()) {
-      if (d.is(ErrorInfo.class)) {
-        try {
-          ErrorInfo info = d.unpack(ErrorInfo.class);
-          return DOMAIN.equals(info.getDomain()) ? info.getReason() : null;
-        } catch (InvalidProtocolBufferException e) {
-          return null;
-        }
-      }
-    }
-    return null;
   }
 }

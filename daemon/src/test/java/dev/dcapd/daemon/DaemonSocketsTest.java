@@ -1,12 +1,12 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.proto.ErrorReasons;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import dev.dcapd.daemon.api.ApiErrors;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.VerifyRequest;
@@ -184,7 +184,7 @@ class DaemonSocketsTest {
         () -> AttestationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
             .verify(upload(Vectors.bytes("dcap-qvl/tdx_quote"))));
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-    assertEquals("COLLATERAL_UNAVAILABLE", ApiErrors.reason(e));
+    assertEquals("COLLATERAL_UNAVAILABLE", ErrorReasons.reason(e));
   }
 
   private static String pem(Object o) throws Exception {

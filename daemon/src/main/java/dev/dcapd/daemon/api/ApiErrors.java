@@ -3,6 +3,7 @@ package dev.dcapd.daemon.api;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import dev.dcapd.proto.ErrorReasons;
 import dev.dcapd.verifier.FailureCode;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -13,7 +14,7 @@ import io.grpc.protobuf.StatusProto;
  */
 public final class ApiErrors {
   /** The ErrorInfo domain of every dcapd error. */
-  public static final String DOMAIN = "dcapd.dev";
+  public static final String DOMAIN = ErrorReasons.DOMAIN;
   /** Reasons for errors that are not verification failures. */
   public static final String NOT_FOUND = "NOT_FOUND";
   public static final String INVALID_ARGUMENT = "INVALID_ARGUMENT";
@@ -56,23 +57,5 @@ public final class ApiErrors {
         .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).build()))
         .build();
     return StatusProto.toStatusRuntimeException(s);
-  }
-
-  /** The ErrorInfo reason of a status exception, or {@code null}. */
-  public static String reason(Throwable t) {
-    com.google.rpc.Status s = StatusProto.fromThrowable(t);
-    if (s == null) {
-      return null;
-    }
-    for (Any d : s.getDetailsList()) {
-      if (d.is(ErrorInfo.class)) {
-        try {
-          return d.unpack(ErrorInfo.class).getReason();
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          return null;
-        }
-      }
-    }
-    return null;
   }
 }

@@ -1,5 +1,6 @@
 package dev.dcapd.daemon.api;
 
+import dev.dcapd.proto.ErrorReasons;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -112,7 +113,7 @@ class AttestationServiceTest {
   private static void expectError(Status.Code code, String reason, Runnable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
     assertEquals(code, e.getStatus().getCode(), e.getMessage());
-    assertEquals(reason, ApiErrors.reason(e), e.getMessage());
+    assertEquals(reason, ErrorReasons.reason(e), e.getMessage());
   }
 
   private int recentCount() {
