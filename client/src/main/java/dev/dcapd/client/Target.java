@@ -1,5 +1,6 @@
 package dev.dcapd.client;
 
+import dev.dcapd.proto.HostPort;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -12,7 +13,6 @@ import java.util.Objects;
  */
 public record Target(String host, int port, Path socket) {
   private static final String UNIX_PREFIX = "unix:";
-  private static final int MAX_PORT = 65535;
 
   public Target {
     if ((host == null) == (socket == null)) {
@@ -33,24 +33,8 @@ public record Target(String host, int port, Path socket) {
       }
       return new Target(null, 0, Path.of(path));
     }
-    int colon = value.lastIndexOf(':');
-    if (colon <= 0 || colon == value.length() - 1) {
-      throw new IllegalArgumentException("expected HOST:PORT or unix:PATH, got '" + value + "'");
-    }
-    String host = value.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(value.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected HOST:PORT or unix:PATH, got '" + value + "'");
-    }
-    if (port < 1 || port > MAX_PORT) {
-      throw new IllegalArgumentException("port out of range in '" + value + "'");
-    }
-    return new Target(host, port, null);
+    HostPort address = HostPort.parse(value, 1);
+    return new Target(address.host(), address.port(), null);
   }
 
   public boolean unix() {

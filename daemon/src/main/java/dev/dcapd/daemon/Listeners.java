@@ -1,5 +1,6 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.proto.HostPort;
 import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -24,24 +25,8 @@ public final class Listeners {
 
   /** Parses {@code HOST:PORT} (IPv6 hosts in brackets). */
   public static InetSocketAddress hostPort(String value) {
-    int colon = value.lastIndexOf(':');
-    if (colon <= 0 || colon == value.length() - 1) {
-      throw new IllegalArgumentException("expected HOST:PORT, got '" + value + "'");
-    }
-    String host = value.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(value.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected HOST:PORT, got '" + value + "'");
-    }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port out of range in '" + value + "'");
-    }
-    return new InetSocketAddress(host, port);
+    HostPort address = HostPort.parse(value, 0);
+    return new InetSocketAddress(address.host(), address.port());
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.dcapd.sidecar;
 
+import dev.dcapd.proto.HostPort;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -23,33 +24,17 @@ public record Listen(Optional<Path> socket, Optional<InetSocketAddress> tcp) {
       }
       return unix(Path.of(p));
     }
-    int colon = value.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("expected unix:PATH or HOST:PORT, not " + value);
-    }
-    String host = value.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(value.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("bad port in " + value);
-    }
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("bad port in " + value);
-    }
+    HostPort requested = HostPort.parse(value, 0);
     InetAddress address;
     try {
-      address = InetAddress.getByName(host);
+      address = InetAddress.getByName(requested.host());
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("unknown host in " + value);
     }
     if (!address.isLoopbackAddress()) {
       throw new IllegalArgumentException("the local API listens on loopback addresses only, not " + value);
     }
-    return new Listen(Optional.empty(), Optional.of(new InetSocketAddress(address, port)));
+    return new Listen(Optional.empty(), Optional.of(new InetSocketAddress(address, requested.port())));
   }
 
   @Override
