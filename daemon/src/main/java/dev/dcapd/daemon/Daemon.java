@@ -61,7 +61,7 @@ public final class Daemon implements AutoCloseable {
     engineLoad.start();
     byte[] customRoot = config.insecureTrustRoot().isPresent()
         ? Files.readAllBytes(config.insecureTrustRoot().get()) : null;
-    QuoteStore store = QuoteStore.open(config.dataDir(), config.syncWrites());
+    QuoteStore store = QuoteStore.open(config.dataDir(), config.syncWrites(), config.blockCacheBytes());
     Daemon d;
     try {
       d = new Daemon(config, store, customRoot != null ? TrustAnchor.insecureCustomRoot(customRoot) : TrustAnchor.intel());
@@ -93,7 +93,9 @@ public final class Daemon implements AutoCloseable {
         .store(new RocksCollateralStore(store))
         .build();
     CollateralService collateral = new CollateralService(cache);
-    metrics.storedRecordsGauge(store::estimatedRecordCount);
+    metrics.gauge("dcapd_records", store::estimatedRecordCount);
+    metrics.gauge("dcapd_block_cache_bytes", store::blockCacheUsage);
+    metrics.gauge("dcapd_block_cache_capacity_bytes", store::blockCacheCapacity);
     CollateralProvider provider = new CollateralProvider() {
       @Override
       public QuoteCollateral forQuote(Quote quote, Instant at) throws DcapException {

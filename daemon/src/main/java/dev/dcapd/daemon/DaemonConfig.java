@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param collateralDir an offline folder of {@code QuoteCollateralV3} files, tried first
  * @param insecureTrustRoot a PEM root to trust instead of Intel's (tests, load generation)
  * @param maxInFlight calls running or queued before RESOURCE_EXHAUSTED
+ * @param blockCacheBytes capacity of RocksDB's cache of decompressed blocks
  */
 public record DaemonConfig(
     Optional<InetSocketAddress> grpc,
@@ -30,6 +31,7 @@ public record DaemonConfig(
     int workers,
     int maxInFlight,
     int maxMessageBytes,
+    long blockCacheBytes,
     Duration collateralTimeout,
     Duration shutdownGrace) {
 
@@ -46,6 +48,9 @@ public record DaemonConfig(
     }
     if (workers < 1 || maxInFlight < 1 || maxMessageBytes < 1024) {
       throw new IllegalArgumentException("workers and max in-flight must be positive, the message limit at least 1 KiB");
+    }
+    if (blockCacheBytes < 1 << 20) {
+      throw new IllegalArgumentException("the block cache must be at least 1 MiB");
     }
   }
 }

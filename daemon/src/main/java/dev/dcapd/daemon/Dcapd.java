@@ -1,6 +1,7 @@
 package dev.dcapd.daemon;
 
 import dev.dcapd.collateral.PcsClient;
+import dev.dcapd.daemon.store.QuoteStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -156,6 +157,10 @@ public final class Dcapd implements Runnable {
     @Option(names = "--max-message-bytes", defaultValue = "131072", description = "Largest request accepted (default ${DEFAULT-VALUE}).")
     int maxMessageBytes;
 
+    @Option(names = "--block-cache-mib", defaultValue = "" + QuoteStore.DEFAULT_BLOCK_CACHE_MIB,
+        description = "RocksDB's cache of decompressed blocks, in MiB (default ${DEFAULT-VALUE}); size it to the stored quotes read often.")
+    long blockCacheMib;
+
     @Option(names = "--collateral-timeout", defaultValue = "PT10S", description = "Per-request timeout for collateral servers (ISO-8601, default ${DEFAULT-VALUE}).")
     Duration collateralTimeout;
 
@@ -184,6 +189,7 @@ public final class Dcapd implements Runnable {
             workers > 0 ? workers : 4 * Runtime.getRuntime().availableProcessors(),
             maxInFlight,
             maxMessageBytes,
+            blockCacheMib > Long.MAX_VALUE >> 20 ? Long.MAX_VALUE : blockCacheMib << 20,
             collateralTimeout,
             Duration.ofSeconds(10));
       } catch (IllegalArgumentException e) {

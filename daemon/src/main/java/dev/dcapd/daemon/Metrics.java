@@ -16,7 +16,8 @@ public final class Metrics {
   private final AtomicLongArray bucketCounts = new AtomicLongArray(BUCKETS.length + 1);
   private final DoubleAdder latencySum = new DoubleAdder();
   private final LongAdder latencyCount = new LongAdder();
-  private volatile LongSupplier storedRecords = () -> 0;
+  /** Gauges by name, rendered in name order. */
+  private final Map<String, LongSupplier> gauges = new ConcurrentHashMap<>();
 
   /** One verification: its outcome, TCB status (may be empty) and failure code (may be empty). */
   public void verification(boolean success, String tcbStatus, String failureCode, long nanos) {
@@ -47,9 +48,9 @@ public final class Metrics {
     count("dcapd_rpc_rejected_total{reason=\"capacity\"}");
   }
 
-  /** The gauge of records in the store. */
-  public void storedRecordsGauge(LongSupplier supplier) {
-    this.storedRecords = supplier;
+  /** A gauge read when the metrics are rendered, such as {@code dcapd_records}. */
+  public void gauge(String name, LongSupplier supplier) {
+    gauges.put(name, supplier);
   }
 
   private void count(String series) {
@@ -86,8 +87,8 @@ public final class Metrics {
     sb.append("dcapd_verify_duration_seconds_bucket{le=\"+Inf\"} ").append(cumulative).append('\n');
     sb.append("dcapd_verify_duration_seconds_sum ").append(latencySum.sum()).append('\n');
     sb.append("dcapd_verify_duration_seconds_count ").append(latencyCount.sum()).append('\n');
-    sb.append("# TYPE dcapd_records gauge\n");
-    sb.append("dcapd_records ").append(storedRecords.getAsLong()).append('\n');
+    new TreeMap<>(gauges).forEach((name, supplier) ->
+        sb.append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ').append(supplier.getAsLong()).append('\n'));
     return sb.toString();
   }
 }

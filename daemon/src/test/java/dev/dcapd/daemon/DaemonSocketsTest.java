@@ -83,7 +83,7 @@ class DaemonSocketsTest {
     Files.writeString(collateral.resolve("tdx.json"), Vectors.text("dcap-qvl/tdx_quote_collateral.json"));
     return new DaemonConfig(Optional.of(new InetSocketAddress("127.0.0.1", 0)), unix, dir.resolve("data"), List.of(),
         Optional.of(collateral), Optional.empty(), Optional.of(new InetSocketAddress("127.0.0.1", 0)), true, tls,
-        4, 64, DaemonServer.DEFAULT_MAX_MESSAGE_BYTES, Duration.ofSeconds(2), Duration.ofSeconds(2));
+        4, 64, DaemonServer.DEFAULT_MAX_MESSAGE_BYTES, 16 << 20, Duration.ofSeconds(2), Duration.ofSeconds(2));
   }
 
   private static VerifyRequest upload(byte[] q) {
@@ -117,6 +117,8 @@ class DaemonSocketsTest {
     assertTrue(metrics.contains("dcapd_verifications_total{outcome=\"success\",tcb_status=\"UpToDate\",failure_code=\"\"} 1"), metrics);
     assertTrue(metrics.contains("dcapd_records_stored_total 1"), metrics);
     assertTrue(metrics.contains("dcapd_collateral_requests_total{result=\"fetch\""), metrics);
+    assertTrue(metrics.contains("dcapd_block_cache_capacity_bytes " + (16 << 20) + "\n"), metrics);
+    assertTrue(metrics.lines().anyMatch(l -> l.matches("dcapd_block_cache_bytes \\d+")), metrics);
     assertTrue(daemon.describe().startsWith("dcapd serving grpc 127.0.0.1:" + addr.getPort()));
   }
 

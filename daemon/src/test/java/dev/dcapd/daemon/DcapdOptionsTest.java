@@ -34,17 +34,19 @@ class DcapdOptionsTest {
     assertEquals(Path.of("./dcapd-data"), c.dataDir());
     assertEquals(List.of("https://api.trustedservices.intel.com", "https://pccs.phala.network"), c.pccs());
     assertTrue(c.insecureTrustRoot().isEmpty());
+    assertEquals(256L << 20, c.blockCacheBytes());
   }
 
   @Test
   void flagsOverEnvironmentOverFile() throws Exception {
     Path file = dir.resolve("dcapd.properties");
     Files.writeString(file, "grpc=127.0.0.1:7001\ndata=/from/file\nsync-writes=true\ncollateral-dir=/offline\n");
-    Map<String, String> env = Map.of("DCAPD_DATA", "/from/env", "DCAPD_MAX_IN_FLIGHT", "9");
+    Map<String, String> env = Map.of("DCAPD_DATA", "/from/env", "DCAPD_MAX_IN_FLIGHT", "9", "DCAPD_BLOCK_CACHE_MIB", "32");
     DaemonConfig c = parse(env, Optional.of(file), "serve", "--grpc", "127.0.0.1:7002");
     assertEquals(7002, c.grpc().orElseThrow().getPort());
     assertEquals(Path.of("/from/env"), c.dataDir());
     assertEquals(9, c.maxInFlight());
+    assertEquals(32L << 20, c.blockCacheBytes());
     assertTrue(c.syncWrites());
     assertEquals(Optional.of(Path.of("/offline")), c.collateralDir());
     assertEquals(List.of(), c.pccs(), "an offline folder alone means no network");
@@ -57,6 +59,7 @@ class DcapdOptionsTest {
         {"serve", "--grpc", "none"},
         {"serve", "--tls-cert", "c.pem"},
         {"serve", "--workers", "x"},
+        {"serve", "--block-cache-mib", "0"},
         {"serve", "--config", dir.resolve("missing").toString()}}) {
       StringWriter err = new StringWriter();
       int code = Dcapd.execute(args, Map.of(), new PrintWriter(new StringWriter()), new PrintWriter(err));

@@ -82,7 +82,7 @@ class EndToEndTest {
   static Daemon startDaemon(InetSocketAddress address, Path data) throws IOException {
     return Daemon.start(new DaemonConfig(Optional.of(address), Optional.empty(), data, List.of(),
         Optional.of(sim.collateralDir()), Optional.of(sim.rootPem()), Optional.empty(), false, Optional.empty(), 2, 64,
-        4 * 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(1)), Clock.systemUTC());
+        4 * 1024 * 1024, 16 << 20, Duration.ofSeconds(5), Duration.ofSeconds(1)), Clock.systemUTC());
   }
 
   static synchronized Path socket(String name) {

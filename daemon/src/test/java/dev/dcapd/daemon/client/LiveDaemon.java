@@ -71,6 +71,7 @@ final class LiveDaemon implements AutoCloseable {
         2,
         64,
         maxMessageBytes,
+        16 << 20,
         Duration.ofSeconds(5),
         Duration.ofSeconds(1));
     daemon = Daemon.start(config, Clock.fixed(TDX_AT, ZoneOffset.UTC));
