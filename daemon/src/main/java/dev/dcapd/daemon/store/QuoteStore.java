@@ -60,7 +60,7 @@ public final class QuoteStore implements AutoCloseable {
    * The default block cache, shared by every column family. Reads are uniform over what is stored,
    * so it pays to hold a whole store's hot families: 64 MiB left a store of 150,000 quotes missing
    * the cache on most reads (a third of RocksDB's time in a Get went to reading and decompressing
-   * blocks), and 256 MiB raised the load generator's Get/s by about a fifth (README).
+   * blocks), and 256 MiB raised the load generator's Get/s by 16-20 % in paired runs (README).
    */
   public static final long DEFAULT_BLOCK_CACHE_MIB = 256;
   public static final long DEFAULT_BLOCK_CACHE_BYTES = DEFAULT_BLOCK_CACHE_MIB << 20;
