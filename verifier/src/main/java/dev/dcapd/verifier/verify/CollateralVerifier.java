@@ -1,5 +1,6 @@
 package dev.dcapd.verifier.verify;
 
+import dev.dcapd.verifier.BoundedCache;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
