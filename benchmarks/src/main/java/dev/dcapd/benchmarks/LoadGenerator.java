@@ -33,6 +33,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -51,9 +52,10 @@ import java.util.stream.Stream;
  * each of Get and GetRaw on those warm-up quotes, and each read phase runs two uncounted seconds
  * first: the JIT takes tens of seconds to settle on two shared cores, and the figures are the
  * steady state (the timed uploads' throughput per five seconds is printed to stderr, and so is the
- * wall-clock start of each read phase, to cut a daemon profile to one phase). Bytes on disk are per stored quote, warm-up included. Answers are
- * read only for their success flag and checksum ({@link LeanAnswer}): the daemon still builds and
- * sends them in full, but the generator, sharing the two cores, parses no more than it checks.
+ * wall-clock start of each read phase, to cut a daemon profile to one phase). Bytes on disk are
+ * per stored quote, warm-up included. Answers are read only for their success flag and checksum
+ * ({@link LeanAnswer}): the daemon still builds and sends them in full, but the generator, sharing
+ * the two cores, parses no more than it checks.
  *
  * <p>Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests && java -cp
  * benchmarks/target/benchmarks.jar dev.dcapd.benchmarks.LoadGenerator --quotes 100000 --clients 32
@@ -199,7 +201,7 @@ public final class LoadGenerator {
         // The JIT needs tens of seconds on two cores shared with the generator; the figures are the
         // steady state after it, and the warm-up's distinct uploads are stored like the others.
         String[] warmupChecksums = new String[warmup];
-        drive(channels, clients, warmup, Long.MAX_VALUE, LeanAnswer.method(AttestationServiceGrpc.getVerifyMethod(), 3),
+        drive(channels, clients, warmup, Long.MAX_VALUE, VERIFY,
             i -> VerifyRequest.newBuilder().setQuote(ByteString.copyFrom(raw[quotes + i])).build(),
             (i, answer, nanos) -> {
               warmupChecksums[i] = answer.checksum();
@@ -211,16 +213,14 @@ public final class LoadGenerator {
         // a profile showed the compiler taking a third of the daemon's CPU in the first timed
         // seconds of Get. They warm up on the warm-up quotes, so the timed quotes' blocks start cold.
         if (warmup > 0) {
-          long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_JIT_WARMUP_SECONDS);
-          drive(channels, clients, Integer.MAX_VALUE, until, LeanAnswer.method(AttestationServiceGrpc.getGetMethod(), 2),
-              i -> GetRequest.newBuilder().setChecksum(warmupChecksums[i % warmup]).build(), (i, answer, nanos) -> { });
-          until = System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_JIT_WARMUP_SECONDS);
-          drive(channels, clients, Integer.MAX_VALUE, until, LeanAnswer.method(AttestationServiceGrpc.getGetRawMethod(), 0),
-              i -> GetRawRequest.newBuilder().setChecksum(warmupChecksums[i % warmup]).build(), (i, answer, nanos) -> { });
+          for (Read<?> read : READS) {
+            readUntil(channels, clients, read, warmupChecksums,
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_JIT_WARMUP_SECONDS), IGNORE);
+          }
         }
         long t0 = System.nanoTime();
         CpuMark verifyMark = CpuMark.now(daemon.pid());
-        drive(channels, clients, quotes, Long.MAX_VALUE, LeanAnswer.method(AttestationServiceGrpc.getVerifyMethod(), 3),
+        drive(channels, clients, quotes, Long.MAX_VALUE, VERIFY,
             i -> VerifyRequest.newBuilder().setQuote(ByteString.copyFrom(raw[i])).build(),
             (i, answer, nanos) -> {
               latencies[i] = nanos;
@@ -240,18 +240,8 @@ public final class LoadGenerator {
           }
         }
 
-        phaseStarts("get");
-        CpuMark getMark = CpuMark.now(daemon.pid());
-        double getRate = readFor(channels, clients, readSeconds, failures,
-            LeanAnswer.method(AttestationServiceGrpc.getGetMethod(), 2),
-            i -> GetRequest.newBuilder().setChecksum(checksums[i % quotes]).build());
-        CpuShare getCpu = getMark.until(daemon.pid());
-        phaseStarts("get_raw");
-        CpuMark getRawMark = CpuMark.now(daemon.pid());
-        double getRawRate = readFor(channels, clients, readSeconds, failures,
-            LeanAnswer.method(AttestationServiceGrpc.getGetRawMethod(), 0),
-            i -> GetRawRequest.newBuilder().setChecksum(checksums[i % quotes]).build());
-        CpuShare getRawCpu = getRawMark.until(daemon.pid());
+        Measured get = timedRead(channels, clients, readSeconds, failures, GET, checksums, daemon.pid());
+        Measured getRaw = timedRead(channels, clients, readSeconds, failures, GET_RAW, checksums, daemon.pid());
         phaseStarts("end");
         long rss = peakRssKib(daemon.pid());
 
@@ -266,8 +256,8 @@ public final class LoadGenerator {
         }
         double perQuoteCompacted = (double) treeSize(data) / (quotes + warmup);
         return new Result(quotes, clients, quotes / verifySeconds, percentile(latencies, 0.50),
-            percentile(latencies, 0.99), getRate, getRawRate, startMillis, rss, perQuote, perQuoteCompacted,
-            failures.get(), verifyCpu, getCpu, getRawCpu, warmup);
+            percentile(latencies, 0.99), get.perSecond(), getRaw.perSecond(), startMillis, rss, perQuote,
+            perQuoteCompacted, failures.get(), verifyCpu, get.cpu(), getRaw.cpu(), warmup);
       } finally {
         channels.forEach(ManagedChannel::shutdownNow);
         loops.shutdownGracefully();
@@ -331,23 +321,51 @@ public final class LoadGenerator {
     return completed.get();
   }
 
-  private static <Q> double readFor(List<ManagedChannel> channels, int clients, int seconds, AtomicInteger failures,
-      MethodDescriptor<Q, LeanAnswer> method, java.util.function.IntFunction<Q> request) throws InterruptedException {
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
-    int[] order = rnd.ints(1 << 20, 0, Integer.MAX_VALUE).toArray();
-    // Two uncounted seconds first, so the figure is the steady state rather than the JIT's warm-up.
-    drive(channels, clients, Integer.MAX_VALUE, System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_WARMUP_SECONDS),
-        method, i -> request.apply(order[i & (order.length - 1)]), (i, answer, nanos) -> { });
+  /** A timed read: its phase name, its method, and its request for a checksum. */
+  private record Read<Q>(String phase, MethodDescriptor<Q, LeanAnswer> method, Function<String, Q> request) {}
+
+  private static final MethodDescriptor<VerifyRequest, LeanAnswer> VERIFY =
+      LeanAnswer.method(AttestationServiceGrpc.getVerifyMethod(), 3);
+  private static final Read<GetRequest> GET = new Read<>("get", LeanAnswer.method(AttestationServiceGrpc.getGetMethod(), 2),
+      c -> GetRequest.newBuilder().setChecksum(c).build());
+  private static final Read<GetRawRequest> GET_RAW = new Read<>("get_raw",
+      LeanAnswer.method(AttestationServiceGrpc.getGetRawMethod(), 0), c -> GetRawRequest.newBuilder().setChecksum(c).build());
+  /** The read phases, in order. */
+  private static final List<Read<?>> READS = List.of(GET, GET_RAW);
+
+  /** The stored quotes reads pick, in one fixed random order, so every run reads the same sequence. */
+  private static final int[] ORDER = new java.util.SplittableRandom(7).ints(1 << 20, 0, Integer.MAX_VALUE).toArray();
+
+  private static final Done IGNORE = (i, answer, nanos) -> { };
+
+  /** A read phase's rate and the cores each process kept busy in it. */
+  private record Measured(double perSecond, CpuShare cpu) {}
+
+  /** Two uncounted seconds of {@code read}, then {@code seconds} counted: the steady state, not the JIT's warm-up. */
+  private static <Q> Measured timedRead(List<ManagedChannel> channels, int clients, int seconds, AtomicInteger failures,
+      Read<Q> read, String[] checksums, long daemonPid) throws InterruptedException, IOException {
+    phaseStarts(read.phase());
+    CpuMark mark = CpuMark.now(daemonPid);
+    readUntil(channels, clients, read, checksums, System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_WARMUP_SECONDS),
+        IGNORE);
     long t0 = System.nanoTime();
-    long n = drive(channels, clients, Integer.MAX_VALUE, t0 + TimeUnit.SECONDS.toNanos(seconds), method,
-        i -> request.apply(order[i & (order.length - 1)]),
+    long n = readUntil(channels, clients, read, checksums, t0 + TimeUnit.SECONDS.toNanos(seconds),
         (i, answer, nanos) -> {
           if (!answer.success()) {
             failures.incrementAndGet();
           }
         });
-    return n / ((System.nanoTime() - t0) / 1e9);
+    double perSecond = n / ((System.nanoTime() - t0) / 1e9);
+    return new Measured(perSecond, mark.until(daemonPid));
   }
+
+  /** Reads {@code checksums} in {@link #ORDER} until {@code deadline}; returns the calls completed. */
+  private static <Q> long readUntil(List<ManagedChannel> channels, int clients, Read<Q> read, String[] checksums,
+      long deadline, Done done) throws InterruptedException {
+    return drive(channels, clients, Integer.MAX_VALUE, deadline, read.method(),
+        i -> read.request().apply(checksums[ORDER[i & (ORDER.length - 1)] % checksums.length]), done);
+  }
+
 
   /**
    * The wall-clock start of a read phase (including its settling seconds), to stderr, so a profile
