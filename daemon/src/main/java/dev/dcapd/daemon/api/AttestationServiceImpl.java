@@ -25,7 +25,6 @@ import dev.dcapd.proto.v1.StatRawRequest;
 import dev.dcapd.proto.v1.StatRawResponse;
 import dev.dcapd.proto.v1.VerifyRequest;
 import dev.dcapd.proto.v1.VerifyResponse;
-import dev.dcapd.verifier.BoundedCache;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
@@ -81,9 +80,11 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   /**
    * Collateral by content id, as the verifier's model and as the API message (about 20 KB that most
    * answers carry): thousands of records share one, so answers neither read and parse it again nor
-   * build its message again for each.
+   * build its message again for each. Bounded; cleared when full.
    */
-  private final BoundedCache<String, KnownCollateral> collateralById = new BoundedCache<>(1024);
+  private final java.util.concurrent.ConcurrentHashMap<String, KnownCollateral> collateralById =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int COLLATERAL_MEMO_LIMIT = 1024;
 
   /**
    * @param blockingWork runs calls that may wait on a collateral source, a lock or a synced write;
@@ -370,7 +371,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   }
 
   private boolean collateralStored(String id) {
-    return id.isEmpty() || collateralById.get(id) != null || store.collateralJson(id).isPresent();
+    return id.isEmpty() || collateralById.containsKey(id) || store.collateralJson(id).isPresent();
   }
 
   private record KnownCollateral(QuoteCollateral model, dev.dcapd.proto.v1.QuoteCollateral message) {}
@@ -380,8 +381,11 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     if (known != null) {
       return known;
     }
+    if (collateralById.size() >= COLLATERAL_MEMO_LIMIT) {
+      collateralById.clear();
+    }
     known = new KnownCollateral(c, ProtoQuotes.collateral(c));
-    collateralById.put(id, known);
+    collateralById.putIfAbsent(id, known);
     return known;
   }
 

@@ -5,7 +5,6 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.dcapd.proto.v1.PckInfo;
 import dev.dcapd.proto.v1.QuoteBody;
 import dev.dcapd.proto.v1.QuoteHeader;
-import dev.dcapd.verifier.BoundedCache;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
@@ -17,6 +16,7 @@ import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.TdReport;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Converts the verifier's models to and from the API's messages. */
 public final class ProtoQuotes {
@@ -24,9 +24,11 @@ public final class ProtoQuotes {
 
   /**
    * Per certification data (so per platform): the {@code cert_data} text as UTF-8 bytes and the PCK
-   * summary. Every quote of a platform repeats them, and building them reads X.509 names.
+   * summary. Every quote of a platform repeats them, and building them reads X.509 names. Bounded;
+   * cleared when full.
    */
-  private static final BoundedCache<CertificationData, PlatformParts> PLATFORMS = new BoundedCache<>(4096);
+  private static final ConcurrentHashMap<CertificationData, PlatformParts> PLATFORMS = new ConcurrentHashMap<>();
+  private static final int PLATFORMS_LIMIT = 4096;
 
   private record PlatformParts(ByteString certData, Optional<PckInfo> pck) {}
 
@@ -59,7 +61,10 @@ public final class ProtoQuotes {
       return known;
     }
     PlatformParts built = new PlatformParts(ByteString.copyFromUtf8(QuoteJson.certData(q.certificationData())), pck(q));
-    PLATFORMS.put(key, built);
+    if (PLATFORMS.size() >= PLATFORMS_LIMIT) {
+      PLATFORMS.clear();
+    }
+    PLATFORMS.putIfAbsent(key, built);
     return built;
   }
 

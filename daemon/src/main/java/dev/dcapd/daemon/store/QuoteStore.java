@@ -5,7 +5,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.dcapd.proto.store.v1.CachedCollateral;
 import dev.dcapd.proto.store.v1.StoredQuote;
 import dev.dcapd.proto.store.v1.StoredRecord;
-import dev.dcapd.verifier.BoundedCache;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.quote.CertificationData;
 import dev.dcapd.verifier.quote.Quote;
@@ -81,7 +80,9 @@ public final class QuoteStore implements AutoCloseable {
   private final LRUCache blockCache;
   private final long blockCacheBytes;
   /** Chains read from {@code blobs}, by id; the arrays are never handed out, only copied from. */
-  private final BoundedCache<ByteString, byte[]> chainsRead = new BoundedCache<>(4096);
+  private final java.util.concurrent.ConcurrentHashMap<ByteString, byte[]> chainsRead =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int CHAINS_READ_LIMIT = 4096;
   private final boolean syncWrites;
 
   private QuoteStore(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions, LRUCache blockCache,
@@ -198,8 +199,8 @@ public final class QuoteStore implements AutoCloseable {
 
   /**
    * A PCK chain from {@code blobs}. Blobs are keyed by the SHA-256 of their content and never
-   * change, and every quote of a platform reads the same one, so chains read are kept (bounded)
-   * and the store is asked once per platform rather than once per read.
+   * change, and every quote of a platform reads the same one, so chains read are kept (bounded,
+   * cleared when full) and the store is asked once per platform rather than once per read.
    */
   private byte[] chain(ByteString chainId) {
     byte[] known = chainsRead.get(chainId);
@@ -208,6 +209,9 @@ public final class QuoteStore implements AutoCloseable {
     }
     byte[] chain = get(blobs, chainId.toByteArray());
     if (chain != null) {
+      if (chainsRead.size() >= CHAINS_READ_LIMIT) {
+        chainsRead.clear();
+      }
       chainsRead.put(chainId, chain);
     }
     return chain;

@@ -1,6 +1,5 @@
 package dev.dcapd.verifier.pck;
 
-import dev.dcapd.verifier.BoundedCache;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
@@ -13,6 +12,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -29,8 +29,10 @@ public final class PckCertChain {
   /**
    * Chains already read, by their exact bytes. Every quote of a platform carries the same chain and
    * reading it costs far more than the rest of the quote, so the result (immutable) is shared.
+   * Bounded: cleared when full.
    */
-  private static final BoundedCache<Bytes, PckCertChain> READ = new BoundedCache<>(4096);
+  private static final ConcurrentHashMap<Bytes, PckCertChain> READ = new ConcurrentHashMap<>();
+  private static final int READ_LIMIT = 4096;
 
   private final List<X509Certificate> certificates;
   private final String pem;
@@ -54,7 +56,10 @@ public final class PckCertChain {
       return known;
     }
     PckCertChain chain = read(data);
-    READ.put(data, chain);
+    if (READ.size() >= READ_LIMIT) {
+      READ.clear();
+    }
+    READ.putIfAbsent(data, chain);
     return chain;
   }
 

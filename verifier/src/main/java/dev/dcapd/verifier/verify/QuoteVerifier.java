@@ -1,6 +1,5 @@
 package dev.dcapd.verifier.verify;
 
-import dev.dcapd.verifier.BoundedCache;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
