@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -214,7 +215,7 @@ public final class LoadGenerator {
         // seconds of Get. They warm up on the warm-up quotes, so the timed quotes' blocks start cold.
         if (warmup > 0) {
           for (Read<?> read : READS) {
-            readUntil(channels, clients, read, warmupChecksums,
+            readUntil(channels, clients, read, i -> warmupChecksums[i % warmup],
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_JIT_WARMUP_SECONDS), IGNORE);
           }
         }
@@ -279,7 +280,7 @@ public final class LoadGenerator {
    * completed. Calls are asynchronous, so the generator spends its CPU on gRPC, not on threads.
    */
   private static <Q> long drive(List<ManagedChannel> channels, int clients, int count, long deadline,
-      MethodDescriptor<Q, LeanAnswer> method, java.util.function.IntFunction<Q> request, Done done)
+      MethodDescriptor<Q, LeanAnswer> method, IntFunction<Q> request, Done done)
       throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     AtomicLong completed = new AtomicLong();
@@ -346,10 +347,11 @@ public final class LoadGenerator {
       Read<Q> read, String[] checksums, long daemonPid) throws InterruptedException, IOException {
     phaseStarts(read.phase());
     CpuMark mark = CpuMark.now(daemonPid);
-    readUntil(channels, clients, read, checksums, System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_WARMUP_SECONDS),
+    IntFunction<String> randomStored = i -> checksums[ORDER[i & (ORDER.length - 1)] % checksums.length];
+    readUntil(channels, clients, read, randomStored, System.nanoTime() + TimeUnit.SECONDS.toNanos(READ_WARMUP_SECONDS),
         IGNORE);
     long t0 = System.nanoTime();
-    long n = readUntil(channels, clients, read, checksums, t0 + TimeUnit.SECONDS.toNanos(seconds),
+    long n = readUntil(channels, clients, read, randomStored, t0 + TimeUnit.SECONDS.toNanos(seconds),
         (i, answer, nanos) -> {
           if (!answer.success()) {
             failures.incrementAndGet();
@@ -359,12 +361,13 @@ public final class LoadGenerator {
     return new Measured(perSecond, mark.until(daemonPid));
   }
 
-  /** Reads {@code checksums} in {@link #ORDER} until {@code deadline}; returns the calls completed. */
-  private static <Q> long readUntil(List<ManagedChannel> channels, int clients, Read<Q> read, String[] checksums,
-      long deadline, Done done) throws InterruptedException {
+  /** Reads the checksum {@code checksumOf} picks for each call until {@code deadline}; returns the calls completed. */
+  private static <Q> long readUntil(List<ManagedChannel> channels, int clients, Read<Q> read,
+      IntFunction<String> checksumOf, long deadline, Done done) throws InterruptedException {
     return drive(channels, clients, Integer.MAX_VALUE, deadline, read.method(),
-        i -> read.request().apply(checksums[ORDER[i & (ORDER.length - 1)] % checksums.length]), done);
+        i -> read.request().apply(checksumOf.apply(i)), done);
   }
+
 
 
   /**
