@@ -26,6 +26,12 @@ public enum FailureCode {
   UNSUPPORTED_CERTIFICATION_DATA(Kind.MALFORMED),
   /** The PCK certificate chain in the quote cannot be read, or a PCK extension is malformed. */
   PCK_CERTIFICATE_MALFORMED(Kind.MALFORMED),
+  /**
+   * The PCK leaf's SGX type does not fit the CA that issued it: a Processor CA leaf that is not
+   * Standard, a Platform CA leaf that is not Scalable or lacks its platform instance id and
+   * configuration (Intel QvE's PCK_CERT_UNSUPPORTED_FORMAT).
+   */
+  PCK_CERT_UNSUPPORTED_FORMAT(Kind.MALFORMED),
   COLLATERAL_MALFORMED(Kind.MALFORMED),
   /** A TDX event log that cannot be read: bad JSON, a missing or wrongly sized field. */
   EVENT_LOG_MALFORMED(Kind.MALFORMED),
@@ -55,6 +61,14 @@ public enum FailureCode {
   EVENT_LOG_MISMATCH(Kind.UNTRUSTED),
   /** The compose-hash measured into RTMR3 is not the hash of the given app-compose.json. */
   COMPOSE_HASH_MISMATCH(Kind.UNTRUSTED),
+  /**
+   * The quote comes from a debug TD (TD_ATTRIBUTES.DEBUG) or a debug enclave (ATTRIBUTES.DEBUG):
+   * its host can read and write its memory, so nothing it reports proves anything. Refused by
+   * every policy unless an {@code insecure} option allows debug.
+   */
+  DEBUG_NOT_ALLOWED(Kind.UNTRUSTED),
+  /** The quote verified, but breaks a rule of the policy in force (the verdict lists each one). */
+  POLICY_VIOLATION(Kind.UNTRUSTED),
 
   // --- stale: right once, not at the verification instant -------------------------------------
   CERTIFICATE_EXPIRED(Kind.STALE),
