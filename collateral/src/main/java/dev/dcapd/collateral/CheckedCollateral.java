@@ -1,5 +1,6 @@
 package dev.dcapd.collateral;
 
+import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import java.time.Instant;
 import java.util.Objects;
@@ -14,6 +15,9 @@ public final class CheckedCollateral {
   private final Instant checkedAt;
   private final Instant validFrom;
   private final Instant earliestExpiry;
+  /** Computed on first use: the id hashes 20 KB of JSON, the edition parses every part. */
+  private volatile String id;
+  private volatile CollateralEdition edition;
 
   /**
    * @throws IllegalArgumentException unless {@code validFrom <= checkedAt <= earliestExpiry}
@@ -31,6 +35,31 @@ public final class CheckedCollateral {
 
   public QuoteCollateral collateral() {
     return collateral;
+  }
+
+  /** {@link QuoteCollateral#id()} of the collateral, computed once. */
+  public String id() {
+    String i = id;
+    if (i == null) {
+      i = collateral.id();
+      id = i;
+    }
+    return i;
+  }
+
+  /**
+   * How new each part is, read once.
+   *
+   * @throws DcapException {@code COLLATERAL_MALFORMED} if a part cannot be read (a checked
+   *     collateral's parts always can)
+   */
+  public CollateralEdition edition() throws DcapException {
+    CollateralEdition e = edition;
+    if (e == null) {
+      e = CollateralEdition.of(collateral);
+      edition = e;
+    }
+    return e;
   }
 
   /** The instant the check judged the collateral at. */

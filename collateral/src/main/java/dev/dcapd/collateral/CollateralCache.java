@@ -16,6 +16,15 @@ public interface CollateralCache {
   CachedCollateral get(CollateralKey key, Instant at) throws DcapException;
 
   /**
+   * Checked collateral current at a caller's instant (a {@code Check} in the past), for that call
+   * only: nothing fetched for it replaces what {@link #get} answers for now.
+   */
+  default CachedCollateral getForInstant(CollateralKey key, Instant at) throws DcapException {
+    throw new DcapException(dev.dcapd.verifier.FailureCode.COLLATERAL_UNAVAILABLE,
+        "this cache answers for the current instant only");
+  }
+
+  /**
    * What {@link #get} would answer without waiting for a source or a disk: the entry held in
    * memory for {@code key} if it is current at {@code at}, else empty (and {@link #get} decides).
    * Callers on threads that must not block use it to choose between answering now and handing

@@ -20,6 +20,10 @@ public final class CollateralService {
    * every quote of a platform lets it recognise collateral it has proven without hashing it again.
    */
   private final ConcurrentHashMap<PckCertChain, QuoteCollateral> withChain = new ConcurrentHashMap<>();
+  /** The ids of the objects in {@code withChain}, by identity: an id hashes 20 KB of JSON. */
+  private final ConcurrentHashMap<PckCertChain, Identified> ids = new ConcurrentHashMap<>();
+
+  private record Identified(QuoteCollateral collateral, String id) {}
 
   public CollateralService(CollateralCache cache) {
     this.cache = Objects.requireNonNull(cache, "cache");
@@ -46,6 +50,19 @@ public final class CollateralService {
   }
 
   /**
+   * The quote's collateral current at a caller's instant, for that call only: the cache's entry if
+   * it is current then, else fetched and checked at {@code at}, never installed.
+   */
+  public QuoteCollateral forQuoteAt(Quote quote, Instant at) throws DcapException {
+    return withPckChain(cache.getForInstant(keyOf(quote), at).collateral(), quote);
+  }
+
+  /** The entry the cache holds in memory for {@code key} if it is current at {@code at}. */
+  public Optional<CachedCollateral> peek(CollateralKey key, Instant at) {
+    return cache.peek(key, at);
+  }
+
+  /**
    * {@link #forQuote} if the cache holds current collateral in memory ({@link CollateralCache#peek}),
    * without waiting for a source; empty when only {@code forQuote} can tell, including when the
    * quote names no platform.
@@ -57,6 +74,33 @@ public final class CollateralService {
     } catch (DcapException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * The id of what {@link #cachedForQuote} answers, computed once per collateral object: the
+   * cheap test that a stored verdict rests on the platform's current collateral.
+   */
+  public Optional<String> cachedIdForQuote(Quote quote, Instant at) {
+    Optional<QuoteCollateral> c = cachedForQuote(quote, at);
+    if (c.isEmpty()) {
+      return Optional.empty();
+    }
+    PckCertChain chain;
+    try {
+      chain = quote.certificationData().pckCertChain();
+    } catch (DcapException e) {
+      return Optional.empty();
+    }
+    Identified known = ids.get(chain);
+    if (known != null && known.collateral() == c.get()) {
+      return Optional.of(known.id());
+    }
+    Identified made = new Identified(c.get(), c.get().id());
+    if (ids.size() >= WITH_CHAIN_LIMIT) {
+      ids.clear();
+    }
+    ids.put(chain, made);
+    return Optional.of(made.id());
   }
 
   private QuoteCollateral withChain(Quote quote, QuoteCollateral base) throws DcapException {

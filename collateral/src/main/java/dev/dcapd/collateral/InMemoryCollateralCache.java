@@ -7,6 +7,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,8 +35,11 @@ import java.util.function.Supplier;
  *       interval after they served the entry (they serve only their current collateral).
  * </ul>
  *
- * <p>The cache holds the most recently fetched collateral that passed the check; time comes from
- * the injected {@link Clock}.
+ * <p>The cache holds the most recently fetched collateral that passed the check at the clock's now
+ * and is not older, in any part, than what it held ({@link CollateralEdition}): a fetch for a
+ * caller's other instant ({@link #getForInstant}) answers that call only, and a source that lags
+ * behind another never rolls back a CRL or TCB info the cache has seen. Time comes from the
+ * injected {@link Clock}.
  */
 public final class InMemoryCollateralCache implements CollateralCache {
   private static final System.Logger LOG = System.getLogger(InMemoryCollateralCache.class.getName());
@@ -52,6 +56,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
   private final Duration minRefreshInterval;
   private final Executor refreshExecutor;
   private final CollateralStore store;
+  private final InstallListener onInstall;
   private final ConcurrentHashMap<CollateralKey, CachedCollateral> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<CollateralKey, CompletableFuture<CachedCollateral>> inFlight =
       new ConcurrentHashMap<>();
@@ -65,6 +70,17 @@ public final class InMemoryCollateralCache implements CollateralCache {
     this.minRefreshInterval = b.minRefreshInterval;
     this.refreshExecutor = b.refreshExecutor;
     this.store = b.store;
+    this.onInstall = b.onInstall;
+  }
+
+  /** Told when the cache installs collateral for a key that differs from what it held. */
+  @FunctionalInterface
+  public interface InstallListener {
+    /**
+     * @param previous the entry replaced, if the cache held one
+     * @param installed the entry now held
+     */
+    void installed(CollateralKey key, Optional<CachedCollateral> previous, CachedCollateral installed);
   }
 
   public static Builder builder(CollateralFetcher fetcher) {
@@ -91,7 +107,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
       throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the collateral for " + key + " is current from "
           + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
     }
-    CachedCollateral fresh = shared(key, at, () -> {
+    CachedCollateral fresh = shared(key, at, true, () -> {
       CachedCollateral current = entries.get(key);
       return current != null && current.validAt(at) ? current : null;
     });
@@ -100,6 +116,29 @@ public final class InMemoryCollateralCache implements CollateralCache {
           + fresh.validFrom() + " to " + fresh.earliestExpiry() + ", not at " + at);
     }
     return fresh;
+  }
+
+  /**
+   * Collateral current at a caller's instant, for that call alone: the entry held if it is
+   * current then, otherwise what the sources serve, checked at {@code at} and never installed or
+   * stored. A past instant cannot replace the collateral every other caller is judged by.
+   */
+  @Override
+  public CachedCollateral getForInstant(CollateralKey key, Instant at) throws DcapException {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(at, "at");
+    CachedCollateral entry = entries.get(key);
+    if (entry == null) {
+      entry = loadFromStore(key, clock.instant());
+    }
+    if (entry != null && entry.validAt(at)) {
+      return entry;
+    }
+    if (entry != null && entry.age(clock.instant()).compareTo(minRefreshInterval) < 0) {
+      throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the collateral for " + key + " is current from "
+          + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
+    }
+    return fetcher.fetch(key, at).collateral();
   }
 
   @Override
@@ -124,8 +163,8 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * answers for a flight that finished between the caller's look at the cache and now, so that a
    * late caller does not fetch again.
    */
-  private CachedCollateral shared(CollateralKey key, Instant checkAt, Supplier<CachedCollateral> alreadyDone)
-      throws DcapException {
+  private CachedCollateral shared(CollateralKey key, Instant checkAt, boolean mayInstall,
+      Supplier<CachedCollateral> alreadyDone) throws DcapException {
     CompletableFuture<CachedCollateral> mine = new CompletableFuture<>();
     CompletableFuture<CachedCollateral> running = inFlight.putIfAbsent(key, mine);
     if (running != null) {
@@ -139,7 +178,10 @@ public final class InMemoryCollateralCache implements CollateralCache {
       }
       CachedCollateral fetched = fetcher.fetch(key, checkAt).collateral();
       // Installed before the flight is removed: a caller that misses the flight finds the entry.
-      install(key, fetched);
+      // Collateral not current now was checked for the caller's instant: it answers that call only.
+      if (mayInstall && fetched.validAt(clock.instant())) {
+        install(key, fetched);
+      }
       mine.complete(fetched);
       return fetched;
     } catch (DcapException | RuntimeException e) {
@@ -169,13 +211,36 @@ public final class InMemoryCollateralCache implements CollateralCache {
     }
   }
 
-  private void install(CollateralKey key, CachedCollateral fetched) {
+  /**
+   * Holds {@code fetched} (current now) for {@code key} unless a part of it is older than the entry
+   * held; then refuses it, and the caller is answered as if no source had served it.
+   */
+  private void install(CollateralKey key, CachedCollateral fetched) throws DcapException {
+    CachedCollateral held = entries.get(key);
+    if (held != null && held.checked().id().equals(fetched.checked().id())) {
+      entries.put(key, fetched);
+      return;
+    }
+    if (held != null) {
+      List<String> older = fetched.checked().edition().olderPartsThan(held.checked().edition());
+      if (!older.isEmpty()) {
+        LOG.log(Level.WARNING, "collateral for {0} from {1} refused: older than the collateral held ({2})",
+            key, fetched.source(), String.join("; ", older));
+        throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "collateral for " + key + " from "
+            + fetched.source() + " is older than the collateral held: " + String.join("; ", older));
+      }
+    }
     entries.put(key, fetched);
     try {
       store.save(key, new CollateralStore.Stored(
           fetched.collateral(), fetched.source(), fetched.fetchedAt(), fetched.earliestExpiry()));
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "collateral for {0} not persisted: {1}", key, e.toString());
+    }
+    try {
+      onInstall.installed(key, Optional.ofNullable(held), fetched);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "collateral install listener for {0} failed: {1}", key, e.toString());
     }
   }
 
@@ -227,7 +292,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
   private void refresh(CollateralKey key) {
     Instant now = clock.instant();
     try {
-      shared(key, now, () -> {
+      shared(key, now, true, () -> {
         CachedCollateral current = entries.get(key);
         return current != null && !refreshDue(current, clock.instant()) ? current : null;
       });
@@ -248,6 +313,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
     private Duration minRefreshInterval = Duration.ofMinutes(5);
     private Executor refreshExecutor = DEFAULT_REFRESHER;
     private CollateralStore store = CollateralStore.NONE;
+    private InstallListener onInstall = (key, previous, installed) -> { };
 
     private Builder(CollateralFetcher fetcher) {
       this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
@@ -285,6 +351,12 @@ public final class InMemoryCollateralCache implements CollateralCache {
 
     public Builder store(CollateralStore s) {
       this.store = Objects.requireNonNull(s);
+      return this;
+    }
+
+    /** Told of every install that changes a key's collateral (default: nobody). */
+    public Builder onInstall(InstallListener l) {
+      this.onInstall = Objects.requireNonNull(l);
       return this;
     }
 
