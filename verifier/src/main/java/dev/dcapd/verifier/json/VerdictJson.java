@@ -3,6 +3,9 @@ package dev.dcapd.verifier.json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dcapd.verifier.FailureCode;
+import dev.dcapd.verifier.policy.Appraisal;
+import dev.dcapd.verifier.policy.Violation;
 import dev.dcapd.verifier.verify.Failure;
 import dev.dcapd.verifier.verify.Verdict;
 import java.time.Instant;
@@ -47,6 +50,33 @@ public final class VerdictJson {
     n.put("collateral_expired", v.collateralExpired());
     n.put("collateral_id", v.collateralId());
     n.put("insecure_root", v.insecureRoot());
+    return n;
+  }
+
+  /**
+   * A verdict judged by a policy: {@link #render(Verdict)} with the appraisal's {@code success} and
+   * {@code failure} (the verdict's own, else {@code DEBUG_NOT_ALLOWED} or {@code POLICY_VIOLATION}),
+   * then {@code policy: {name, sha256}} and {@code violations: [{code, message}]}.
+   */
+  public static ObjectNode render(Appraisal a) {
+    ObjectNode n = render(a.verdict());
+    n.put("success", a.success());
+    if (a.verdict().success() && !a.success()) {
+      ObjectNode fn = n.putObject("failure");
+      FailureCode code = a.failureCode().orElseThrow();
+      fn.put("code", code.name());
+      fn.put("kind", code.kind().name());
+      fn.put("message", a.failureMessage().orElse(""));
+    }
+    ObjectNode policy = n.putObject("policy");
+    policy.put("name", a.policyName());
+    policy.put("sha256", a.policySha256());
+    ArrayNode violations = n.putArray("violations");
+    for (Violation v : a.violations()) {
+      ObjectNode vn = violations.addObject();
+      vn.put("code", v.code().name());
+      vn.put("message", v.message());
+    }
     return n;
   }
 

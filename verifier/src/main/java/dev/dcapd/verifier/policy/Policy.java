@@ -6,6 +6,7 @@ import dev.dcapd.verifier.quote.QuoteLayout;
 import dev.dcapd.verifier.quote.TeeType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -14,32 +15,59 @@ import java.util.Set;
 
 /**
  * What a relying party requires of a verified quote beyond Intel's checks: which TEE, which
- * measurements, which report data, how fresh the verdict and how current the TCB. Immutable; made
- * with {@link #builder()} and applied by {@link PolicyCheck}.
+ * measurements and attributes, which report data, how fresh the verdict and its collateral and how
+ * current the TCB. Immutable; made with {@link #builder()} or read from JSON by {@link PolicyJson}
+ * ({@code docs/policy.md}), applied by {@link PolicyCheck}.
  *
- * <p>Defaults fail closed where a default is a security decision: the minimum TCB status is
- * {@code UpToDate} and a verdict anchored in a non-Intel root is refused. A measurement the builder
- * was not given is not checked; one given with several values accepts any of them.
+ * <p>Defaults fail closed where a default is a security decision: debug TDs and enclaves are
+ * refused, the minimum TCB status is {@code UpToDate}, and a verdict anchored in a non-Intel root
+ * is refused. A measurement the builder was not given is not checked; one given with several
+ * values accepts any of them. {@link #canonicalJson()} names the policy exactly, and
+ * {@link #sha256()} is what a verdict reports as the policy that judged it.
  */
 public final class Policy {
   /** Bytes of TD report data and SGX report data. */
   public static final int REPORT_DATA_SIZE = 64;
-  private static final int MRTD_SIZE = 48;
-  private static final int MRENCLAVE_SIZE = 32;
-  private static final int MRSIGNER_SIZE = 32;
+  static final int MRTD_SIZE = 48;
+  static final int MRENCLAVE_SIZE = 32;
+  static final int MRSIGNER_SIZE = 32;
+  static final int TD_ATTRIBUTES_SIZE = 8;
+  static final int XFAM_SIZE = 8;
+  static final int TEE_TCB_SVN_SIZE = 16;
+  static final int SGX_ATTRIBUTES_SIZE = 16;
+  static final int MISCSELECT_SIZE = 4;
+  /** The name of a policy built without one. */
+  public static final String UNNAMED = "unnamed";
 
+  private final String name;
   private final Optional<TeeType> teeType;
   private final Set<Bytes> mrTd;
   private final List<Set<Bytes>> rtmrs;
+  private final Set<Bytes> mrConfigId;
+  private final Set<Bytes> mrOwner;
+  private final Set<Bytes> mrOwnerConfig;
+  private final Optional<Masked> tdAttributes;
+  private final Optional<Masked> xfam;
+  private final Optional<Bytes> minimumTeeTcbSvn;
   private final Set<Bytes> mrEnclave;
   private final Set<Bytes> mrSigner;
+  private final Optional<Masked> sgxAttributes;
+  private final Optional<Masked> miscSelect;
+  private final Optional<Integer> isvProdId;
+  private final Optional<Integer> minimumIsvSvn;
   private final Optional<Bytes> reportData;
   private final TcbStatus minimumTcbStatus;
+  private final Optional<Set<TcbStatus>> allowedTcbStatuses;
   private final Optional<Duration> maxAge;
+  private final Optional<Duration> maxCollateralAge;
   private final Optional<Set<String>> allowedAdvisoryIds;
   private final boolean insecureAllowNonIntelRoot;
+  private final boolean insecureAllowDebug;
+  private volatile String canonical;
+  private volatile String sha256;
 
   private Policy(Builder b) {
+    this.name = b.name;
     this.teeType = b.teeType;
     this.mrTd = Set.copyOf(b.mrTd);
     List<Set<Bytes>> r = new ArrayList<>();
@@ -47,17 +75,79 @@ public final class Policy {
       r.add(Set.copyOf(s));
     }
     this.rtmrs = List.copyOf(r);
+    this.mrConfigId = Set.copyOf(b.mrConfigId);
+    this.mrOwner = Set.copyOf(b.mrOwner);
+    this.mrOwnerConfig = Set.copyOf(b.mrOwnerConfig);
+    this.tdAttributes = b.tdAttributes;
+    this.xfam = b.xfam;
+    this.minimumTeeTcbSvn = b.minimumTeeTcbSvn;
     this.mrEnclave = Set.copyOf(b.mrEnclave);
     this.mrSigner = Set.copyOf(b.mrSigner);
+    this.sgxAttributes = b.sgxAttributes;
+    this.miscSelect = b.miscSelect;
+    this.isvProdId = b.isvProdId;
+    this.minimumIsvSvn = b.minimumIsvSvn;
     this.reportData = b.reportData;
     this.minimumTcbStatus = b.minimumTcbStatus;
+    this.allowedTcbStatuses = b.allowedTcbStatuses.map(s -> Set.copyOf(s));
     this.maxAge = b.maxAge;
+    this.maxCollateralAge = b.maxCollateralAge;
     this.allowedAdvisoryIds = b.allowedAdvisoryIds.map(Set::copyOf);
     this.insecureAllowNonIntelRoot = b.insecureAllowNonIntelRoot;
+    this.insecureAllowDebug = b.insecureAllowDebug;
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * The daemon's policy when it is given none: Intel's checks decide (every TCB status but Revoked,
+   * any advisory, the daemon's own trust anchor, which its verdicts report), and debug TDs and
+   * enclaves are refused.
+   */
+  public static Policy daemonDefault() {
+    return builder()
+        .name("default")
+        .minimumTcbStatus(TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED)
+        .insecureAllowNonIntelRoot()
+        .build();
+  }
+
+  /** A builder holding every rule of this policy. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.name = name;
+    b.teeType = teeType;
+    b.mrTd.addAll(mrTd);
+    for (int i = 0; i < rtmrs.size(); i++) {
+      b.rtmrs.get(i).addAll(rtmrs.get(i));
+    }
+    b.mrConfigId.addAll(mrConfigId);
+    b.mrOwner.addAll(mrOwner);
+    b.mrOwnerConfig.addAll(mrOwnerConfig);
+    b.tdAttributes = tdAttributes;
+    b.xfam = xfam;
+    b.minimumTeeTcbSvn = minimumTeeTcbSvn;
+    b.mrEnclave.addAll(mrEnclave);
+    b.mrSigner.addAll(mrSigner);
+    b.sgxAttributes = sgxAttributes;
+    b.miscSelect = miscSelect;
+    b.isvProdId = isvProdId;
+    b.minimumIsvSvn = minimumIsvSvn;
+    b.reportData = reportData;
+    b.minimumTcbStatus = minimumTcbStatus;
+    b.allowedTcbStatuses = allowedTcbStatuses.map(s -> s.isEmpty() ? EnumSet.noneOf(TcbStatus.class) : EnumSet.copyOf(s));
+    b.maxAge = maxAge;
+    b.maxCollateralAge = maxCollateralAge;
+    b.allowedAdvisoryIds = allowedAdvisoryIds.map(LinkedHashSet::new);
+    b.insecureAllowNonIntelRoot = insecureAllowNonIntelRoot;
+    b.insecureAllowDebug = insecureAllowDebug;
+    return b;
+  }
+
+  public String name() {
+    return name;
   }
 
   public Optional<TeeType> teeType() {
@@ -74,12 +164,54 @@ public final class Policy {
     return rtmrs.get(index);
   }
 
+  public Set<Bytes> mrConfigId() {
+    return mrConfigId;
+  }
+
+  public Set<Bytes> mrOwner() {
+    return mrOwner;
+  }
+
+  public Set<Bytes> mrOwnerConfig() {
+    return mrOwnerConfig;
+  }
+
+  public Optional<Masked> tdAttributes() {
+    return tdAttributes;
+  }
+
+  public Optional<Masked> xfam() {
+    return xfam;
+  }
+
+  /** The lowest TEE TCB SVN accepted, component by component (16 bytes). */
+  public Optional<Bytes> minimumTeeTcbSvn() {
+    return minimumTeeTcbSvn;
+  }
+
   public Set<Bytes> mrEnclave() {
     return mrEnclave;
   }
 
   public Set<Bytes> mrSigner() {
     return mrSigner;
+  }
+
+  public Optional<Masked> sgxAttributes() {
+    return sgxAttributes;
+  }
+
+  /** MISCSELECT rule, as 4 bytes in the quote's (little-endian) order. */
+  public Optional<Masked> miscSelect() {
+    return miscSelect;
+  }
+
+  public Optional<Integer> isvProdId() {
+    return isvProdId;
+  }
+
+  public Optional<Integer> minimumIsvSvn() {
+    return minimumIsvSvn;
   }
 
   /** The exact 64-byte report data required, if any. */
@@ -92,8 +224,31 @@ public final class Policy {
     return minimumTcbStatus;
   }
 
+  /** The TCB statuses accepted, if the policy lists them (on top of {@link #minimumTcbStatus}). */
+  public Optional<Set<TcbStatus>> allowedTcbStatuses() {
+    return allowedTcbStatuses;
+  }
+
+  /** Every TCB status this policy accepts: up to the minimum, and among those listed if listed. */
+  public Set<TcbStatus> acceptedTcbStatuses() {
+    Set<TcbStatus> out = EnumSet.noneOf(TcbStatus.class);
+    for (TcbStatus s : TcbStatus.values()) {
+      if (s != TcbStatus.REVOKED && s.ordinal() <= minimumTcbStatus.ordinal()
+          && (allowedTcbStatuses.isEmpty() || allowedTcbStatuses.get().contains(s))) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** The oldest verdict accepted. */
   public Optional<Duration> maxAge() {
     return maxAge;
+  }
+
+  /** The oldest collateral accepted (by the older of its TCB info's and QE identity's issue dates). */
+  public Optional<Duration> maxCollateralAge() {
+    return maxCollateralAge;
   }
 
   /** The advisory ids a verdict may name; empty when any advisory is accepted. */
@@ -105,23 +260,87 @@ public final class Policy {
     return insecureAllowNonIntelRoot;
   }
 
+  /** Whether debug TDs and enclaves are accepted (never by default). */
+  public boolean insecureAllowDebug() {
+    return insecureAllowDebug;
+  }
+
+  /** The policy as canonical JSON: sorted keys, every rule explicit, lower-case 0x hex, no spaces. */
+  public String canonicalJson() {
+    String c = canonical;
+    if (c == null) {
+      c = PolicyJson.canonical(this);
+      canonical = c;
+    }
+    return c;
+  }
+
+  /** Lower-case hex SHA-256 of {@link #canonicalJson()}: the policy's identity in verdicts. */
+  public String sha256() {
+    String h = sha256;
+    if (h == null) {
+      h = PolicyJson.sha256(canonicalJson());
+      sha256 = h;
+    }
+    return h;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Policy p && p.canonicalJson().equals(canonicalJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return canonicalJson().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Policy[" + name + " " + sha256() + "]";
+  }
+
   /** Builds a {@link Policy}; refuses values that could never match a quote. */
   public static final class Builder {
+    private String name = UNNAMED;
     private Optional<TeeType> teeType = Optional.empty();
     private final Set<Bytes> mrTd = new LinkedHashSet<>();
     private final List<Set<Bytes>> rtmrs = new ArrayList<>();
+    private final Set<Bytes> mrConfigId = new LinkedHashSet<>();
+    private final Set<Bytes> mrOwner = new LinkedHashSet<>();
+    private final Set<Bytes> mrOwnerConfig = new LinkedHashSet<>();
+    private Optional<Masked> tdAttributes = Optional.empty();
+    private Optional<Masked> xfam = Optional.empty();
+    private Optional<Bytes> minimumTeeTcbSvn = Optional.empty();
     private final Set<Bytes> mrEnclave = new LinkedHashSet<>();
     private final Set<Bytes> mrSigner = new LinkedHashSet<>();
+    private Optional<Masked> sgxAttributes = Optional.empty();
+    private Optional<Masked> miscSelect = Optional.empty();
+    private Optional<Integer> isvProdId = Optional.empty();
+    private Optional<Integer> minimumIsvSvn = Optional.empty();
     private Optional<Bytes> reportData = Optional.empty();
     private TcbStatus minimumTcbStatus = TcbStatus.UP_TO_DATE;
+    private Optional<Set<TcbStatus>> allowedTcbStatuses = Optional.empty();
     private Optional<Duration> maxAge = Optional.empty();
+    private Optional<Duration> maxCollateralAge = Optional.empty();
     private Optional<Set<String>> allowedAdvisoryIds = Optional.empty();
     private boolean insecureAllowNonIntelRoot;
+    private boolean insecureAllowDebug;
 
     private Builder() {
       for (int i = 0; i < QuoteLayout.TD_RTMR_COUNT; i++) {
         rtmrs.add(new LinkedHashSet<>());
       }
+    }
+
+    /** The name verdicts report (default {@value #UNNAMED}). */
+    public Builder name(String value) {
+      Objects.requireNonNull(value, "name");
+      if (value.isBlank() || value.length() > 200) {
+        throw new IllegalArgumentException("a policy name is 1 to 200 characters, not blank");
+      }
+      this.name = value;
+      return this;
     }
 
     public Builder teeType(TeeType value) {
@@ -144,6 +363,42 @@ public final class Policy {
       return this;
     }
 
+    public Builder allowMrConfigId(Bytes... values) {
+      addAll(mrConfigId, values, MRTD_SIZE, "MRCONFIGID");
+      return this;
+    }
+
+    public Builder allowMrOwner(Bytes... values) {
+      addAll(mrOwner, values, MRTD_SIZE, "MROWNER");
+      return this;
+    }
+
+    public Builder allowMrOwnerConfig(Bytes... values) {
+      addAll(mrOwnerConfig, values, MRTD_SIZE, "MROWNERCONFIG");
+      return this;
+    }
+
+    /** TD attributes (8 bytes as in the quote) must have {@code value}'s bits under {@code mask}. */
+    public Builder tdAttributes(Bytes mask, Bytes value) {
+      this.tdAttributes = Optional.of(sized(new Masked(mask, value), TD_ATTRIBUTES_SIZE, "TD attributes"));
+      return this;
+    }
+
+    /** XFAM (8 bytes as in the quote) must have {@code value}'s bits under {@code mask}. */
+    public Builder xfam(Bytes mask, Bytes value) {
+      this.xfam = Optional.of(sized(new Masked(mask, value), XFAM_SIZE, "XFAM"));
+      return this;
+    }
+
+    /** Every component of the TEE TCB SVN (16 bytes) must be at least this one's. */
+    public Builder minimumTeeTcbSvn(Bytes value) {
+      if (value.length() != TEE_TCB_SVN_SIZE) {
+        throw new IllegalArgumentException("TEE TCB SVN is " + TEE_TCB_SVN_SIZE + " bytes, not " + value.length());
+      }
+      this.minimumTeeTcbSvn = Optional.of(value);
+      return this;
+    }
+
     public Builder allowMrEnclave(Bytes... values) {
       addAll(mrEnclave, values, MRENCLAVE_SIZE, "MRENCLAVE");
       return this;
@@ -151,6 +406,28 @@ public final class Policy {
 
     public Builder allowMrSigner(Bytes... values) {
       addAll(mrSigner, values, MRSIGNER_SIZE, "MRSIGNER");
+      return this;
+    }
+
+    /** SGX ATTRIBUTES (16 bytes as in the quote) must have {@code value}'s bits under {@code mask}. */
+    public Builder sgxAttributes(Bytes mask, Bytes value) {
+      this.sgxAttributes = Optional.of(sized(new Masked(mask, value), SGX_ATTRIBUTES_SIZE, "SGX attributes"));
+      return this;
+    }
+
+    /** MISCSELECT (a u32) must have {@code value}'s bits under {@code mask}. */
+    public Builder miscSelect(long mask, long value) {
+      this.miscSelect = Optional.of(new Masked(le32(mask, "MISCSELECT mask"), le32(value, "MISCSELECT value")));
+      return this;
+    }
+
+    public Builder isvProdId(int value) {
+      this.isvProdId = Optional.of(u16(value, "ISVPRODID"));
+      return this;
+    }
+
+    public Builder minimumIsvSvn(int value) {
+      this.minimumIsvSvn = Optional.of(u16(value, "ISVSVN"));
       return this;
     }
 
@@ -178,12 +455,34 @@ public final class Policy {
       return this;
     }
 
+    /**
+     * Accepts only these TCB statuses (and, as ever, none more severe than the minimum). Lets a
+     * policy accept, say, UpToDate and SWHardeningNeeded but not ConfigurationNeeded.
+     */
+    public Builder allowedTcbStatuses(TcbStatus... values) {
+      Set<TcbStatus> s = EnumSet.noneOf(TcbStatus.class);
+      for (TcbStatus v : values) {
+        if (Objects.requireNonNull(v, "TCB status") == TcbStatus.REVOKED) {
+          throw new IllegalArgumentException("a revoked TCB is never acceptable");
+        }
+        s.add(v);
+      }
+      if (s.isEmpty()) {
+        throw new IllegalArgumentException("at least one TCB status");
+      }
+      this.allowedTcbStatuses = Optional.of(s);
+      return this;
+    }
+
     /** Refuses a verdict computed longer ago than this. */
     public Builder maxAge(Duration value) {
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("a maximum age is positive, not " + value);
-      }
-      this.maxAge = Optional.of(value);
+      this.maxAge = Optional.of(positive(value, "maximum age"));
+      return this;
+    }
+
+    /** Refuses a verdict whose collateral was issued longer ago than this. */
+    public Builder maxCollateralAge(Duration value) {
+      this.maxCollateralAge = Optional.of(positive(value, "maximum collateral age"));
       return this;
     }
 
@@ -203,17 +502,62 @@ public final class Policy {
       return this;
     }
 
+    /**
+     * Accepts debug TDs and enclaves. Their host can read and write their memory, so nothing they
+     * report (report data, keys bound there) proves anything: tests only.
+     */
+    public Builder insecureAllowDebug() {
+      this.insecureAllowDebug = true;
+      return this;
+    }
+
     public Policy build() {
-      boolean tdMeasurements = !mrTd.isEmpty() || rtmrs.stream().anyMatch(s -> !s.isEmpty());
-      boolean sgxMeasurements = !mrEnclave.isEmpty() || !mrSigner.isEmpty();
-      if (tdMeasurements && sgxMeasurements) {
-        throw new IllegalStateException("a policy names TDX measurements or SGX ones, not both");
+      boolean tdRules = !mrTd.isEmpty() || rtmrs.stream().anyMatch(s -> !s.isEmpty()) || !mrConfigId.isEmpty()
+          || !mrOwner.isEmpty() || !mrOwnerConfig.isEmpty() || tdAttributes.isPresent() || xfam.isPresent()
+          || minimumTeeTcbSvn.isPresent();
+      boolean sgxRules = !mrEnclave.isEmpty() || !mrSigner.isEmpty() || sgxAttributes.isPresent()
+          || miscSelect.isPresent() || isvProdId.isPresent() || minimumIsvSvn.isPresent();
+      if (tdRules && sgxRules) {
+        throw new IllegalStateException("a policy names TDX rules or SGX ones, not both");
       }
-      if (teeType.isPresent() && (tdMeasurements && teeType.get() != TeeType.TDX
-          || sgxMeasurements && teeType.get() != TeeType.SGX)) {
-        throw new IllegalStateException("measurements do not fit TEE type " + teeType.get());
+      if (teeType.isPresent() && (tdRules && teeType.get() != TeeType.TDX || sgxRules && teeType.get() != TeeType.SGX)) {
+        throw new IllegalStateException("the rules do not fit TEE type " + teeType.get());
+      }
+      if (allowedTcbStatuses.isPresent()) {
+        boolean any = allowedTcbStatuses.get().stream().anyMatch(s -> s.ordinal() <= minimumTcbStatus.ordinal());
+        if (!any) {
+          throw new IllegalStateException("no listed TCB status is within the minimum " + minimumTcbStatus);
+        }
       }
       return new Policy(this);
+    }
+
+    private static Masked sized(Masked m, int size, String name) {
+      if (m.mask().length() != size) {
+        throw new IllegalArgumentException(name + " mask and value are " + size + " bytes, not " + m.mask().length());
+      }
+      return m;
+    }
+
+    private static Bytes le32(long v, String name) {
+      if (v < 0 || v > 0xffffffffL) {
+        throw new IllegalArgumentException(name + " is a u32, not " + v);
+      }
+      return Bytes.of(new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)});
+    }
+
+    private static int u16(int v, String name) {
+      if (v < 0 || v > 0xffff) {
+        throw new IllegalArgumentException(name + " is a u16, not " + v);
+      }
+      return v;
+    }
+
+    private static Duration positive(Duration value, String what) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("a " + what + " is positive, not " + value);
+      }
+      return value;
     }
 
     private static void addAll(Set<Bytes> into, Bytes[] values, int size, String name) {

@@ -1,0 +1,479 @@
+package dev.dcapd.verifier.policy;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.quote.QuoteLayout;
+import dev.dcapd.verifier.quote.TeeType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A {@link Policy} as JSON ({@code docs/policy.md}): the file the daemon ({@code --policy}), the
+ * CLI ({@code dcap verify --policy}) and Java callers read the same way. Unknown keys, duplicate
+ * keys, bad hex and wrong sizes are refused with one line naming the key.
+ *
+ * <p>In a file, an absent {@code tcb_status} accepts every status but Revoked (the builder's own
+ * default is {@code UpToDate} alone); debug is allowed only by {@code "insecure_allow_debug": true}.
+ */
+public final class PolicyJson {
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final Set<String> TOP = Set.of("name", "allow_debug", "insecure_allow_debug",
+      "insecure_allow_non_intel_root", "tee", "tcb_status", "advisory_ids", "tdx", "sgx", "report_data", "max_age",
+      "max_collateral_age");
+  private static final Set<String> TDX = Set.of("mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "td_attributes", "xfam",
+      "mr_config_id", "mr_owner", "mr_owner_config", "min_tee_tcb_svn");
+  private static final Set<String> SGX = Set.of("mrenclave", "mrsigner", "attributes", "miscselect", "isv_prod_id",
+      "min_isv_svn");
+  private static final Set<String> MASKED = Set.of("mask", "value");
+  private static final Set<String> ADVISORIES = Set.of("allow");
+  /** Larger files are refused before they are read. */
+  static final long MAX_FILE_BYTES = 1 << 20;
+
+  private PolicyJson() {}
+
+  /**
+   * Reads a policy file.
+   *
+   * @throws PolicyFormatException naming the file and the first thing wrong
+   */
+  public static Policy parse(Path file) throws PolicyFormatException {
+    try {
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        throw new PolicyFormatException(file + " is larger than " + MAX_FILE_BYTES + " bytes");
+      }
+      return parse(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new PolicyFormatException("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reads a policy from JSON text.
+   *
+   * @throws PolicyFormatException naming the first key that is unknown, missing its form, or refused
+   */
+  public static Policy parse(String json) throws PolicyFormatException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new PolicyFormatException("not a JSON policy: " + e.getOriginalMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new PolicyFormatException("a policy is a JSON object");
+    }
+    try {
+      return read(root);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new PolicyFormatException(e.getMessage());
+    }
+  }
+
+  private static Policy read(JsonNode root) throws PolicyFormatException {
+    known(root, TOP, "");
+    Policy.Builder b = Policy.builder().minimumTcbStatus(TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED);
+    if (root.has("name")) {
+      b.name(text(root, "name", "name"));
+    }
+    if (root.has("allow_debug") && bool(root, "allow_debug", "allow_debug")) {
+      throw new PolicyFormatException("allow_debug: a debug TD or enclave proves nothing; only "
+          + "\"insecure_allow_debug\": true accepts one (tests only)");
+    }
+    if (root.has("insecure_allow_debug") && bool(root, "insecure_allow_debug", "insecure_allow_debug")) {
+      b.insecureAllowDebug();
+    }
+    if (root.has("insecure_allow_non_intel_root")
+        && bool(root, "insecure_allow_non_intel_root", "insecure_allow_non_intel_root")) {
+      b.insecureAllowNonIntelRoot();
+    }
+    if (root.has("tee")) {
+      String tee = text(root, "tee", "tee");
+      try {
+        b.teeType(TeeType.valueOf(tee));
+      } catch (IllegalArgumentException e) {
+        throw new PolicyFormatException("tee: \"TDX\" or \"SGX\", not \"" + tee + "\"");
+      }
+    }
+    if (root.has("tcb_status")) {
+      List<TcbStatus> statuses = new ArrayList<>();
+      for (String s : texts(root, "tcb_status", "tcb_status")) {
+        statuses.add(status(s));
+      }
+      b.allowedTcbStatuses(statuses.toArray(new TcbStatus[0]));
+    }
+    if (root.has("advisory_ids")) {
+      JsonNode a = object(root, "advisory_ids", "advisory_ids");
+      known(a, ADVISORIES, "advisory_ids.");
+      if (a.has("allow")) {
+        b.allowedAdvisoryIds(texts(a, "allow", "advisory_ids.allow").toArray(new String[0]));
+      }
+    }
+    if (root.has("report_data")) {
+      Bytes rd = hex(text(root, "report_data", "report_data"), "report_data");
+      if (rd.length() == 0 || rd.length() > Policy.REPORT_DATA_SIZE) {
+        throw new PolicyFormatException("report_data is 1 to 64 bytes, not " + rd.length());
+      }
+      b.reportData(rd);
+    }
+    if (root.has("max_age")) {
+      b.maxAge(duration(text(root, "max_age", "max_age"), "max_age"));
+    }
+    if (root.has("max_collateral_age")) {
+      b.maxCollateralAge(duration(text(root, "max_collateral_age", "max_collateral_age"), "max_collateral_age"));
+    }
+    if (root.has("tdx")) {
+      readTdx(object(root, "tdx", "tdx"), b);
+    }
+    if (root.has("sgx")) {
+      readSgx(object(root, "sgx", "sgx"), b);
+    }
+    return b.build();
+  }
+
+  private static void readTdx(JsonNode t, Policy.Builder b) throws PolicyFormatException {
+    known(t, TDX, "tdx.");
+    if (t.has("mrtd")) {
+      b.allowMrTd(hexes(t, "mrtd", Policy.MRTD_SIZE, "tdx.mrtd"));
+    }
+    for (int i = 0; i < QuoteLayout.TD_RTMR_COUNT; i++) {
+      String key = "rtmr" + i;
+      if (t.has(key)) {
+        b.allowRtmr(i, hexes(t, key, QuoteLayout.TD_RTMR_SIZE, "tdx." + key));
+      }
+    }
+    if (t.has("mr_config_id")) {
+      b.allowMrConfigId(hexes(t, "mr_config_id", Policy.MRTD_SIZE, "tdx.mr_config_id"));
+    }
+    if (t.has("mr_owner")) {
+      b.allowMrOwner(hexes(t, "mr_owner", Policy.MRTD_SIZE, "tdx.mr_owner"));
+    }
+    if (t.has("mr_owner_config")) {
+      b.allowMrOwnerConfig(hexes(t, "mr_owner_config", Policy.MRTD_SIZE, "tdx.mr_owner_config"));
+    }
+    if (t.has("td_attributes")) {
+      Masked m = masked(t, "td_attributes", Policy.TD_ATTRIBUTES_SIZE, "tdx.td_attributes");
+      b.tdAttributes(m.mask(), m.value());
+    }
+    if (t.has("xfam")) {
+      Masked m = masked(t, "xfam", Policy.XFAM_SIZE, "tdx.xfam");
+      b.xfam(m.mask(), m.value());
+    }
+    if (t.has("min_tee_tcb_svn")) {
+      b.minimumTeeTcbSvn(hexOf(text(t, "min_tee_tcb_svn", "tdx.min_tee_tcb_svn"), Policy.TEE_TCB_SVN_SIZE,
+          "tdx.min_tee_tcb_svn"));
+    }
+  }
+
+  private static void readSgx(JsonNode s, Policy.Builder b) throws PolicyFormatException {
+    known(s, SGX, "sgx.");
+    if (s.has("mrenclave")) {
+      b.allowMrEnclave(hexes(s, "mrenclave", Policy.MRENCLAVE_SIZE, "sgx.mrenclave"));
+    }
+    if (s.has("mrsigner")) {
+      b.allowMrSigner(hexes(s, "mrsigner", Policy.MRSIGNER_SIZE, "sgx.mrsigner"));
+    }
+    if (s.has("attributes")) {
+      Masked m = masked(s, "attributes", Policy.SGX_ATTRIBUTES_SIZE, "sgx.attributes");
+      b.sgxAttributes(m.mask(), m.value());
+    }
+    if (s.has("miscselect")) {
+      JsonNode m = object(s, "miscselect", "sgx.miscselect");
+      known(m, MASKED, "sgx.miscselect.");
+      b.miscSelect(u32(m, "mask", "sgx.miscselect.mask"), u32(m, "value", "sgx.miscselect.value"));
+    }
+    if (s.has("isv_prod_id")) {
+      b.isvProdId(integer(s, "isv_prod_id", "sgx.isv_prod_id"));
+    }
+    if (s.has("min_isv_svn")) {
+      b.minimumIsvSvn(integer(s, "min_isv_svn", "sgx.min_isv_svn"));
+    }
+  }
+
+  /** The canonical form {@link Policy#canonicalJson()} returns. */
+  static String canonical(Policy p) {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode o = f.objectNode();
+    ObjectNode advisories = f.objectNode();
+    if (p.allowedAdvisoryIds().isPresent()) {
+      ArrayNode allow = advisories.putArray("allow");
+      new TreeSet<>(p.allowedAdvisoryIds().get()).forEach(allow::add);
+    } else {
+      advisories.putNull("allow");
+    }
+    o.set("advisory_ids", advisories);
+    o.put("insecure_allow_debug", p.insecureAllowDebug());
+    o.put("insecure_allow_non_intel_root", p.insecureAllowNonIntelRoot());
+    putDuration(o, "max_age", p.maxAge().orElse(null));
+    putDuration(o, "max_collateral_age", p.maxCollateralAge().orElse(null));
+    o.put("name", p.name());
+    if (p.reportData().isPresent()) {
+      o.put("report_data", p.reportData().get().hex0x());
+    } else {
+      o.putNull("report_data");
+    }
+    ObjectNode sgx = f.objectNode();
+    putMasked(sgx, "attributes", p.sgxAttributes().orElse(null));
+    if (p.isvProdId().isPresent()) {
+      sgx.put("isv_prod_id", p.isvProdId().get());
+    } else {
+      sgx.putNull("isv_prod_id");
+    }
+    if (p.minimumIsvSvn().isPresent()) {
+      sgx.put("min_isv_svn", p.minimumIsvSvn().get());
+    } else {
+      sgx.putNull("min_isv_svn");
+    }
+    putMasked(sgx, "miscselect", p.miscSelect().orElse(null));
+    putSet(sgx, "mrenclave", p.mrEnclave());
+    putSet(sgx, "mrsigner", p.mrSigner());
+    o.set("sgx", sgx);
+    ArrayNode statuses = o.putArray("tcb_status");
+    p.acceptedTcbStatuses().forEach(s -> statuses.add(s.intelName()));
+    if (p.teeType().isPresent()) {
+      o.put("tee", p.teeType().get().name());
+    } else {
+      o.putNull("tee");
+    }
+    ObjectNode tdx = f.objectNode();
+    if (p.minimumTeeTcbSvn().isPresent()) {
+      tdx.put("min_tee_tcb_svn", p.minimumTeeTcbSvn().get().hex0x());
+    } else {
+      tdx.putNull("min_tee_tcb_svn");
+    }
+    putSet(tdx, "mr_config_id", p.mrConfigId());
+    putSet(tdx, "mr_owner", p.mrOwner());
+    putSet(tdx, "mr_owner_config", p.mrOwnerConfig());
+    putSet(tdx, "mrtd", p.mrTd());
+    for (int i = 0; i < QuoteLayout.TD_RTMR_COUNT; i++) {
+      putSet(tdx, "rtmr" + i, p.rtmr(i));
+    }
+    putMasked(tdx, "td_attributes", p.tdAttributes().orElse(null));
+    putMasked(tdx, "xfam", p.xfam().orElse(null));
+    o.set("tdx", tdx);
+    try {
+      return JSON.writeValueAsString(sorted(o));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serialises", e);
+    }
+  }
+
+  /** Lower-case hex SHA-256 of the UTF-8 text. */
+  static String sha256(String text) {
+    try {
+      return Bytes.of(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8))).hex();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+  }
+
+  /** Hex with or without 0x, either case, exactly {@code size} bytes. */
+  static Bytes hexOf(String text, int size, String key) {
+    Bytes b;
+    try {
+      b = hex(text, key);
+    } catch (PolicyFormatException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+    if (b.length() != size) {
+      throw new IllegalArgumentException(key + " is " + size + " bytes, not " + b.length());
+    }
+    return b;
+  }
+
+  private static Bytes hex(String text, String key) throws PolicyFormatException {
+    String s = text.strip();
+    if (s.startsWith("0x") || s.startsWith("0X")) {
+      s = s.substring(2);
+    }
+    try {
+      return Bytes.fromHex(s.toLowerCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new PolicyFormatException(key + " is not hex: \"" + text + "\"");
+    }
+  }
+
+  private static ObjectNode sorted(ObjectNode o) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    List<String> names = new ArrayList<>();
+    o.fieldNames().forEachRemaining(names::add);
+    names.sort(null);
+    for (String n : names) {
+      JsonNode v = o.get(n);
+      out.set(n, v instanceof ObjectNode child ? sorted(child) : v);
+    }
+    return out;
+  }
+
+  private static void putSet(ObjectNode o, String key, Set<Bytes> values) {
+    ArrayNode a = o.putArray(key);
+    values.stream().map(Bytes::hex0x).sorted().forEach(a::add);
+  }
+
+  private static void putMasked(ObjectNode o, String key, Masked m) {
+    if (m == null) {
+      o.putNull(key);
+      return;
+    }
+    ObjectNode n = o.putObject(key);
+    n.put("mask", m.mask().hex0x());
+    n.put("value", m.value().hex0x());
+  }
+
+  private static void putDuration(ObjectNode o, String key, Duration d) {
+    if (d == null) {
+      o.putNull(key);
+    } else {
+      o.put(key, d.toString());
+    }
+  }
+
+  private static void known(JsonNode o, Set<String> allowed, String prefix) throws PolicyFormatException {
+    Iterator<Map.Entry<String, JsonNode>> it = o.fields();
+    while (it.hasNext()) {
+      String k = it.next().getKey();
+      if (!allowed.contains(k)) {
+        throw new PolicyFormatException("unknown key " + prefix + k + " (docs/policy.md lists the keys)");
+      }
+    }
+  }
+
+  private static JsonNode object(JsonNode o, String key, String path) throws PolicyFormatException {
+    JsonNode v = o.get(key);
+    if (!v.isObject()) {
+      throw new PolicyFormatException(path + " is an object");
+    }
+    return v;
+  }
+
+  private static String text(JsonNode o, String key, String path) throws PolicyFormatException {
+    JsonNode v = o.get(key);
+    if (!v.isTextual()) {
+      throw new PolicyFormatException(path + " is a string");
+    }
+    return v.textValue();
+  }
+
+  private static boolean bool(JsonNode o, String key, String path) throws PolicyFormatException {
+    JsonNode v = o.get(key);
+    if (!v.isBoolean()) {
+      throw new PolicyFormatException(path + " is true or false");
+    }
+    return v.booleanValue();
+  }
+
+  private static int integer(JsonNode o, String key, String path) throws PolicyFormatException {
+    JsonNode v = o.get(key);
+    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0 || v.intValue() > 0xffff) {
+      throw new PolicyFormatException(path + " is an integer from 0 to 65535");
+    }
+    return v.intValue();
+  }
+
+  private static long u32(JsonNode o, String key, String path) throws PolicyFormatException {
+    JsonNode v = o.get(key);
+    if (v == null) {
+      throw new PolicyFormatException(path + " is missing");
+    }
+    long n;
+    if (v.isIntegralNumber() && v.canConvertToLong()) {
+      n = v.longValue();
+    } else if (v.isTextual()) {
+      String s = v.textValue().strip();
+      try {
+        n = Long.parseLong(s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s, 16);
+      } catch (NumberFormatException e) {
+        throw new PolicyFormatException(path + " is a u32, as a number or 0x hex");
+      }
+    } else {
+      throw new PolicyFormatException(path + " is a u32, as a number or 0x hex");
+    }
+    if (n < 0 || n > 0xffffffffL) {
+      throw new PolicyFormatException(path + " is a u32, not " + n);
+    }
+    return n;
+  }
+
+  private static List<String> texts(JsonNode o, String key, String path) throws PolicyFormatException {
+    JsonNode v = o.get(key);
+    if (!v.isArray() || v.isEmpty()) {
+      throw new PolicyFormatException(path + " is a non-empty list of strings (each meaning \"one of\")");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : v) {
+      if (!e.isTextual()) {
+        throw new PolicyFormatException(path + " is a list of strings");
+      }
+      out.add(e.textValue());
+    }
+    return out;
+  }
+
+  private static Bytes[] hexes(JsonNode o, String key, int size, String path) throws PolicyFormatException {
+    List<String> texts = texts(o, key, path);
+    Bytes[] out = new Bytes[texts.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = hex(texts.get(i), path);
+      if (out[i].length() != size) {
+        throw new PolicyFormatException(path + " values are " + size + " bytes, not " + out[i].length());
+      }
+    }
+    return out;
+  }
+
+  private static Masked masked(JsonNode o, String key, int size, String path) throws PolicyFormatException {
+    JsonNode m = object(o, key, path);
+    known(m, MASKED, path + ".");
+    if (!m.has("mask") || !m.has("value")) {
+      throw new PolicyFormatException(path + " needs mask and value");
+    }
+    try {
+      return new Masked(hexOf(text(m, "mask", path + ".mask"), size, path + ".mask"),
+          hexOf(text(m, "value", path + ".value"), size, path + ".value"));
+    } catch (IllegalArgumentException e) {
+      throw new PolicyFormatException(path + ": " + e.getMessage());
+    }
+  }
+
+  private static TcbStatus status(String name) throws PolicyFormatException {
+    for (TcbStatus s : TcbStatus.values()) {
+      if (s.intelName().equals(name)) {
+        if (s == TcbStatus.REVOKED) {
+          throw new PolicyFormatException("tcb_status: a revoked TCB is never acceptable");
+        }
+        return s;
+      }
+    }
+    throw new PolicyFormatException("tcb_status: unknown status \"" + name + "\" (Intel's names, e.g. UpToDate)");
+  }
+
+  private static Duration duration(String text, String path) throws PolicyFormatException {
+    try {
+      return Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new PolicyFormatException(path + " is an ISO-8601 duration such as PT1H or P30D, not \"" + text + "\"");
+    }
+  }
+}
