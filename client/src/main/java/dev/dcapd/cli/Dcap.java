@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code dcap} command line. Exit codes: 0 success, 1 verified and rejected, 2 bad input,
- * usage or an unreachable server. Errors are one line on stderr; {@code --debug} adds the trace.
+ * usage or an unreachable server. Errors are one line on stderr; {@code --trace} adds the stack trace.
  */
 @Command(
     name = "dcap",
@@ -24,7 +24,8 @@ public final class Dcap implements Runnable {
   /** Exit code: bad input, usage, or an unreachable server. */
   public static final int EXIT_BAD_INPUT = 2;
 
-  @Option(names = "--debug", description = "Print stack traces with errors.", scope = CommandLine.ScopeType.INHERIT)
+  @Option(names = "--trace", description = "Print stack traces with errors, and each collateral source tried.",
+      scope = CommandLine.ScopeType.INHERIT)
   boolean debug;
 
   /** {@code --server}, {@code --tls-ca}, {@code --tls}, {@code --timeout}: where the remote commands go. */
@@ -37,7 +38,7 @@ public final class Dcap implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 
-  /** Whether {@code --debug} was given to the root command of {@code spec}. */
+  /** Whether {@code --trace} was given to the root command of {@code spec}. */
   static boolean debug(CommandLine.Model.CommandSpec spec) {
     return spec.root().userObject() instanceof Dcap d && d.debug;
   }

@@ -61,6 +61,11 @@ final class ForgeCommand implements Callable<Integer> {
       description = "Write N distinct quotes of one platform under one collateral set.")
   Integer count;
 
+  @Option(names = "--debug",
+      description = "A debug TD (TD_ATTRIBUTES.DEBUG) or enclave (ATTRIBUTES.DEBUG), correctly signed: it "
+          + "verifies, and the default policy of dcap verify and dcapd refuses it (DEBUG_NOT_ALLOWED).")
+  boolean debug;
+
   @Option(names = "--list-corruptions", description = "Print the corruption names and the failure code each gives.")
   boolean listCorruptions;
 
@@ -123,6 +128,7 @@ final class ForgeCommand implements Callable<Integer> {
       if (corrupt != null) {
         b.corruption(Corruption.fromCliName(corrupt));
       }
+      b.debug(debug);
       return b.build();
     } catch (IllegalArgumentException e) {
       throw bad(e.getMessage());

@@ -4,10 +4,14 @@ import dev.dcapd.client.Attested;
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
 import dev.dcapd.proto.v1.VerifyResponse;
+import dev.dcapd.verifier.policy.Policy;
+import dev.dcapd.verifier.policy.PolicyException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -43,13 +47,21 @@ public final class RemoteVerify {
    * is given.
    */
   public static int run(CommandSpec spec, List<Path> files, boolean json) throws CliException {
-    return execute(ServerOptions.of(spec), files, json, spec.commandLine().getOut(), spec.commandLine().getErr());
+    return run(spec, files, json, Optional.empty());
+  }
+
+  /**
+   * As {@link #run(CommandSpec, List, boolean)}, and a verdict the daemon accepted is judged again
+   * here by {@code policy} (the daemon applies its own policy first).
+   */
+  public static int run(CommandSpec spec, List<Path> files, boolean json, Optional<Policy> policy) throws CliException {
+    return execute(ServerOptions.of(spec), files, json, policy, spec.commandLine().getOut(), spec.commandLine().getErr());
   }
 
   /** Verifies {@code files} against {@code remote}; a failure that ends the run is one line on {@code err}. */
   public static int run(ServerOptions remote, List<Path> files, boolean json, PrintWriter out, PrintWriter err) {
     try {
-      return execute(remote, files, json, out, err);
+      return execute(remote, files, json, Optional.empty(), out, err);
     } catch (CliException e) {
       err.println("dcap: " + e.getMessage());
       return e.exitCode();
@@ -59,21 +71,21 @@ public final class RemoteVerify {
     }
   }
 
-  private static int execute(ServerOptions remote, List<Path> files, boolean json, PrintWriter out, PrintWriter err)
-      throws CliException {
+  private static int execute(ServerOptions remote, List<Path> files, boolean json, Optional<Policy> policy,
+      PrintWriter out, PrintWriter err) throws CliException {
     if (files.isEmpty()) {
       throw new CliException(Dcap.EXIT_BAD_INPUT, "verify needs at least one FILE");
     }
     try (DcapClient client = remote.connect("verify")) {
       if (files.size() == 1) {
-        return single(client, remote, files.get(0), json, out);
+        return single(client, remote, files.get(0), json, policy, out, err);
       }
-      return many(client, remote, files, json, out, err);
+      return many(client, remote, files, json, policy, out, err);
     }
   }
 
-  private static int single(DcapClient client, ServerOptions remote, Path file, boolean json, PrintWriter out)
-      throws CliException {
+  private static int single(DcapClient client, ServerOptions remote, Path file, boolean json, Optional<Policy> policy,
+      PrintWriter out, PrintWriter err) throws CliException {
     byte[] bytes = CliIo.read(file);
     try {
       Attested<VerifyResponse> a = client.verify(bytes);
@@ -82,6 +94,11 @@ public final class RemoteVerify {
         Remote.printJson(out, r);
       } else {
         Remote.printSummary(out, r.getChecksum(), r.getVerdict(), r.getQuote(), r.getUploadedAt());
+      }
+      Optional<PolicyException> broken = localPolicy(a, policy);
+      if (broken.isPresent()) {
+        err.println("dcap: policy " + policy.get().name() + ": " + broken.get().violation() + ": " + broken.get().getMessage());
+        return Dcap.EXIT_REJECTED;
       }
       return r.getSuccess() ? 0 : Dcap.EXIT_REJECTED;
     } catch (DcapClientException e) {
@@ -92,8 +109,8 @@ public final class RemoteVerify {
     }
   }
 
-  private static int many(DcapClient client, ServerOptions remote, List<Path> files, boolean json, PrintWriter out,
-      PrintWriter err) throws CliException {
+  private static int many(DcapClient client, ServerOptions remote, List<Path> files, boolean json,
+      Optional<Policy> policy, PrintWriter out, PrintWriter err) throws CliException {
     Semaphore slots = new Semaphore(CONCURRENCY);
     AtomicInteger done = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
@@ -106,7 +123,7 @@ public final class RemoteVerify {
         break;
       }
       acquire(slots);
-      CompletableFuture<Row> row = submit(client, file, unreachable);
+      CompletableFuture<Row> row = submit(client, file, policy, unreachable);
       row.whenComplete((r, t) -> {
         done.incrementAndGet();
         if (r == null || r.outcome() != Outcome.VERIFIED) {
@@ -140,7 +157,21 @@ public final class RemoteVerify {
     return report(results, json, out, err);
   }
 
-  private static CompletableFuture<Row> submit(DcapClient client, Path file, AtomicReference<DcapClientException> unreachable) {
+  /** The rule {@code policy} finds broken by a verdict the daemon accepted, if any. */
+  private static Optional<PolicyException> localPolicy(Attested<VerifyResponse> a, Optional<Policy> policy) {
+    if (policy.isEmpty() || !a.success()) {
+      return Optional.empty();
+    }
+    try {
+      a.check(policy.get(), Instant.now());
+      return Optional.empty();
+    } catch (PolicyException e) {
+      return Optional.of(e);
+    }
+  }
+
+  private static CompletableFuture<Row> submit(DcapClient client, Path file, Optional<Policy> policy,
+      AtomicReference<DcapClientException> unreachable) {
     byte[] bytes;
     try {
       bytes = CliIo.read(file);
@@ -150,6 +181,10 @@ public final class RemoteVerify {
     return client.verifyAsync(bytes, false).handle((a, t) -> {
       if (t == null) {
         VerifyResponse r = a.response();
+        Optional<PolicyException> broken = localPolicy(a, policy);
+        if (broken.isPresent()) {
+          return new Row(file, r.getChecksum(), Outcome.REJECTED, broken.get().violation().name(), r);
+        }
         return r.getSuccess()
             ? new Row(file, r.getChecksum(), Outcome.VERIFIED, r.getVerdict().getTcbStatus(), r)
             : new Row(file, r.getChecksum(), Outcome.REJECTED, r.getVerdict().getFailure().getCode(), r);

@@ -3,6 +3,8 @@ package dev.dcapd.cli;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.json.VerdictJson;
+import dev.dcapd.verifier.policy.Appraisal;
+import dev.dcapd.verifier.policy.PolicyCheck;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.TrustAnchor;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,8 +24,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code dcap verify QUOTE (--collateral FILE | [--pccs URL]... [--collateral-dir DIR]) [--at TIME]
- * [--insecure-root PEM]}: verifies a quote against given or fetched collateral and prints the
- * verdict as JSON. Exit 0 verified, 1 rejected, 2 bad input.
+ * [--insecure-root PEM] [--policy FILE] [--insecure-allow-debug]}: verifies a quote against given or
+ * fetched collateral, judges it by the policy (default: debug refused) and prints the verdict as
+ * JSON. Exit 0 verified, 1 rejected, 2 bad input.
  */
 @Command(name = "verify", description = "Verify a quote against collateral and print the verdict as JSON.")
 final class VerifyCommand implements Callable<Integer> {
@@ -48,12 +52,14 @@ final class VerifyCommand implements Callable<Integer> {
       description = "Trust this root certificate instead of the Intel SGX Root CA (test PKIs only; reported in the verdict).")
   Path insecureRoot;
 
+  @Mixin PolicyOptions policy;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws CliException {
     if (ServerOptions.of(spec).isSet()) {
-      return RemoteVerify.run(spec, quotes, json);
+      return RemoteVerify.run(spec, quotes, json, policy.given() ? Optional.of(policy.policy(false)) : Optional.empty());
     }
     if (quotes.size() != 1) {
       throw new CliException(Dcap.EXIT_BAD_INPUT, "offline verify takes one QUOTE; several need dcap --server");
@@ -83,7 +89,8 @@ final class VerifyCommand implements Callable<Integer> {
       c = sources.fetch(q, instant, anchor, Dcap.debug(spec), spec.commandLine().getErr());
     }
     Verdict v = QuoteVerifier.withTrustAnchor(anchor).verify(q, c, instant);
-    CliIo.printJson(spec.commandLine().getOut(), VerdictJson.render(v));
-    return v.success() ? 0 : Dcap.EXIT_REJECTED;
+    Appraisal a = PolicyCheck.appraise(policy.policy(anchor.insecure()), v, q, Optional.of(c), instant);
+    CliIo.printJson(spec.commandLine().getOut(), VerdictJson.render(a));
+    return a.success() ? 0 : Dcap.EXIT_REJECTED;
   }
 }

@@ -57,6 +57,10 @@ public final class Forge {
   static final Bytes DEFAULT_SGX_ATTRIBUTES = Bytes.fromHex("05000000000000000300000000000000");
   /** SEPT_VE_DISABLE set, DEBUG clear: what a production TD has. */
   static final Bytes DEFAULT_TD_ATTRIBUTES = Bytes.fromHex("0000001000000000");
+  /** TD_ATTRIBUTES.DEBUG, bit 0 of byte 0. */
+  static final int TD_ATTRIBUTES_DEBUG = 0x01;
+  /** SGX ATTRIBUTES.DEBUG, bit 1 of byte 0. */
+  static final int SGX_ATTRIBUTES_DEBUG = 0x02;
   static final Bytes DEFAULT_XFAM = Bytes.fromHex("e71a060000000000");
   static final int QE_AUTH_DATA_SIZE = 32;
   private static final Duration JUST_BEFORE = Duration.ofDays(1);
@@ -234,7 +238,8 @@ public final class Forge {
     private QuoteBody defaultBody() {
       Bytes reportData = spec.reportData().orElse(bytes("body/report-data", 64));
       if (spec.tee() == TeeType.SGX) {
-        return new EnclaveReport(qeCertification.qeReport().cpuSvn(), 0, Bytes.zeros(28), DEFAULT_SGX_ATTRIBUTES,
+        return new EnclaveReport(qeCertification.qeReport().cpuSvn(), 0, Bytes.zeros(28),
+            spec.debug() ? withBit(DEFAULT_SGX_ATTRIBUTES, 0, SGX_ATTRIBUTES_DEBUG) : DEFAULT_SGX_ATTRIBUTES,
             bytes("body/mrenclave", 32), Bytes.zeros(32), bytes("body/mrsigner", 32), Bytes.zeros(96), 1, 1,
             Bytes.zeros(60), reportData);
       }
@@ -246,9 +251,16 @@ public final class Forge {
       }
       List<Bytes> rtmrs = List.of(bytes("body/rtmr0", 48), bytes("body/rtmr1", 48), bytes("body/rtmr2", 48),
           bytes("body/rtmr3", 48));
-      return new TdReport(svn, bytes("body/mrseam", 48), Bytes.zeros(48), Bytes.zeros(8), DEFAULT_TD_ATTRIBUTES,
+      return new TdReport(svn, bytes("body/mrseam", 48), Bytes.zeros(48), Bytes.zeros(8),
+          spec.debug() ? withBit(DEFAULT_TD_ATTRIBUTES, 0, TD_ATTRIBUTES_DEBUG) : DEFAULT_TD_ATTRIBUTES,
           DEFAULT_XFAM, bytes("body/mrtd", 48), Bytes.zeros(48), Bytes.zeros(48), Bytes.zeros(48), rtmrs,
           reportData, svn2, td15 ? Optional.of(Bytes.zeros(48)) : Optional.empty());
+    }
+
+    private static Bytes withBit(Bytes field, int index, int bit) {
+      byte[] b = field.toByteArray();
+      b[index] |= (byte) bit;
+      return Bytes.of(b);
     }
 
     /** The running module is newer than the one the TD was launched on: SVN and SEAM loader +1. */

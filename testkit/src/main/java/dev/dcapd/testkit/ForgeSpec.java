@@ -40,6 +40,7 @@ public final class ForgeSpec {
   private final Optional<Bytes> teeTcbSvn;
   private final Optional<Bytes> teeTcbSvn2;
   private final Optional<QuoteBody> body;
+  private final boolean debug;
   private final Instant at;
 
   private ForgeSpec(Builder b) {
@@ -58,6 +59,7 @@ public final class ForgeSpec {
     this.pceSvn = b.pceSvn;
     this.sgxComponents = List.copyOf(b.sgxComponents);
     this.cpuSvn = Optional.ofNullable(b.cpuSvn);
+    this.debug = b.debug;
     this.qeSvn = Optional.ofNullable(b.qeSvn);
     this.reportData = Optional.ofNullable(b.reportData);
     this.teeTcbSvn = Optional.ofNullable(b.teeTcbSvn);
@@ -149,6 +151,9 @@ public final class ForgeSpec {
     }
     teeTcbSvn.ifPresent(t -> requireTeeTcbSvn(t, "tee_tcb_svn"));
     teeTcbSvn2.ifPresent(t -> requireTeeTcbSvn(t, "tee_tcb_svn2"));
+    if (debug && body.isPresent()) {
+      throw new IllegalArgumentException("debug sets the attributes of the default body; a given body has its own");
+    }
     if (teeTcbSvn2.isPresent() && bodyType != BodyType.TD_REPORT_15) {
       throw new IllegalArgumentException("tee_tcb_svn2 exists only in TD 1.5 reports");
     }
@@ -193,6 +198,7 @@ public final class ForgeSpec {
     b.teeTcbSvn = teeTcbSvn.orElse(null);
     b.teeTcbSvn2 = teeTcbSvn2.orElse(null);
     b.body = body.orElse(null);
+    b.debug = debug;
     b.at = at;
     return b;
   }
@@ -284,12 +290,17 @@ public final class ForgeSpec {
     return at;
   }
 
+  /** Whether the TD (TD_ATTRIBUTES.DEBUG) or enclave (ATTRIBUTES.DEBUG) is a debug one. */
+  public boolean debug() {
+    return debug;
+  }
+
   @Override
   public String toString() {
     return tee + " v" + quoteVersion + " " + bodyType + " seed=" + seed
         + (platform != 0 ? " platform=" + platform : "") + " " + tcbStatus + " qe=" + qeTcbStatus
         + (levelsDemandNewerModuleSvn ? " module-svn-by-identity" : "")
-        + corruption.map(c -> " corrupt=" + c.cliName()).orElse("");
+        + corruption.map(c -> " corrupt=" + c.cliName()).orElse("") + (debug ? " debug" : "");
   }
 
   /** Collects the choices; {@link #build()} refuses combinations that cannot exist. */
@@ -314,6 +325,7 @@ public final class ForgeSpec {
     private Bytes teeTcbSvn;
     private Bytes teeTcbSvn2;
     private QuoteBody body;
+    private boolean debug;
     private Instant at = DEFAULT_AT;
 
     private Builder() {}
@@ -447,6 +459,15 @@ public final class ForgeSpec {
      */
     public Builder body(QuoteBody v) {
       body = v;
+      return this;
+    }
+
+    /**
+     * A debug TD (TD_ATTRIBUTES.DEBUG set) or debug enclave (ATTRIBUTES.DEBUG set), correctly
+     * signed: it verifies as any other, and a policy must refuse it.
+     */
+    public Builder debug(boolean v) {
+      debug = v;
       return this;
     }
 
