@@ -1,9 +1,15 @@
 package dev.dcapd.benchmarks;
 
 import com.google.protobuf.ByteString;
+import dev.dcapd.collateral.CollateralFetcher;
+import dev.dcapd.collateral.CollateralKey;
 import dev.dcapd.collateral.CollateralService;
+import dev.dcapd.collateral.CollateralSource;
+import dev.dcapd.collateral.InMemoryCollateralCache;
+import dev.dcapd.collateral.VerifierCollateralCheck;
 import dev.dcapd.daemon.CollateralProvider;
 import dev.dcapd.daemon.Metrics;
+import dev.dcapd.daemon.ServiceCollateralProvider;
 import dev.dcapd.daemon.api.AttestationServiceImpl;
 import dev.dcapd.daemon.store.QuoteStore;
 import dev.dcapd.proto.v1.GetRequest;
@@ -15,8 +21,8 @@ import dev.dcapd.testkit.ForgeSpec;
 import dev.dcapd.testkit.QuoteBatch;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
-import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.TeeType;
+import dev.dcapd.verifier.verify.CollateralVerifier;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.TrustAnchor;
 import io.grpc.stub.StreamObserver;
@@ -24,10 +30,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Comparator;
-import java.util.Optional;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -90,7 +95,7 @@ public class ServiceBenchmark {
   }
 
   @Setup(Level.Trial)
-  public void setUp() throws IOException {
+  public void setUp() throws IOException, DcapException {
     QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).seed(21).build());
     // Forged before timing starts, so the figure is the service's alone.
     quotes = new byte[QUOTES][];
@@ -101,22 +106,25 @@ public class ServiceBenchmark {
     store = QuoteStore.open(dir, false);
     QuoteCollateral collateral = batch.collateral();
     QuoteVerifier verifier = QuoteVerifier.withTrustAnchor(TrustAnchor.insecureCustomRoot(batch.template().root()));
-    // The collateral is in memory, as the daemon's cache holds it, so Verify runs on the calling thread.
-    CollateralProvider inMemory = new CollateralProvider() {
+    // The collateral is in memory, as the daemon's cache holds it, so Verify runs on the calling
+    // thread; reads check a stored verdict against it as the daemon does.
+    TrustAnchor anchor = verifier.trustAnchor();
+    CollateralSource source = new CollateralSource() {
       @Override
-      public QuoteCollateral forQuote(Quote q, Instant at) throws DcapException {
-        return CollateralService.withPckChain(collateral, q);
+      public String name() {
+        return "batch";
       }
 
       @Override
-      public Optional<QuoteCollateral> cached(Quote q, Instant at) {
-        try {
-          return Optional.of(forQuote(q, at));
-        } catch (DcapException e) {
-          return Optional.empty();
-        }
+      public QuoteCollateral fetch(CollateralKey key) {
+        return collateral;
       }
     };
+    Clock clock = Clock.fixed(batch.template().at(), ZoneOffset.UTC);
+    CollateralService cached = new CollateralService(InMemoryCollateralCache.builder(new CollateralFetcher(
+        List.of(source), new VerifierCollateralCheck(new CollateralVerifier(), anchor), clock)).clock(clock).build());
+    cached.forQuote(batch.quote(0), clock.instant());
+    CollateralProvider inMemory = new ServiceCollateralProvider(cached, new Metrics());
     service = new AttestationServiceImpl(store, verifier, inMemory, Clock.fixed(batch.template().at(), ZoneOffset.UTC),
         new Metrics(), Runnable::run);
     stored = new String[1024];

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Bounds the calls in flight (running or queued for the worker pool). Beyond the bound a call is
- * refused at once with RESOURCE_EXHAUSTED instead of waiting in an unbounded queue.
+ * refused at once with RESOURCE_EXHAUSTED instead of waiting in an unbounded queue. Streams
+ * ({@code WatchVerdicts}) last as long as their client and are bounded by their own limit.
  */
 public final class CapacityLimiter implements ServerInterceptor {
   private final Semaphore permits;
@@ -26,6 +27,9 @@ public final class CapacityLimiter implements ServerInterceptor {
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    if (call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING) {
+      return next.startCall(call, headers);
+    }
     if (!permits.tryAcquire()) {
       metrics.rejected();
       com.google.rpc.Status s = StatusProto.fromThrowable(ApiErrors.exhausted("the server is at capacity; retry with backoff"));

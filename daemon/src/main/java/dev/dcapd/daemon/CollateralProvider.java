@@ -24,4 +24,20 @@ public interface CollateralProvider {
   default Optional<QuoteCollateral> cached(Quote quote, Instant at) {
     return Optional.empty();
   }
+
+  /**
+   * The id ({@link QuoteCollateral#id()}) of what {@link #cached} answers, without waiting: how
+   * a stored verdict is shown to rest on the platform's current collateral. Empty when not held.
+   */
+  default Optional<String> currentId(Quote quote, Instant now) {
+    return cached(quote, now).map(QuoteCollateral::id);
+  }
+
+  /**
+   * Collateral current at a caller's instant, for that caller alone: what is fetched for it never
+   * replaces the collateral that {@link #forQuote} answers for now.
+   */
+  default QuoteCollateral forQuoteAt(Quote quote, Instant at) throws DcapException {
+    return forQuote(quote, at);
+  }
 }

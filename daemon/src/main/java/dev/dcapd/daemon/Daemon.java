@@ -10,10 +10,12 @@ import dev.dcapd.collateral.PcsClient;
 import dev.dcapd.collateral.RetryPolicy;
 import dev.dcapd.collateral.VerifierCollateralCheck;
 import dev.dcapd.daemon.api.AttestationServiceImpl;
+import dev.dcapd.daemon.api.Judge;
+import dev.dcapd.daemon.api.Reappraiser;
 import dev.dcapd.daemon.store.QuoteStore;
-import dev.dcapd.verifier.DcapException;
-import dev.dcapd.verifier.collateral.QuoteCollateral;
-import dev.dcapd.verifier.quote.Quote;
+import dev.dcapd.verifier.policy.Policy;
+import dev.dcapd.verifier.policy.PolicyFormatException;
+import dev.dcapd.verifier.policy.PolicyJson;
 import dev.dcapd.verifier.verify.CollateralVerifier;
 import dev.dcapd.verifier.verify.Ecdsa;
 import dev.dcapd.verifier.verify.QuoteVerifier;
@@ -24,7 +26,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,14 +44,46 @@ public final class Daemon implements AutoCloseable {
   /** Calls that may wait (collateral fetches, synced writes, Check), shared by every listener. */
   private final ExecutorService workers;
   private final TrustAnchor anchor;
+  private final Policy policy;
+  private volatile Reappraiser reappraiser;
+  private AttestationServiceImpl service;
   private MetricsEndpoint metricsEndpoint;
   private boolean closed;
 
-  private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor) {
+  private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor, Policy policy) {
     this.workers = DaemonServer.workerPool(config.workers());
     this.config = config;
     this.store = store;
     this.anchor = anchor;
+    this.policy = policy;
+  }
+
+  /**
+   * The policy every quote is judged by: the file given, else the default (debug refused); with
+   * the insecure options, debug or the daemon's own insecure root accepted.
+   */
+  static Policy policy(DaemonConfig config, TrustAnchor anchor) throws IOException {
+    Policy p;
+    if (config.policy().isPresent()) {
+      try {
+        p = PolicyJson.parse(config.policy().get());
+      } catch (PolicyFormatException e) {
+        throw new IOException("policy " + config.policy().get() + ": " + e.getMessage(), e);
+      }
+    } else {
+      p = Policy.daemonDefault();
+    }
+    if (config.insecureAllowDebug() || anchor.insecure()) {
+      Policy.Builder b = p.toBuilder();
+      if (config.insecureAllowDebug()) {
+        b.insecureAllowDebug();
+      }
+      if (anchor.insecure()) {
+        b.insecureAllowNonIntelRoot();
+      }
+      p = b.build();
+    }
+    return p;
   }
 
   /** Opens the store, builds the service and starts every listener. */
@@ -61,10 +94,12 @@ public final class Daemon implements AutoCloseable {
     engineLoad.start();
     byte[] customRoot = config.insecureTrustRoot().isPresent()
         ? Files.readAllBytes(config.insecureTrustRoot().get()) : null;
+    TrustAnchor anchor = customRoot != null ? TrustAnchor.insecureCustomRoot(customRoot) : TrustAnchor.intel();
+    Policy policy = policy(config, anchor);
     QuoteStore store = QuoteStore.open(config.dataDir(), config.syncWrites(), config.blockCacheBytes());
     Daemon d;
     try {
-      d = new Daemon(config, store, customRoot != null ? TrustAnchor.insecureCustomRoot(customRoot) : TrustAnchor.intel());
+      d = new Daemon(config, store, anchor, policy);
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -90,29 +125,25 @@ public final class Daemon implements AutoCloseable {
     CollateralFetcher fetcher = new CollateralFetcher(sources, new VerifierCollateralCheck(collateralVerifier, anchor), clock);
     InMemoryCollateralCache cache = InMemoryCollateralCache.builder(fetcher)
         .clock(clock)
-        .store(new RocksCollateralStore(store))
+        .store(new RocksCollateralStore(store, anchor.fingerprint().hex()))
+        // New collateral for a platform re-appraises its stored quotes in the background.
+        .onInstall((key, previous, installed) -> {
+          Reappraiser r = reappraiser;
+          if (r != null) {
+            String platform = RocksCollateralStore.cacheKey(key);
+            r.schedule(platform, "new collateral for " + platform);
+          }
+        })
         .build();
     CollateralService collateral = new CollateralService(cache);
     metrics.gauge("dcapd_records", store::estimatedRecordCount);
     metrics.gauge("dcapd_block_cache_bytes", store::blockCacheUsage);
     metrics.gauge("dcapd_block_cache_capacity_bytes", store::blockCacheCapacity);
-    CollateralProvider provider = new CollateralProvider() {
-      @Override
-      public QuoteCollateral forQuote(Quote quote, Instant at) throws DcapException {
-        metrics.collateral("lookup", "cache");
-        return collateral.forQuote(quote, at);
-      }
-
-      @Override
-      public Optional<QuoteCollateral> cached(Quote quote, Instant at) {
-        Optional<QuoteCollateral> c = collateral.cachedForQuote(quote, at);
-        if (c.isPresent()) {
-          metrics.collateral("lookup", "cache");
-        }
-        return c;
-      }
-    };
-    AttestationServiceImpl service = new AttestationServiceImpl(store, verifier, provider, clock, metrics, workers);
+    CollateralProvider provider = new ServiceCollateralProvider(collateral, metrics);
+    service = new AttestationServiceImpl(store, new Judge(verifier, provider, policy), clock, metrics, workers);
+    reappraiser = new Reappraiser(store, service, clock, config.reappraisalRate()).start();
+    metrics.gauge("dcapd_reappraisals_in_progress", reappraiser::inProgress);
+    judgeAgainIfRootOrPolicyChanged();
 
     if (config.grpc().isPresent()) {
       Listeners.Listener tcp = Listeners.tcp(config.grpc().get(), config.tls());
@@ -133,6 +164,46 @@ public final class Daemon implements AutoCloseable {
       LOG.log(System.Logger.Level.WARNING, "INSECURE: trusting root {0} instead of the Intel SGX Root CA; every verdict says so",
           anchor.fingerprint().hex());
     }
+  }
+
+  /**
+   * A store last served under another trust root or policy (or by a daemon that did not record
+   * them) has verdicts that prove nothing now: every record is judged again in the background, and
+   * until then each read judges its record on demand and listings do not show it as verified.
+   */
+  private void judgeAgainIfRootOrPolicyChanged() {
+    String root = anchor.fingerprint().hex();
+    Optional<String> storedRoot = store.meta(META_TRUST_ROOT);
+    Optional<String> storedPolicy = store.meta(META_POLICY);
+    boolean hasRecords = !store.checksums(QuoteStore.ALL_PLATFORMS, Optional.empty(), 1).isEmpty();
+    String reason = null;
+    if (storedRoot.isPresent() && !storedRoot.get().equals(root)) {
+      reason = "trust root changed";
+    } else if (storedPolicy.isPresent() && !storedPolicy.get().equals(policy.sha256())) {
+      reason = "policy changed";
+    } else if (storedRoot.isEmpty() && hasRecords) {
+      reason = "judged before verdicts named their trust root";
+    }
+    if (reason != null && hasRecords) {
+      LOG.log(System.Logger.Level.WARNING, "the store in {0} was last served under trust root {1}, policy {2}; every "
+          + "stored verdict is judged again under {3}, policy {4} ({5})", config.dataDir(), storedRoot.orElse("unknown"),
+          storedPolicy.orElse("unknown"), root, policy.name() + " " + policy.sha256(), reason);
+      reappraiser.schedule(QuoteStore.ALL_PLATFORMS, reason);
+    }
+    store.putMeta(META_TRUST_ROOT, root);
+    store.putMeta(META_POLICY, policy.sha256());
+  }
+
+  private static final String META_TRUST_ROOT = "trust_root";
+  private static final String META_POLICY = "policy_sha256";
+
+  public Policy policy() {
+    return policy;
+  }
+
+  /** Open {@code WatchVerdicts} streams. */
+  public int watchers() {
+    return service.watchers();
   }
 
   /** The TCP address actually bound (port 0 resolves here). */
@@ -165,6 +236,10 @@ public final class Daemon implements AutoCloseable {
         .append("/metrics"));
     sb.append(" data ").append(config.dataDir());
     sb.append(anchor.insecure() ? " INSECURE root " + anchor.fingerprint().hex() : " root Intel SGX Root CA");
+    sb.append(" policy ").append(policy.name()).append(' ').append(policy.sha256(), 0, 12);
+    if (config.insecureAllowDebug()) {
+      sb.append(" INSECURE debug allowed");
+    }
     sb.append(" ecdsa ").append(Ecdsa.engine());
     long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
     sb.append(" (ready ").append(sinceJvmStart).append(" ms after JVM start)");
@@ -184,6 +259,9 @@ public final class Daemon implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (reappraiser != null) {
+      reappraiser.close();
     }
     workers.shutdown();
     try {

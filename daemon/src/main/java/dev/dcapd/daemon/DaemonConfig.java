@@ -17,6 +17,11 @@ import java.util.Optional;
  * @param insecureTrustRoot a PEM root to trust instead of Intel's (tests, load generation)
  * @param maxInFlight calls running or queued before RESOURCE_EXHAUSTED
  * @param blockCacheBytes capacity of RocksDB's cache of decompressed blocks
+ * @param policy a policy file ({@code docs/policy.md}) that judges every quote; absent: the default
+ *     policy, which refuses debug TDs and enclaves
+ * @param insecureAllowDebug accept debug TDs and enclaves (tests only: their memory is the host's)
+ * @param reappraisalRate stored quotes judged again per second at most, in the background, when
+ *     new collateral, a new trust root or a new policy changes what their verdicts rest on
  */
 public record DaemonConfig(
     Optional<InetSocketAddress> grpc,
@@ -33,12 +38,43 @@ public record DaemonConfig(
     int maxMessageBytes,
     long blockCacheBytes,
     Duration collateralTimeout,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    Optional<Path> policy,
+    boolean insecureAllowDebug,
+    int reappraisalRate) {
+
+  /** The default {@code --reappraisal-rate}: a million stored quotes judged again in under 20 minutes. */
+  public static final int DEFAULT_REAPPRAISAL_RATE = 1000;
+
+  /** The default policy: debug refused. */
+  public DaemonConfig(Optional<InetSocketAddress> grpc, Optional<Path> unixSocket, Path dataDir, List<String> pccs,
+      Optional<Path> collateralDir, Optional<Path> insecureTrustRoot, Optional<InetSocketAddress> metrics,
+      boolean syncWrites, Optional<Listeners.Tls> tls, int workers, int maxInFlight, int maxMessageBytes,
+      long blockCacheBytes, Duration collateralTimeout, Duration shutdownGrace) {
+    this(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites, tls, workers,
+        maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, Optional.empty(), false,
+        DEFAULT_REAPPRAISAL_RATE);
+  }
+
+  /** This configuration with another policy. */
+  public DaemonConfig withPolicy(Optional<Path> policyFile, boolean allowDebug) {
+    return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
+        tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policyFile,
+        allowDebug, reappraisalRate);
+  }
+
+  /** This configuration with another re-appraisal rate. */
+  public DaemonConfig withReappraisalRate(int quotesPerSecond) {
+    return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
+        tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
+        insecureAllowDebug, quotesPerSecond);
+  }
 
   public DaemonConfig {
     Objects.requireNonNull(grpc, "grpc");
     Objects.requireNonNull(unixSocket, "unixSocket");
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(policy, "policy");
     pccs = List.copyOf(pccs);
     if (grpc.isEmpty() && unixSocket.isEmpty()) {
       throw new IllegalArgumentException("the daemon needs a TCP address or a Unix socket to listen on");
@@ -48,6 +84,9 @@ public record DaemonConfig(
     }
     if (workers < 1 || maxInFlight < 1 || maxMessageBytes < 1024) {
       throw new IllegalArgumentException("workers and max in-flight must be positive, the message limit at least 1 KiB");
+    }
+    if (reappraisalRate < 1) {
+      throw new IllegalArgumentException("the re-appraisal rate must be at least 1 quote per second");
     }
     if (blockCacheBytes < 1 << 20) {
       throw new IllegalArgumentException("the block cache must be at least 1 MiB");

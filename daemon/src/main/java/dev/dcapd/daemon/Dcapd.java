@@ -136,6 +136,19 @@ public final class Dcapd implements Runnable {
         description = "INSECURE: trust this root instead of the Intel SGX Root CA (testing only; reported in every verdict).")
     Path insecureTrustRoot;
 
+    @Option(names = "--policy", paramLabel = "FILE",
+        description = "Policy file (JSON, docs/policy.md) every quote is judged by; default: refuse debug TDs and enclaves.")
+    Path policy;
+
+    @Option(names = "--insecure-allow-debug",
+        description = "INSECURE: accept debug TDs and enclaves, whose memory their host can read and write (testing only).")
+    boolean insecureAllowDebug;
+
+    @Option(names = "--reappraisal-rate", paramLabel = "N", defaultValue = "" + DaemonConfig.DEFAULT_REAPPRAISAL_RATE,
+        description = "Stored quotes judged again per second at most when new collateral, trust root or policy "
+            + "changes what their verdicts rest on (default ${DEFAULT-VALUE}).")
+    int reappraisalRate;
+
     @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
     String metrics;
 
@@ -191,7 +204,9 @@ public final class Dcapd implements Runnable {
             maxMessageBytes,
             blockCacheMib > Long.MAX_VALUE >> 20 ? Long.MAX_VALUE : blockCacheMib << 20,
             collateralTimeout,
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10))
+            .withPolicy(Optional.ofNullable(policy), insecureAllowDebug)
+            .withReappraisalRate(reappraisalRate);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

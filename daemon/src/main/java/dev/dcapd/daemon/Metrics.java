@@ -38,6 +38,16 @@ public final class Metrics {
     count("dcapd_collateral_requests_total{result=\"" + result + "\",source=\"" + source + "\"}");
   }
 
+  /**
+   * A stored quote's verdict changed, from one status to another (a TCB status or a failure
+   * code, a bounded set), for a reason whose kind ({@code new collateral}, {@code collateral
+   * expired}, {@code trust root changed}, ...) is the text before any {@code " for "} or {@code ";"}.
+   */
+  public void verdictChange(String from, String to, String reason) {
+    String cause = reason.split(" for |;", 2)[0].replace(' ', '_');
+    count("dcapd_verdict_changes_total{from=\"" + from + "\",to=\"" + to + "\",cause=\"" + cause + "\"}");
+  }
+
   /** A new record was stored. */
   public void recordStored() {
     count("dcapd_records_stored_total");

@@ -17,9 +17,12 @@ import java.util.Optional;
  */
 public final class RocksCollateralStore implements CollateralStore {
   private final QuoteStore store;
+  private final String trustRoot;
 
-  public RocksCollateralStore(QuoteStore store) {
+  /** @param trustRoot hex SHA-256 of the root entries are checked under; entries saved under another are not loaded */
+  public RocksCollateralStore(QuoteStore store, String trustRoot) {
     this.store = store;
+    this.trustRoot = trustRoot;
   }
 
   static String cacheKey(CollateralKey key) {
@@ -29,7 +32,7 @@ public final class RocksCollateralStore implements CollateralStore {
   @Override
   public Optional<Stored> load(CollateralKey key) throws IOException {
     Optional<CachedCollateral> entry = store.cachedCollateral(cacheKey(key));
-    if (entry.isEmpty()) {
+    if (entry.isEmpty() || !entry.get().getTrustRoot().equals(trustRoot)) {
       return Optional.empty();
     }
     Optional<String> json = store.collateralJson(entry.get().getCollateralId());
@@ -51,6 +54,7 @@ public final class RocksCollateralStore implements CollateralStore {
         .setFetchedAtMicros(ChronoUnit.MICROS.between(Instant.EPOCH, entry.fetchedAt()))
         .setEarliestExpiryMicros(ChronoUnit.MICROS.between(Instant.EPOCH, entry.earliestExpiry()))
         .setSource(entry.source())
+        .setTrustRoot(trustRoot)
         .build();
     store.putCachedCollateral(cacheKey(key), c, entry.collateral().toJson());
   }

@@ -23,22 +23,24 @@ import dev.dcapd.proto.v1.RecentRequest;
 import dev.dcapd.proto.v1.RecentResponse;
 import dev.dcapd.proto.v1.StatRawRequest;
 import dev.dcapd.proto.v1.StatRawResponse;
+import dev.dcapd.proto.v1.VerdictChange;
 import dev.dcapd.proto.v1.VerifyRequest;
 import dev.dcapd.proto.v1.VerifyResponse;
+import dev.dcapd.proto.v1.WatchVerdictsRequest;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
-import dev.dcapd.verifier.json.QuoteJson;
+import dev.dcapd.verifier.policy.Policy;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteInput;
 import dev.dcapd.verifier.quote.QuoteParseException;
-import dev.dcapd.verifier.verify.Failure;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.Verdict;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Instant;
@@ -73,6 +75,8 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   private final QuoteStore store;
   private final QuoteVerifier verifier;
   private final CollateralProvider collateral;
+  private final Judge judge;
+  private final VerdictEvents events = new VerdictEvents();
   private final Clock clock;
   private final Metrics metrics;
   private final Executor blockingWork;
@@ -86,16 +90,32 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       new java.util.concurrent.ConcurrentHashMap<>();
   private static final int COLLATERAL_MEMO_LIMIT = 1024;
 
+  public AttestationServiceImpl(QuoteStore store, QuoteVerifier verifier, CollateralProvider collateral, Clock clock,
+      Metrics metrics, Executor blockingWork) {
+    this(store, new Judge(verifier, collateral, defaultPolicy(verifier)), clock, metrics, blockingWork);
+  }
+
   /**
+   * The daemon's default policy ({@link Policy#daemonDefault()}: debug refused), accepting the
+   * verifier's trust anchor when that is an insecure one: the operator chose it, and every verdict
+   * reports it.
+   */
+  public static Policy defaultPolicy(QuoteVerifier verifier) {
+    return verifier.trustAnchor().insecure()
+        ? Policy.daemonDefault().toBuilder().insecureAllowNonIntelRoot().build() : Policy.daemonDefault();
+  }
+
+  /**
+   * @param judge the verifier, collateral and policy every answer is judged by
    * @param blockingWork runs calls that may wait on a collateral source, a lock or a synced write;
    *     bounded by the caller (the capacity limiter bounds the calls queued on it)
    */
-  public AttestationServiceImpl(QuoteStore store, QuoteVerifier verifier, CollateralProvider collateral, Clock clock,
-      Metrics metrics, Executor blockingWork) {
+  public AttestationServiceImpl(QuoteStore store, Judge judge, Clock clock, Metrics metrics, Executor blockingWork) {
     this.blockingWork = blockingWork;
     this.store = store;
-    this.verifier = verifier;
-    this.collateral = collateral;
+    this.judge = judge;
+    this.verifier = judge.verifier();
+    this.collateral = judge.collateral();
     this.clock = clock;
     this.metrics = metrics;
     for (int i = 0; i < LOCK_STRIPES; i++) {
@@ -132,55 +152,222 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   }
 
   /**
-   * Under the checksum's lock: the stored answer, or a judgement stored and answered. Without
-   * {@code mayWait} only collateral held in memory is used, and {@code null} means the call must
-   * move to a thread that may wait.
+   * Under the checksum's lock: the stored answer while it still holds, else a judgement stored and
+   * answered. Without {@code mayWait} only collateral held in memory is used, and {@code null}
+   * means the call must move to a thread that may wait.
    */
   private VerifyResponse verifyLocked(VerifyRequest request, Quote quote, Bytes checksum, boolean mayWait) {
     Optional<StoredRecord> existing = store.record(checksum);
-    if (existing.isPresent() && !request.getReverify()) {
-      return verifyResponse(quote, existing.get(), true);
-    }
     Instant now = clock.instant();
+    if (existing.isPresent() && !request.getReverify()) {
+      StoredRecord r = existing.get();
+      if (holds(r, quote, now)) {
+        return verifyResponse(quote, r, true, now);
+      }
+      StoredRecord judged = rejudge(quote, checksum, r, now, mayWait, whyAgain(r, now));
+      return judged == null ? null : verifyResponse(quote, judged, true, now);
+    }
     if (mayWait) {
       checkNotCancelled();
-      return upload(quote, existing, Optional.empty(), now);
     }
-    Optional<QuoteCollateral> ready = collateral.cached(quote, now);
-    return ready.isPresent() ? upload(quote, existing, ready, now) : null;
+    Optional<Judge.Judgement> j = judgeNow(quote, now, !mayWait);
+    if (j.isEmpty()) {
+      return null;
+    }
+    String reason = existing.isPresent() ? "reverify requested" : "uploaded";
+    StoredRecord record = store(quote, checksum, existing, j.get(), now, reason);
+    if (existing.isEmpty()) {
+      metrics.recordStored();
+    }
+    return verifyResponse(quote, record, false, now);
   }
 
-  /** Judges {@code quote} (against {@code supplied}, else the provider's collateral), stores and answers. */
-  private VerifyResponse upload(Quote quote, Optional<StoredRecord> existing, Optional<QuoteCollateral> supplied,
-      Instant now) {
+  /** {@link Judge#judgeNow}, with no collateral to be had now as UNAVAILABLE (nothing stored). */
+  private Optional<Judge.Judgement> judgeNow(Quote quote, Instant now, boolean cachedOnly) {
     long started = System.nanoTime();
-    Judgement j = judge(quote, supplied, now);
-    long micros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
-    StoredRecord record = StoredRecord.newBuilder()
+    Optional<Judge.Judgement> j;
+    try {
+      j = judge.judgeNow(quote, now, cachedOnly);
+    } catch (DcapException e) {
+      throw ApiErrors.of(e.code(), e.getMessage());
+    }
+    j.ifPresent(x -> log(x, System.nanoTime() - started));
+    return j;
+  }
+
+  /**
+   * Whether the stored verdict is still true now, by a check cheap enough for every read: judged
+   * under the daemon's trust root and policy, against the platform's current collateral (as held
+   * in memory), before that collateral's earliest expiry. A verdict reached without collateral
+   * (the quote names no platform) rests on the quote alone.
+   */
+  private boolean holds(StoredRecord r, Quote quote, Instant now) {
+    if (!r.getTrustRoot().equals(judge.trustRoot()) || !r.getPolicySha256().equals(judge.policy().sha256())) {
+      return false;
+    }
+    if (r.getCollateralId().isEmpty()) {
+      return true;
+    }
+    if (r.getEarliestExpiryMicros() != 0 && micros(now) >= r.getEarliestExpiryMicros()) {
+      return false;
+    }
+    Optional<String> current = collateral.currentId(quote, now);
+    return current.isPresent() && current.get().equals(r.getCollateralId());
+  }
+
+  /** The cheap part of {@link #holds}, for listings that do not parse each quote. */
+  private boolean stillTrusted(StoredRecord r, Instant now) {
+    return r.getTrustRoot().equals(judge.trustRoot()) && r.getPolicySha256().equals(judge.policy().sha256())
+        && (r.getEarliestExpiryMicros() == 0 || micros(now) < r.getEarliestExpiryMicros());
+  }
+
+  /** Why a stored verdict no longer holds, for its history. */
+  private String whyAgain(StoredRecord r, Instant now) {
+    if (!r.getTrustRoot().equals(judge.trustRoot())) {
+      return r.getTrustRoot().isEmpty() ? "judged before verdicts named their trust root" : "trust root changed";
+    }
+    if (!r.getPolicySha256().equals(judge.policy().sha256())) {
+      return "policy changed";
+    }
+    if (r.getEarliestExpiryMicros() != 0 && micros(now) >= r.getEarliestExpiryMicros()) {
+      return "collateral expired";
+    }
+    return "collateral changed";
+  }
+
+  /**
+   * Judges a stored quote again at {@code now} and stores the new verdict, its change (if any) in
+   * the history. When no source can give collateral now, the quote is judged against the
+   * collateral of its record: still at {@code now}, so expired collateral fails as it should.
+   * Returns {@code null} when {@code mayWait} is false and collateral is not in memory.
+   */
+  private StoredRecord rejudge(Quote quote, Bytes checksum, StoredRecord r, Instant now, boolean mayWait, String reason) {
+    long started = System.nanoTime();
+    Optional<Judge.Judgement> j;
+    try {
+      j = judge.judgeNow(quote, now, !mayWait);
+    } catch (DcapException e) {
+      Optional<QuoteCollateral> own = storedCollateral(r.getCollateralId());
+      if (own.isEmpty()) {
+        throw ApiErrors.of(e.code(), e.getMessage());
+      }
+      j = Optional.of(judge.judge(quote, own.get(), now));
+      reason = reason + "; no collateral source answered, judged against the stored collateral";
+    }
+    if (j.isEmpty()) {
+      return null;
+    }
+    log(j.get(), System.nanoTime() - started);
+    return store(quote, checksum, Optional.of(r), j.get(), now, reason);
+  }
+
+  /**
+   * Stores a judgement as the quote's record (new, or replacing {@code existing}, whose upload
+   * time and history it keeps), appends the change of status to the history and announces it.
+   */
+  private StoredRecord store(Quote quote, Bytes checksum, Optional<StoredRecord> existing, Judge.Judgement j,
+      Instant now, String reason) {
+    dev.dcapd.proto.v1.Verdict verdict = judge.message(j);
+    long micros = micros(now);
+    String from = existing.map(r -> Judge.status(r.getVerdict())).orElse("");
+    String to = Judge.status(verdict);
+    StoredRecord.Builder b = StoredRecord.newBuilder()
         .setUploadedAtMicros(existing.map(StoredRecord::getUploadedAtMicros).orElse(micros))
         .setVerifiedAtMicros(micros)
-        .setVerdict(ProtoVerdicts.verdict(j.verdict()))
+        .setVerdict(verdict)
         .setCollateralId(j.verdict().collateralId())
         .setTeeType(quote.teeType().name())
         .setVersion(quote.version())
         .setFmspc(j.verdict().fmspc().map(ProtoQuotes::bs).orElse(com.google.protobuf.ByteString.EMPTY))
         .setSize(quote.raw().length())
         .setCanDownload(true)
-        .build();
-    // Collateral is stored once per content id; most uploads reference one already stored.
+        .setTrustRoot(judge.trustRoot())
+        .setPolicySha256(judge.policy().sha256())
+        .setEarliestExpiryMicros(j.verdict().earliestExpiry().map(AttestationServiceImpl::micros).orElse(0L));
+    existing.ifPresent(r -> b.addAllHistory(r.getHistoryList()));
+    boolean changed = existing.isEmpty() || !from.equals(to) || existing.get().getHistoryCount() == 0;
+    VerdictChange change = null;
+    if (changed) {
+      change = VerdictChange.newBuilder()
+          .setChecksum(checksum.hex())
+          .setFrom(from)
+          .setTo(to)
+          .setAt(ProtoVerdicts.timestamp(now))
+          .setReason(reason)
+          .setCollateralId(j.verdict().collateralId())
+          .setFmspc(b.getFmspc())
+          .setSuccess(verdict.getSuccess())
+          .build();
+      b.addHistory(change);
+    }
+    StoredRecord record = b.build();
+    // Collateral is stored once per content id; most judgements reference one already stored.
     String newCollateral = j.collateral()
         .filter(c -> !collateralStored(record.getCollateralId()))
         .map(QuoteCollateral::toJson)
         .orElse(null);
-    store.put(quote, record, newCollateral, existing.map(StoredRecord::getUploadedAtMicros).orElse(-1L));
+    if (existing.isPresent()) {
+      store.replaceRecord(checksum, record, newCollateral);
+    } else {
+      store.put(quote, record, newCollateral, -1L);
+    }
     if (!record.getCollateralId().isEmpty()) {
       j.collateral().ifPresent(c -> remember(record.getCollateralId(), c));
     }
-    if (existing.isEmpty()) {
-      metrics.recordStored();
+    if (change != null) {
+      if (existing.isPresent()) {
+        metrics.verdictChange(from, to, reason);
+      }
+      events.publish(change);
     }
-    log(j.verdict(), System.nanoTime() - started);
-    return verifyResponse(quote, record, false);
+    return record;
+  }
+
+  /**
+   * Re-appraises one stored quote now, if its verdict no longer holds (for the background
+   * re-appraisal after new collateral, or a change of trust root or policy). Runs on a thread
+   * that may wait; returns whether the verdict was judged again.
+   */
+  public boolean reappraise(Bytes checksum, String reason) {
+    ReentrantLock lock = locks[checksum.unsigned(0)];
+    lock.lock();
+    try {
+      Optional<StoredRecord> r = store.record(checksum);
+      if (r.isEmpty()) {
+        return false;
+      }
+      Quote quote = storedQuote(checksum);
+      Instant now = clock.instant();
+      if (holds(r.get(), quote, now)) {
+        return false;
+      }
+      rejudge(quote, checksum, r.get(), now, true, reason);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void watchVerdicts(WatchVerdictsRequest request, StreamObserver<VerdictChange> response) {
+    if (!request.getChecksum().isEmpty()) {
+      try {
+        checksum(request.getChecksum());
+      } catch (StatusRuntimeException e) {
+        response.onError(e);
+        return;
+      }
+    }
+    events.watch(request, (ServerCallStreamObserver<VerdictChange>) response);
+  }
+
+  /** Open {@code WatchVerdicts} streams. */
+  public int watchers() {
+    return events.watchers();
+  }
+
+  private static long micros(Instant t) {
+    return ChronoUnit.MICROS.between(Instant.EPOCH, t);
   }
 
   @Override
@@ -189,20 +376,56 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       Bytes checksum = checksum(request.getChecksum());
       StoredRecord r = store.record(checksum).orElseThrow(() -> notStored(checksum));
       Quote quote = storedQuote(checksum);
-      boolean ok = r.getVerdict().getSuccess();
-      return GetResponse.newBuilder()
-          .setSuccess(ok)
-          .setChecksum(checksum.hex())
-          .setQuote(ProtoQuotes.quote(quote, ok))
-          .setVerified(ok)
-          .setCanDownload(r.getCanDownload())
-          .setUploadedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
-          .setVerifiedAt(ProtoVerdicts.timestampMicros(r.getVerifiedAtMicros()))
-          .setVerdict(r.getVerdict())
-          .setCollateralId(r.getCollateralId())
-          .setSize(r.getSize())
-          .build();
+      Instant now = clock.instant();
+      if (holds(r, quote, now)) {
+        return getResponse(checksum, quote, r, now);
+      }
+      ReentrantLock lock = locks[checksum.unsigned(0)];
+      if (!store.syncWrites() && lock.tryLock()) {
+        try {
+          StoredRecord judged = rejudgeLocked(checksum, quote, false);
+          if (judged != null) {
+            return getResponse(checksum, quote, judged, clock.instant());
+          }
+        } finally {
+          lock.unlock();
+        }
+      }
+      handOff(response, () -> {
+        checkNotCancelled();
+        lock.lock();
+        try {
+          return getResponse(checksum, quote, rejudgeLocked(checksum, quote, true), clock.instant());
+        } finally {
+          lock.unlock();
+        }
+      });
+      return null;
     });
+  }
+
+  /** Under the checksum's lock: the record read again, judged again unless it now holds. */
+  private StoredRecord rejudgeLocked(Bytes checksum, Quote quote, boolean mayWait) {
+    StoredRecord r = store.record(checksum).orElseThrow(() -> notStored(checksum));
+    Instant now = clock.instant();
+    return holds(r, quote, now) ? r : rejudge(quote, checksum, r, now, mayWait, whyAgain(r, now));
+  }
+
+  private GetResponse getResponse(Bytes checksum, Quote quote, StoredRecord r, Instant now) {
+    boolean ok = r.getVerdict().getSuccess();
+    return GetResponse.newBuilder()
+        .setSuccess(ok)
+        .setChecksum(checksum.hex())
+        .setQuote(ProtoQuotes.quote(quote, ok))
+        .setVerified(ok)
+        .setCanDownload(r.getCanDownload())
+        .setUploadedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
+        .setVerifiedAt(ProtoVerdicts.timestampMicros(r.getVerifiedAtMicros()))
+        .setVerdict(r.getVerdict().toBuilder().setCurrentAt(ProtoVerdicts.timestamp(now)))
+        .setCollateralId(r.getCollateralId())
+        .setSize(r.getSize())
+        .addAllHistory(r.getHistoryList())
+        .build();
   }
 
   @Override
@@ -253,16 +476,20 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       }
       RecentPage page = store.recent(request.getSkip(), limit, token);
       RecentResponse.Builder b = RecentResponse.newBuilder();
+      Instant now = clock.instant();
       for (RecentPage.Entry e : page.entries()) {
         StoredRecord r = e.record();
+        // A verdict proven under another root or policy, or whose collateral has expired, is not
+        // shown as verified; the background re-appraisal (or the next read) judges it again.
+        boolean verified = r.getVerdict().getSuccess() && stillTrusted(r, now);
         RecentItem.Builder item = RecentItem.newBuilder()
             .setChecksum(e.checksum())
-            .setVerified(r.getVerdict().getSuccess())
+            .setVerified(verified)
             .setCreatedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
             .setTeeType(r.getTeeType())
-            .setTcbStatus(r.getVerdict().getTcbStatus());
+            .setTcbStatus(verified ? r.getVerdict().getTcbStatus() : "");
         if (request.getIncludeQuote()) {
-          item.setQuote(ProtoQuotes.quote(storedQuote(Bytes.fromHex(e.checksum())), r.getVerdict().getSuccess()));
+          item.setQuote(ProtoQuotes.quote(storedQuote(Bytes.fromHex(e.checksum())), verified));
         }
         b.addItems(item);
       }
@@ -273,20 +500,33 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   @Override
   public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
-    // Check may fetch collateral and is not the hot path: always on the blocking pool.
+    // Check may fetch collateral and is not the hot path: always on the blocking pool. What it
+    // fetches for a caller's instant answers this call only: it never enters the shared cache.
     handOff(response, () -> {
       Quote quote = parse(request.getQuote().toByteArray());
       Instant at = request.hasAt() ? ProtoVerdicts.instant(request.getAt()) : clock.instant();
-      Optional<QuoteCollateral> supplied =
-          request.hasCollateral() ? Optional.of(ProtoQuotes.collateral(request.getCollateral())) : Optional.empty();
       long started = System.nanoTime();
-      Judgement j = judge(quote, supplied, at);
-      log(j.verdict(), System.nanoTime() - started);
+      Judge.Judgement j;
+      if (request.hasCollateral()) {
+        j = judge.judge(quote, ProtoQuotes.collateral(request.getCollateral()), at);
+      } else {
+        try {
+          QuoteCollateral c = request.hasAt() ? collateral.forQuoteAt(quote, at) : collateral.forQuote(quote, at);
+          j = judge.judge(quote, c, at);
+        } catch (DcapException e) {
+          if (e.code().kind() == FailureCode.Kind.UNAVAILABLE) {
+            throw ApiErrors.of(e.code(), e.getMessage());
+          }
+          j = judge.judgeWithout(quote, e, at);
+        }
+      }
+      log(j, System.nanoTime() - started);
+      dev.dcapd.proto.v1.Verdict verdict = judge.message(j);
       CheckResponse.Builder b = CheckResponse.newBuilder()
-          .setSuccess(j.verdict().success())
+          .setSuccess(verdict.getSuccess())
           .setChecksum(j.verdict().checksum())
-          .setQuote(ProtoQuotes.quote(quote, j.verdict().success()))
-          .setVerdict(ProtoVerdicts.verdict(j.verdict()));
+          .setQuote(ProtoQuotes.quote(quote, verdict.getSuccess()))
+          .setVerdict(verdict.toBuilder().setCurrentAt(ProtoVerdicts.timestamp(at)));
       j.collateral().ifPresent(c -> b.setQuoteCollateral(ProtoQuotes.collateral(c)));
       return b.build();
     });
@@ -310,42 +550,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     });
   }
 
-  /** A verdict and the collateral it was computed against (absent if none could be named). */
-  private record Judgement(Verdict verdict, Optional<QuoteCollateral> collateral) {}
-
-  private Judgement judge(Quote quote, Optional<QuoteCollateral> supplied, Instant at) {
-    QuoteCollateral c;
-    if (supplied.isPresent()) {
-      c = supplied.get();
-    } else {
-      try {
-        c = collateral.forQuote(quote, at);
-      } catch (DcapException e) {
-        if (e.code().kind() == FailureCode.Kind.UNAVAILABLE) {
-          throw ApiErrors.of(e.code(), e.getMessage());
-        }
-        // The quote names no platform we can fetch for (no PCK chain, a malformed one): that is a
-        // verdict about the quote, stored like any other rejection.
-        return new Judgement(failedBeforeCollateral(quote, e, at), Optional.empty());
-      }
-    }
-    checkNotCancelled();
-    return new Judgement(verifier.verify(quote, c, at), Optional.of(c));
-  }
-
-  private Verdict failedBeforeCollateral(Quote quote, DcapException e, Instant at) {
-    Optional<Bytes> fmspc = Optional.empty();
-    try {
-      fmspc = Optional.of(quote.certificationData().pckCertChain().pckExtension().fmspc());
-    } catch (DcapException ignored) {
-      // No readable PCK extension: the verdict simply has no FMSPC.
-    }
-    return new Verdict(false, Optional.empty(), List.of(), Optional.of(Failure.of(e)), QuoteJson.checksum(quote),
-        quote.version(), quote.teeType(), fmspc, Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), at, Optional.empty(), false, "", verifier.trustAnchor().insecure());
-  }
-
-  private VerifyResponse verifyResponse(Quote quote, StoredRecord r, boolean alreadyStored) {
+  private VerifyResponse verifyResponse(Quote quote, StoredRecord r, boolean alreadyStored, Instant now) {
     boolean ok = r.getVerdict().getSuccess();
     VerifyResponse.Builder b = VerifyResponse.newBuilder()
         .setSuccess(ok)
@@ -354,8 +559,9 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
         .setCanDownload(r.getCanDownload())
         .setUploadedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
         .setVerifiedAt(ProtoVerdicts.timestampMicros(r.getVerifiedAtMicros()))
-        .setVerdict(r.getVerdict())
-        .setAlreadyStored(alreadyStored);
+        .setVerdict(r.getVerdict().toBuilder().setCurrentAt(ProtoVerdicts.timestamp(now)))
+        .setAlreadyStored(alreadyStored)
+        .addAllHistory(r.getHistoryList());
     collateralMessage(r.getCollateralId()).ifPresent(b::setQuoteCollateral);
     return b.build();
   }
@@ -460,15 +666,17 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     }
   }
 
-  private void log(Verdict v, long nanos) {
-    metrics.verification(v.success(), v.tcbStatus().map(s -> s.intelName()).orElse(""), v.failureCode().orElse(""), nanos);
+  private void log(Judge.Judgement j, long nanos) {
+    Verdict v = j.verdict();
+    metrics.verification(j.appraisal().success(), v.tcbStatus().map(s -> s.intelName()).orElse(""),
+        j.appraisal().failureCode().map(Enum::name).orElse(""), nanos);
     if (LOG.isLoggable(System.Logger.Level.INFO)) {
       // Built by hand, not with MessageFormat: this line is written for every verification.
       LOG.log(System.Logger.Level.INFO, new StringBuilder(180)
           .append("verify checksum=").append(v.checksum())
-          .append(" success=").append(v.success())
+          .append(" success=").append(j.appraisal().success())
           .append(" status=").append(v.tcbStatus().map(s -> s.intelName()).orElse("-"))
-          .append(" failure=").append(v.failureCode().orElse("-"))
+          .append(" failure=").append(j.appraisal().failureCode().map(Enum::name).orElse("-"))
           .append(" fmspc=").append(v.fmspc().map(Bytes::hex).orElse("-"))
           .append(" micros=").append(nanos / 1000)
           .toString());

@@ -3,6 +3,7 @@ package dev.dcapd.daemon.store;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.dcapd.proto.store.v1.CachedCollateral;
+import dev.dcapd.proto.store.v1.ReappraisalJob;
 import dev.dcapd.proto.store.v1.StoredQuote;
 import dev.dcapd.proto.store.v1.StoredRecord;
 import dev.dcapd.verifier.Bytes;
@@ -44,11 +45,15 @@ import org.rocksdb.WriteOptions;
  * 32-byte SHA-256; {@code collateral} by collateral content id (collateral is shared by every
  * quote of a platform, so it is stored once); {@code blobs} by SHA-256 of a PCK chain cut out of
  * stored quotes; {@code recent}: (inverted upload time, checksum) with empty values, newest first;
- * {@code collateral_cache}: the current collateral per (TEE, FMSPC, CA). A quote, its record, its
- * index entry, its chain and its collateral are written in one {@link WriteBatch}.
+ * {@code collateral_cache}: the current collateral per (TEE, FMSPC, CA); {@code platforms}: (platform
+ * key, 0, checksum) with empty values, the quotes of each platform for re-appraisal;
+ * {@code reappraisal}: re-appraisals in progress by platform key; {@code meta}: the trust root and
+ * policy the store was last served under. A quote, its record, its index entries, its chain and its
+ * collateral are written in one {@link WriteBatch}.
  */
 public final class QuoteStore implements AutoCloseable {
-  private static final String[] FAMILIES = {"quotes", "records", "collateral", "blobs", "recent", "collateral_cache"};
+  private static final String[] FAMILIES =
+      {"quotes", "records", "collateral", "blobs", "recent", "collateral_cache", "platforms", "reappraisal", "meta"};
   private static final int CHECKSUM_SIZE = 32;
   private static final int RECENT_KEY_SIZE = Long.BYTES + CHECKSUM_SIZE;
 
@@ -76,6 +81,9 @@ public final class QuoteStore implements AutoCloseable {
   private final ColumnFamilyHandle blobs;
   private final ColumnFamilyHandle recent;
   private final ColumnFamilyHandle collateralCache;
+  private final ColumnFamilyHandle platforms;
+  private final ColumnFamilyHandle reappraisal;
+  private final ColumnFamilyHandle meta;
   private final WriteOptions writeOptions;
   private final LRUCache blockCache;
   private final long blockCacheBytes;
@@ -99,6 +107,9 @@ public final class QuoteStore implements AutoCloseable {
     this.blobs = handles.get(4);
     this.recent = handles.get(5);
     this.collateralCache = handles.get(6);
+    this.platforms = handles.get(7);
+    this.reappraisal = handles.get(8);
+    this.meta = handles.get(9);
     this.writeOptions = new WriteOptions().setSync(syncWrites);
     this.syncWrites = syncWrites;
   }
@@ -242,12 +253,133 @@ public final class QuoteStore implements AutoCloseable {
         batch.delete(recent, recentKey(previousUploadMicros, key));
       }
       batch.put(recent, recentKey(record.getUploadedAtMicros(), key), new byte[0]);
+      platformKey(record).ifPresent(p -> putPlatformEntry(batch, p, key));
       if (collateralJson != null && !record.getCollateralId().isEmpty()) {
         batch.put(collateral, HexFormat.of().parseHex(record.getCollateralId()), collateralJson.getBytes(StandardCharsets.UTF_8));
       }
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
       throw new StoreException("cannot store quote " + checksum + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Replaces the record of a stored quote (a new verdict), with its collateral when given, and
+   * indexes it under its platform if it was not yet. Callers serialise per checksum.
+   */
+  public void replaceRecord(Bytes checksum, StoredRecord record, String collateralJson) {
+    byte[] key = key(checksum);
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(records, key, record.toByteArray());
+      platformKey(record).ifPresent(p -> putPlatformEntry(batch, p, key));
+      if (collateralJson != null && !record.getCollateralId().isEmpty()) {
+        batch.put(collateral, HexFormat.of().parseHex(record.getCollateralId()), collateralJson.getBytes(StandardCharsets.UTF_8));
+      }
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot store the record of " + checksum + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The platform key of a record ("TDX/00806f050000/platform", as the collateral cache names it),
+   * empty when its verdict names no FMSPC or CA.
+   */
+  public static Optional<String> platformKey(StoredRecord r) {
+    if (r.getFmspc().isEmpty() || r.getVerdict().getCa().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(r.getTeeType() + "/" + HexFormat.of().formatHex(r.getFmspc().toByteArray()) + "/"
+        + r.getVerdict().getCa());
+  }
+
+  private void putPlatformEntry(WriteBatch batch, String platform, byte[] checksum) {
+    try {
+      batch.put(platforms, platformEntry(platform, checksum), new byte[0]);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot index quote under " + platform + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] platformEntry(String platform, byte[] checksum) {
+    byte[] p = platform.getBytes(StandardCharsets.US_ASCII);
+    return ByteBuffer.allocate(p.length + 1 + checksum.length).put(p).put((byte) 0).put(checksum).array();
+  }
+
+  /**
+   * Up to {@code limit} checksums of quotes of {@code platform} after {@code after} (exclusive,
+   * empty for the first), in checksum order; or, for the platform {@code "*"}, of every record.
+   */
+  public List<Bytes> checksums(String platform, Optional<Bytes> after, int limit) {
+    boolean all = ALL_PLATFORMS.equals(platform);
+    byte[] prefix = all ? new byte[0] : platformEntry(platform, new byte[0]);
+    byte[] start = after.map(a -> all ? a.toByteArray() : platformEntry(platform, a.toByteArray())).orElse(prefix);
+    List<Bytes> out = new ArrayList<>(limit);
+    try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(all ? records : platforms, ro)) {
+      it.seek(start);
+      if (after.isPresent() && it.isValid() && Arrays.equals(it.key(), start)) {
+        it.next();
+      }
+      while (it.isValid() && out.size() < limit) {
+        byte[] k = it.key();
+        if (k.length != prefix.length + CHECKSUM_SIZE || !Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+          break;
+        }
+        out.add(Bytes.of(Arrays.copyOfRange(k, prefix.length, k.length)));
+        it.next();
+      }
+      it.status();
+      return out;
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the quotes of " + platform + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The platform key that names every record in {@link #checksums} and re-appraisal jobs. */
+  public static final String ALL_PLATFORMS = "*";
+
+  /** Records a re-appraisal in progress (or its progress). */
+  public void putJob(String platform, ReappraisalJob job) {
+    try {
+      db.put(reappraisal, writeOptions, platform.getBytes(StandardCharsets.US_ASCII), job.toByteArray());
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot record the re-appraisal of " + platform + ": " + e.getMessage(), e);
+    }
+  }
+
+  public void deleteJob(String platform) {
+    try {
+      db.delete(reappraisal, writeOptions, platform.getBytes(StandardCharsets.US_ASCII));
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot finish the re-appraisal of " + platform + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Re-appraisals in progress, by platform key. */
+  public java.util.Map<String, ReappraisalJob> jobs() {
+    java.util.Map<String, ReappraisalJob> out = new java.util.TreeMap<>();
+    try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(reappraisal, ro)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        out.put(new String(it.key(), StandardCharsets.US_ASCII), ReappraisalJob.parseFrom(it.value()));
+      }
+      it.status();
+      return out;
+    } catch (RocksDBException | InvalidProtocolBufferException e) {
+      throw new StoreException("cannot read the re-appraisals in progress: " + e.getMessage(), e);
+    }
+  }
+
+  /** A store-wide setting ("trust_root", "policy_sha256"). */
+  public Optional<String> meta(String name) {
+    byte[] v = get(meta, name.getBytes(StandardCharsets.US_ASCII));
+    return v == null ? Optional.empty() : Optional.of(new String(v, StandardCharsets.UTF_8));
+  }
+
+  public void putMeta(String name, String value) {
+    try {
+      db.put(meta, writeOptions, name.getBytes(StandardCharsets.US_ASCII), value.getBytes(StandardCharsets.UTF_8));
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot record " + name + ": " + e.getMessage(), e);
     }
   }
 
