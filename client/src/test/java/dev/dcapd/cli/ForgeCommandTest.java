@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dcapd.testkit.Corruption;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.policy.PolicyCheck;
 import dev.dcapd.verifier.quote.BodyType;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteParser;
@@ -18,6 +19,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class ForgeCommandTest {
@@ -119,5 +122,72 @@ class ForgeCommandTest {
       assertEquals(Dcap.EXIT_BAD_INPUT, r.code(), String.join(" ", args));
       assertEquals(1, r.err().strip().lines().count(), r.err());
     }
+  }
+
+  /**
+   * Issue 14, hole 4, from the command line: a debug TD and a debug enclave, correctly signed,
+   * verify UpToDate; dcap verify's default policy refuses them with DEBUG_NOT_ALLOWED, and only
+   * --insecure-allow-debug accepts them.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"tdx", "sgx"})
+  void aForgedDebugQuoteVerifiesButTheDefaultPolicyRefusesIt(String tee, @TempDir Path dir) throws Exception {
+    Run forged = run("forge", "--out", dir.toString(), "--tee", tee, "--debug");
+    assertEquals(0, forged.code(), forged.err());
+    Quote q = QuoteParser.parse(Files.readAllBytes(dir.resolve("quote.bin")));
+    assertTrue(PolicyCheck.isDebug(q), "the DEBUG attribute is set");
+    JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
+    assertTrue(expected.get("success").asBoolean(), "Intel's checks pass: the debug bit is signed like any other");
+    String[] verify = {"verify", dir.resolve("quote.bin").toString(), "--collateral", dir.resolve("collateral.json").toString(),
+        "--insecure-root", dir.resolve("root.pem").toString(), "--at", expected.get("at").asText()};
+
+    Run refused = run(verify);
+    assertEquals(1, refused.code(), refused.err());
+    JsonNode verdict = JSON.readTree(refused.out());
+    assertFalse(verdict.get("success").asBoolean());
+    assertEquals("UpToDate", verdict.get("tcb_status").asText());
+    assertEquals("DEBUG_NOT_ALLOWED", verdict.get("failure").get("code").asText());
+    assertEquals("DEBUG_NOT_ALLOWED", verdict.get("violations").get(0).get("code").asText());
+    assertEquals("default", verdict.get("policy").get("name").asText());
+
+    String[] allowed = java.util.Arrays.copyOf(verify, verify.length + 1);
+    allowed[verify.length] = "--insecure-allow-debug";
+    Run accepted = run(allowed);
+    assertEquals(0, accepted.code(), accepted.err());
+    assertTrue(JSON.readTree(accepted.out()).get("success").asBoolean());
+  }
+
+  /** The same quote without --debug is not a debug one, and the default policy accepts it. */
+  @Test
+  void withoutDebugTheDefaultPolicyAccepts(@TempDir Path dir) throws Exception {
+    assertEquals(0, run("forge", "--out", dir.toString(), "--tee", "sgx").code());
+    assertFalse(PolicyCheck.isDebug(QuoteParser.parse(Files.readAllBytes(dir.resolve("quote.bin")))));
+    String at = JSON.readTree(dir.resolve("expected.json").toFile()).get("at").asText();
+    Run r = run("verify", dir.resolve("quote.bin").toString(), "--collateral", dir.resolve("collateral.json").toString(),
+        "--insecure-root", dir.resolve("root.pem").toString(), "--at", at);
+    assertEquals(0, r.code(), r.err());
+  }
+
+  /** A policy file judges the verdict; a broken rule is exit 1 with its code, a bad file exit 2. */
+  @Test
+  void aPolicyFileJudgesTheVerdict(@TempDir Path dir) throws Exception {
+    assertEquals(0, run("forge", "--out", dir.toString(), "--tee", "tdx").code());
+    String at = JSON.readTree(dir.resolve("expected.json").toFile()).get("at").asText();
+    Path policy = Files.writeString(dir.resolve("policy.json"),
+        "{\"name\": \"prod\", \"tdx\": {\"mrtd\": [\"0x" + "00".repeat(48) + "\"]}}");
+    Run r = run("verify", dir.resolve("quote.bin").toString(), "--collateral", dir.resolve("collateral.json").toString(),
+        "--insecure-root", dir.resolve("root.pem").toString(), "--at", at, "--policy", policy.toString());
+    assertEquals(1, r.code(), r.err());
+    JsonNode verdict = JSON.readTree(r.out());
+    assertEquals("POLICY_VIOLATION", verdict.get("failure").get("code").asText());
+    assertEquals("MRTD", verdict.get("violations").get(0).get("code").asText());
+    assertEquals("prod", verdict.get("policy").get("name").asText());
+    assertEquals(64, verdict.get("policy").get("sha256").asText().length());
+
+    Files.writeString(policy, "{\"name\": \"prod\", \"tdx\": {\"mrtd_typo\": []}}");
+    Run bad = run("verify", dir.resolve("quote.bin").toString(), "--collateral", dir.resolve("collateral.json").toString(),
+        "--insecure-root", dir.resolve("root.pem").toString(), "--at", at, "--policy", policy.toString());
+    assertEquals(2, bad.code());
+    assertEquals(1, bad.err().lines().count(), bad.err());
   }
 }
