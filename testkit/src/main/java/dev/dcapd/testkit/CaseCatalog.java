@@ -2,6 +2,7 @@ package dev.dcapd.testkit;
 
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.pck.CaType;
+import dev.dcapd.verifier.pck.SgxType;
 import dev.dcapd.verifier.quote.BodyType;
 import dev.dcapd.verifier.quote.TeeType;
 import java.util.ArrayList;
@@ -68,6 +69,8 @@ public final class CaseCatalog {
         out.add(entry(shape, "valid-" + s.intelName(), shape.builder().tcbStatus(s)));
       }
       out.add(entry(shape, "valid-processor-ca", shape.builder().caType(CaType.PROCESSOR)));
+      out.add(entry(shape, "valid-scalable-with-integrity",
+          shape.builder().sgxType(SgxType.SCALABLE_WITH_INTEGRITY)));
     }
     for (TcbStatus s : List.of(TcbStatus.TD_RELAUNCH_ADVISED, TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED)) {
       out.add(entry(Shape.TDX_V5_TD15, "valid-" + s.intelName(), Shape.TDX_V5_TD15.builder().tcbStatus(s)));

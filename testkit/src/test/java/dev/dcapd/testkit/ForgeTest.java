@@ -108,11 +108,13 @@ class ForgeTest {
     assertEquals(Bytes.fromHex("0000"), ext.pceId());
     assertEquals(Forge.componentBytes(spec.sgxComponents()), ext.cpuSvn());
     assertTrue(ext.platformInstanceId().isPresent() && ext.configuration().isPresent(), "Platform CA: 7 entries");
+    assertEquals(dev.dcapd.verifier.pck.SgxType.SCALABLE, ext.sgxType(), "Platform CA: Scalable");
     assertEquals(dev.dcapd.verifier.pck.CaType.PLATFORM, chain.caType());
 
     ForgedCase processor = Forge.forge(spec.toBuilder().caType(dev.dcapd.verifier.pck.CaType.PROCESSOR).build());
     var pext = processor.quote().certificationData().pckCertChain().pckExtension();
     assertTrue(pext.platformInstanceId().isEmpty() && pext.configuration().isEmpty(), "Processor CA: 5 entries");
+    assertEquals(dev.dcapd.verifier.pck.SgxType.STANDARD, pext.sgxType(), "Processor CA: Standard");
   }
 
   @Test
