@@ -50,6 +50,10 @@ public final class CaseCatalog {
       TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TcbStatus.OUT_OF_DATE,
       TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED);
 
+  /** Corruptions of the PCK leaf's format, which mean something else under each CA. */
+  private static final List<Corruption> PCK_FORMAT =
+      List.of(Corruption.PCK_SGX_TYPE_MISMATCH, Corruption.PCK_ENTRIES_MISMATCH);
+
   /** Shapes every corruption is tried on. */
   private static final List<Shape> CORRUPTED_SHAPES = List.of(Shape.SGX_V3, Shape.TDX_V4, Shape.TDX_V5_TD15);
 
@@ -99,6 +103,10 @@ public final class CaseCatalog {
         if (c.appliesTo(shape.tee)) {
           out.add(entry(shape, c.cliName(), shape.builder().corruption(c)));
         }
+      }
+      // The default CA is the Platform CA; the Processor CA's leaves go wrong the other way round.
+      for (Corruption c : PCK_FORMAT) {
+        out.add(entry(shape, "processor-ca-" + c.cliName(), shape.builder().caType(CaType.PROCESSOR).corruption(c)));
       }
     }
     return out;

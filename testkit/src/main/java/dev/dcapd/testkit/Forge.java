@@ -139,10 +139,11 @@ public final class Forge {
       Bytes cpuSvn = spec.cpuSvn().orElse(componentBytes(comps));
       int qeSvn = spec.qeSvn().orElse(tee == TeeType.SGX ? DEFAULT_SGX_QE_SVN : DEFAULT_TD_QE_SVN);
       // What Intel issues: Standard with 5 entries under the Processor CA, Scalable with 7 (platform
-      // instance id and configuration) under the Platform CA.
+      // instance id and configuration) under the Platform CA; the PCK corruptions swap one of the two.
       boolean platformCa = ca == CaType.PLATFORM;
-      SgxType sgxType = spec.sgxType();
-      boolean platformEntries = platformCa;
+      SgxType sgxType = corruption == Corruption.PCK_SGX_TYPE_MISMATCH
+          ? (platformCa ? SgxType.STANDARD : SgxType.SCALABLE) : spec.sgxType();
+      boolean platformEntries = platformCa != (corruption == Corruption.PCK_ENTRIES_MISMATCH);
       PckExtension extension = new PckExtension(
           platformBytes("platform/ppid", 16), comps, spec.pceSvn(), cpuSvn, spec.pceId(), fmspc, sgxType,
           platformEntries ? Optional.of(platformBytes("platform/instance-id", 16)) : Optional.empty(),
