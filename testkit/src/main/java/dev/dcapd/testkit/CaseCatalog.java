@@ -2,6 +2,7 @@ package dev.dcapd.testkit;
 
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.pck.CaType;
+import dev.dcapd.verifier.pck.SgxType;
 import dev.dcapd.verifier.quote.BodyType;
 import dev.dcapd.verifier.quote.TeeType;
 import java.util.ArrayList;
@@ -49,6 +50,10 @@ public final class CaseCatalog {
       TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TcbStatus.OUT_OF_DATE,
       TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED);
 
+  /** Corruptions of the PCK leaf's format, which mean something else under each CA. */
+  private static final List<Corruption> PCK_FORMAT =
+      List.of(Corruption.PCK_SGX_TYPE_MISMATCH, Corruption.PCK_ENTRIES_MISMATCH);
+
   /** Shapes every corruption is tried on. */
   private static final List<Shape> CORRUPTED_SHAPES = List.of(Shape.SGX_V3, Shape.TDX_V4, Shape.TDX_V5_TD15);
 
@@ -68,6 +73,8 @@ public final class CaseCatalog {
         out.add(entry(shape, "valid-" + s.intelName(), shape.builder().tcbStatus(s)));
       }
       out.add(entry(shape, "valid-processor-ca", shape.builder().caType(CaType.PROCESSOR)));
+      out.add(entry(shape, "valid-scalable-with-integrity",
+          shape.builder().sgxType(SgxType.SCALABLE_WITH_INTEGRITY)));
     }
     for (TcbStatus s : List.of(TcbStatus.TD_RELAUNCH_ADVISED, TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED)) {
       out.add(entry(Shape.TDX_V5_TD15, "valid-" + s.intelName(), Shape.TDX_V5_TD15.builder().tcbStatus(s)));
@@ -96,6 +103,10 @@ public final class CaseCatalog {
         if (c.appliesTo(shape.tee)) {
           out.add(entry(shape, c.cliName(), shape.builder().corruption(c)));
         }
+      }
+      // The default CA is the Platform CA; the Processor CA's leaves go wrong the other way round.
+      for (Corruption c : PCK_FORMAT) {
+        out.add(entry(shape, "processor-ca-" + c.cliName(), shape.builder().caType(CaType.PROCESSOR).corruption(c)));
       }
     }
     return out;

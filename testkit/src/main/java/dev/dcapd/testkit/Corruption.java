@@ -21,6 +21,16 @@ public enum Corruption {
   PCK_CHAIN_SIGNATURE(FailureCode.PCK_CHAIN_UNTRUSTED, null),
   /** The quote's PCK chain leads to a root with the right names but another key. */
   UNTRUSTED_ROOT(FailureCode.PCK_CHAIN_UNTRUSTED, null),
+  /**
+   * The PCK leaf, correctly signed, has an SGX type its CA does not issue: Scalable under the
+   * Processor CA, Standard under the Platform CA.
+   */
+  PCK_SGX_TYPE_MISMATCH(FailureCode.PCK_CERT_UNSUPPORTED_FORMAT, null),
+  /**
+   * The PCK leaf, correctly signed, has the other CA's extension entries: 7 (with platform
+   * instance id and configuration) under the Processor CA, 5 (without) under the Platform CA.
+   */
+  PCK_ENTRIES_MISMATCH(FailureCode.PCK_CERT_UNSUPPORTED_FORMAT, null),
   /** The PCK leaf's serial is on the PCK CRL. */
   REVOKED_PCK(FailureCode.PCK_REVOKED, null),
   /** The PCK CA's serial is on the root CA CRL. */

@@ -138,11 +138,16 @@ public final class Forge {
       List<Integer> comps = spec.sgxComponents();
       Bytes cpuSvn = spec.cpuSvn().orElse(componentBytes(comps));
       int qeSvn = spec.qeSvn().orElse(tee == TeeType.SGX ? DEFAULT_SGX_QE_SVN : DEFAULT_TD_QE_SVN);
+      // What Intel issues: Standard with 5 entries under the Processor CA, Scalable with 7 (platform
+      // instance id and configuration) under the Platform CA; the PCK corruptions swap one of the two.
       boolean platformCa = ca == CaType.PLATFORM;
+      SgxType sgxType = corruption == Corruption.PCK_SGX_TYPE_MISMATCH
+          ? (platformCa ? SgxType.STANDARD : SgxType.SCALABLE) : spec.sgxType();
+      boolean platformEntries = platformCa != (corruption == Corruption.PCK_ENTRIES_MISMATCH);
       PckExtension extension = new PckExtension(
-          platformBytes("platform/ppid", 16), comps, spec.pceSvn(), cpuSvn, spec.pceId(), fmspc, SgxType.SCALABLE,
-          platformCa ? Optional.of(platformBytes("platform/instance-id", 16)) : Optional.empty(),
-          platformCa ? Optional.of(new PlatformConfiguration(true, true, true)) : Optional.empty());
+          platformBytes("platform/ppid", 16), comps, spec.pceSvn(), cpuSvn, spec.pceId(), fmspc, sgxType,
+          platformEntries ? Optional.of(platformBytes("platform/instance-id", 16)) : Optional.empty(),
+          platformEntries ? Optional.of(new PlatformConfiguration(true, true, true)) : Optional.empty());
       EcKey leafKey = pki.key(platformLabel("pck"));
       BigInteger leafSerial = pki.serial(platformLabel("pck"));
       TestPki chainPki = corruption == Corruption.UNTRUSTED_ROOT

@@ -3,6 +3,7 @@ package dev.dcapd.testkit;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.pck.CaType;
+import dev.dcapd.verifier.pck.SgxType;
 import dev.dcapd.verifier.quote.BodyType;
 import dev.dcapd.verifier.quote.QuoteBody;
 import dev.dcapd.verifier.quote.TeeType;
@@ -30,6 +31,7 @@ public final class ForgeSpec {
   private final boolean levelsDemandNewerModuleSvn;
   private final Optional<Corruption> corruption;
   private final CaType caType;
+  private final Optional<SgxType> sgxType;
   private final Optional<Bytes> fmspc;
   private final Bytes pceId;
   private final int pceSvn;
@@ -54,6 +56,7 @@ public final class ForgeSpec {
     this.levelsDemandNewerModuleSvn = b.levelsDemandNewerModuleSvn;
     this.corruption = Optional.ofNullable(b.corruption);
     this.caType = b.caType;
+    this.sgxType = Optional.ofNullable(b.sgxType);
     this.fmspc = Optional.ofNullable(b.fmspc);
     this.pceId = b.pceId;
     this.pceSvn = b.pceSvn;
@@ -112,6 +115,12 @@ public final class ForgeSpec {
     if (corruption.isPresent() && !corruption.get().appliesTo(tee)) {
       throw new IllegalArgumentException(corruption.get().cliName() + " applies to TDX quotes only");
     }
+    sgxType.ifPresent(t -> {
+      if (!issues(caType, t)) {
+        throw new IllegalArgumentException("the " + caType.commonName() + " does not issue " + t
+            + " leaves: use the pck-sgx-type-mismatch corruption");
+      }
+    });
     if (sgxComponents.size() != 16) {
       throw new IllegalArgumentException("16 SGX TCB components, not " + sgxComponents.size());
     }
@@ -160,6 +169,11 @@ public final class ForgeSpec {
     Objects.requireNonNull(at, "at");
   }
 
+  /** Whether Intel's {@code ca} issues PCK leaves of SGX type {@code t}. */
+  private static boolean issues(CaType ca, SgxType t) {
+    return (ca == CaType.PROCESSOR) == (t == SgxType.STANDARD);
+  }
+
   private static void requireTeeTcbSvn(Bytes t, String name) {
     if (t.length() != 16) {
       throw new IllegalArgumentException(name + " is 16 bytes");
@@ -188,6 +202,7 @@ public final class ForgeSpec {
     b.levelsDemandNewerModuleSvn = levelsDemandNewerModuleSvn;
     b.corruption = corruption.orElse(null);
     b.caType = caType;
+    b.sgxType = sgxType.orElse(null);
     b.fmspc = fmspc.orElse(null);
     b.pceId = pceId;
     b.pceSvn = pceSvn;
@@ -244,6 +259,14 @@ public final class ForgeSpec {
 
   public CaType caType() {
     return caType;
+  }
+
+  /**
+   * The SGX type of the PCK leaf: the one chosen, else what the CA issues by default (Standard
+   * under the Processor CA, Scalable under the Platform CA).
+   */
+  public SgxType sgxType() {
+    return sgxType.orElse(caType == CaType.PROCESSOR ? SgxType.STANDARD : SgxType.SCALABLE);
   }
 
   public Optional<Bytes> fmspc() {
@@ -315,6 +338,7 @@ public final class ForgeSpec {
     private boolean levelsDemandNewerModuleSvn;
     private Corruption corruption;
     private CaType caType = CaType.PLATFORM;
+    private SgxType sgxType;
     private Bytes fmspc;
     private Bytes pceId = Bytes.fromHex("0000");
     private int pceSvn = 13;
@@ -399,6 +423,16 @@ public final class ForgeSpec {
 
     public Builder caType(CaType v) {
       caType = Objects.requireNonNull(v);
+      return this;
+    }
+
+    /**
+     * The PCK leaf's SGX type, one its CA issues: Standard under the Processor CA, Scalable or
+     * ScalableWithIntegrity under the Platform CA; {@code null} for the CA's default. A type the
+     * CA does not issue is the {@code pck-sgx-type-mismatch} corruption.
+     */
+    public Builder sgxType(SgxType v) {
+      sgxType = v;
       return this;
     }
 

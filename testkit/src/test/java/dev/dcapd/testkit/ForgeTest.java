@@ -108,11 +108,13 @@ class ForgeTest {
     assertEquals(Bytes.fromHex("0000"), ext.pceId());
     assertEquals(Forge.componentBytes(spec.sgxComponents()), ext.cpuSvn());
     assertTrue(ext.platformInstanceId().isPresent() && ext.configuration().isPresent(), "Platform CA: 7 entries");
+    assertEquals(dev.dcapd.verifier.pck.SgxType.SCALABLE, ext.sgxType(), "Platform CA: Scalable");
     assertEquals(dev.dcapd.verifier.pck.CaType.PLATFORM, chain.caType());
 
     ForgedCase processor = Forge.forge(spec.toBuilder().caType(dev.dcapd.verifier.pck.CaType.PROCESSOR).build());
     var pext = processor.quote().certificationData().pckCertChain().pckExtension();
     assertTrue(pext.platformInstanceId().isEmpty() && pext.configuration().isEmpty(), "Processor CA: 5 entries");
+    assertEquals(dev.dcapd.verifier.pck.SgxType.STANDARD, pext.sgxType(), "Processor CA: Standard");
   }
 
   @Test
@@ -190,6 +192,8 @@ class ForgeTest {
     changed(Corruption.ATTESTATION_KEY, "attestationKey", "quoteSignature");
     changed(Corruption.PCK_CHAIN_SIGNATURE, "certificationData");
     changed(Corruption.UNTRUSTED_ROOT, "certificationData");
+    changed(Corruption.PCK_SGX_TYPE_MISMATCH, "certificationData");
+    changed(Corruption.PCK_ENTRIES_MISMATCH, "certificationData");
     changed(Corruption.REVOKED_PCK, "pckCrl");
     changed(Corruption.REVOKED_INTERMEDIATE, "rootCaCrl");
     changed(Corruption.TCB_INFO_SIGNATURE, "tcbInfoSignature");
@@ -251,6 +255,20 @@ class ForgeTest {
         X509Certificate chainRoot = bad.quote().certificationData().pckCertChain().certificates().get(2);
         assertEquals(bad.root().getSubjectX500Principal(), chainRoot.getSubjectX500Principal());
         assertNotEquals(bad.root().getPublicKey(), chainRoot.getPublicKey());
+      }
+      case PCK_SGX_TYPE_MISMATCH, PCK_ENTRIES_MISMATCH -> {
+        // Correctly signed by its CA; only the SGX type, or only the platform entries, differ.
+        List<X509Certificate> chain = bad.quote().certificationData().pckCertChain().certificates();
+        chain.get(0).verify(chain.get(1).getPublicKey());
+        var was = good.quote().certificationData().pckCertChain().pckExtension();
+        var is = bad.quote().certificationData().pckCertChain().pckExtension();
+        boolean typeChanged = was.sgxType() != is.sgxType();
+        boolean entriesChanged = was.platformInstanceId().isPresent() != is.platformInstanceId().isPresent()
+            && was.configuration().isPresent() != is.configuration().isPresent();
+        assertEquals(corruption == Corruption.PCK_SGX_TYPE_MISMATCH, typeChanged);
+        assertEquals(corruption == Corruption.PCK_ENTRIES_MISMATCH, entriesChanged);
+        assertEquals(was.ppid(), is.ppid());
+        assertEquals(was.tcbComponents(), is.tcbComponents());
       }
       case PCK_CHAIN_SIGNATURE -> {
         List<X509Certificate> chain = bad.quote().certificationData().pckCertChain().certificates();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dcapd.verifier.FailureCode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,6 +47,13 @@ class OracleAgreementTest {
     for (CaseCatalog.Entry e : CaseCatalog.all()) {
       if (e.name().startsWith(CaseCatalog.Shape.SGX_V4.label() + "-")) {
         differs(e.name(), false, null, "dcap-qvl rejects SGX quotes other than version 3");
+      }
+    }
+    // dcap-qvl reads the PCK leaf's SGX type and platform instance id but does not compare them
+    // with the CA that issued it; Intel's QvE refuses a misfit (PCK_CERT_UNSUPPORTED_FORMAT).
+    for (CaseCatalog.Entry e : CaseCatalog.corrupted()) {
+      if (e.spec().corruption().orElseThrow().expectedFailure() == FailureCode.PCK_CERT_UNSUPPORTED_FORMAT) {
+        differs(e.name(), true, "UpToDate", "dcap-qvl does not check that the PCK leaf fits its CA");
       }
     }
     // dcap-qvl does not compare the PCK's PCE-ID with TCB info's pceId; Intel does (TCB_INFO_MISMATCH).

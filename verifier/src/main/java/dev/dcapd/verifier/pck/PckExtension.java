@@ -24,8 +24,9 @@ import org.bouncycastle.asn1.ASN1Sequence;
  * identity (PPID, FMSPC, PCE-ID) and its TCB (16 component SVNs, PCESVN, CPUSVN). Platform-CA
  * certificates also carry a platform instance id and configuration flags.
  *
- * <p>Entries are found by OID, not position; every entry is required; a Processor-CA certificate
- * has exactly 5 entries and a Platform-CA certificate exactly 7.
+ * <p>Entries are found by OID, not position; every entry is required; there are exactly 5 entries,
+ * or 7 with the platform instance id and configuration. Whether that shape and the SGX type fit
+ * the CA that issued the certificate is {@link PckCertFormat}'s question.
  */
 public record PckExtension(
     Bytes ppid,

@@ -5,6 +5,7 @@ import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.pck.CaType;
 import dev.dcapd.verifier.pck.PckCertChain;
+import dev.dcapd.verifier.pck.PckCertFormat;
 import dev.dcapd.verifier.pck.PckExtension;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
@@ -13,7 +14,8 @@ import java.util.List;
 /**
  * Checks a PCK certificate chain as QVL's {@code PckCertVerifier} does: three certificates with
  * Intel's names (root "SGX Root CA", a PCK CA, leaf "SGX PCK Certificate"), each issued and signed
- * by the next, and a root that is the trust anchor; then reads the leaf's SGX extension.
+ * by the next, and a root that is the trust anchor; then reads the leaf's SGX extension and
+ * requires the shape its CA issues (Processor CA: Standard, 5 entries; Platform CA: Scalable, 7).
  * Memoised by the SHA-256 of the chain's bytes; failures are never memoised.
  */
 final class PckChainVerifier {
@@ -113,7 +115,9 @@ final class PckChainVerifier {
     if (!rootIsAnchor && !Pki.isAnchor(root, anchor)) {
       throw untrusted("PCK chain root is not the trusted root (" + anchor + ")");
     }
-    PckExtension extension = PckExtension.parse(leaf);
+    // 9. The leaf's SGX extension, of the shape its CA issues (QvE: PCK_CERT_UNSUPPORTED_FORMAT).
+    // After the signatures, so a leaf that fails both is reported as untrusted, not malformed.
+    PckExtension extension = PckCertFormat.requireFits(caType, PckExtension.parse(leaf));
     return new VerifiedPckChain(
         leaf,
         intermediate,

@@ -12,6 +12,7 @@ import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.pck.CaType;
 import dev.dcapd.verifier.pck.PckCertChain;
+import dev.dcapd.verifier.pck.PckCertFormat;
 import dev.dcapd.verifier.pck.PckExtension;
 import dev.dcapd.verifier.pck.SgxType;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,19 @@ class QuoteVectorsTest {
     } else {
       assertTrue(q.trailing().isAllZero(), "trailing bytes of real quotes are zero padding");
     }
+  }
+
+  /** The quotes that carry their PCK chain: Intel's QVL samples keep it beside the quote (pckCert.pem). */
+  static Stream<String> quotesWithPckChain() {
+    return allQuotes().filter(p -> !p.startsWith("intel/"));
+  }
+
+  /** What Intel issues: Standard leaves with 5 entries under the Processor CA, Scalable with 7 under the Platform CA. */
+  @ParameterizedTest
+  @MethodSource("quotesWithPckChain")
+  void everyPckLeafFitsTheCaThatIssuedIt(String path) throws Exception {
+    PckCertChain chain = parse(path).certificationData().pckCertChain();
+    PckCertFormat.requireFits(chain.caType(), chain.pckExtension());
   }
 
   @Test
