@@ -333,7 +333,10 @@ public final class QuoteVerifier {
         }
         earliest = Optional.of(e);
       }
-      boolean expired = earliest.isPresent() && at.isAfter(earliest.get());
+      // QvE's collateral_expiration_status is set from the earliest expiry on (earliest <= instant),
+      // while a piece fails only after its end (Validity, also Intel's): at exactly the earliest
+      // expiry the verdict succeeds with the flag set, as QvE answers then.
+      boolean expired = earliest.isPresent() && !at.isBefore(earliest.get());
       PckExtension pck = chain == null ? null : chain.extension();
       return new Verdict(
           failure == null,
