@@ -63,9 +63,9 @@ public final class ComposeHash {
   /**
    * Passes, saying which form matched, when {@code info}'s compose hash is that of
    * {@code appCompose}; {@link FailureCode#COMPOSE_HASH_MISMATCH} when the log has no compose hash
-   * or neither form gives it, and when only a normalised form could match but the file has a
-   * duplicate key (see {@link #normalise}). The exact bytes are compared first, without parsing:
-   * a match there is the file the VMM measured, byte for byte.
+   * or neither form gives it; a file whose exact bytes do not match and that has a key twice in
+   * one object fails too (see {@link #normalise}). The exact bytes are compared first, without
+   * parsing: a match there is the file the VMM measured, byte for byte.
    */
   public static Form check(DstackAppInfo info, byte[] appCompose) throws DcapException {
     Bytes measured = info.composeHash().orElseThrow(() ->
