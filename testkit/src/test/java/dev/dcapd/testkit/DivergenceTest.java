@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.TeeType;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.TrustAnchor;
@@ -63,8 +64,36 @@ class DivergenceTest {
     }
   }
 
+  /**
+   * Choice: advisory IDs are the TCB info level's, then the QE identity level's new ones (QvE's sa_list: the former).
+   * Why: dcap-qvl and DESIGN agree; they explain a status including the QE's; allow-lists must see them (fail-closed).
+   */
+  @Test
+  void advisoryIdsListTheTcbLevelsThenTheQeLevels() throws Exception {
+    for (ForgeSpec shape : SHAPES) {
+      // Platform level SWHardeningNeeded (INTEL-SA-00615); QE level UpToDate, with a new advisory and a repeated one.
+      ForgeSpec spec = shape.toBuilder().tcbStatus(TcbStatus.SW_HARDENING_NEEDED)
+          .qeAdvisoryIds(List.of("INTEL-SA-00999", "INTEL-SA-00615")).build();
+      ForgedCase c = Forge.forge(spec);
+      String what = spec.toString();
+      int qeSvn = c.quote().qeReportCertificationData().qeReport().isvSvn();
+      EnclaveTcbLevel qeLevel =
+          c.qeIdentity().tcbLevels().stream().filter(l -> l.isvSvn() == qeSvn).findFirst().orElseThrow();
+      assertEquals(List.of("INTEL-SA-00999", "INTEL-SA-00615"), qeLevel.advisoryIds(), what);
+      assertTrue(c.tcbInfo().tcbLevels().stream().noneMatch(l -> l.advisoryIds().contains("INTEL-SA-00999")), what);
+
+      Verdict v = verify(c, c.collateral());
+      assertEquals(Optional.empty(), v.failureCode(), what);
+      assertEquals(Optional.of(TcbStatus.SW_HARDENING_NEEDED), v.tcbStatus(), what);
+      assertEquals(Optional.of(TcbStatus.UP_TO_DATE), v.qeIdentityStatus(), what);
+      assertEquals(List.of("INTEL-SA-00615", "INTEL-SA-00999"), v.advisoryIds(), what);
+      assertEquals(v.advisoryIds(), c.expected().advisoryIds(), what);
+    }
+  }
+
   private static Verdict verify(ForgedCase c, QuoteCollateral collateral) {
-    return QuoteVerifier.withTrustAnchor(TrustAnchor.insecureCustomRoot(c.root())).verify(c.quote(), collateral, c.at());
+    return QuoteVerifier.withTrustAnchor(TrustAnchor.insecureCustomRoot(c.root()))
+        .verify(c.quote(), collateral, c.at());
   }
 
   private static QuoteCollateral withPckChain(QuoteCollateral c, String chain) {
