@@ -28,6 +28,7 @@ public final class ForgeSpec {
   private final long platform;
   private final TcbStatus tcbStatus;
   private final TcbStatus qeTcbStatus;
+  private final Optional<List<String>> qeAdvisoryIds;
   private final boolean levelsDemandNewerModuleSvn;
   private final Optional<Corruption> corruption;
   private final CaType caType;
@@ -53,6 +54,7 @@ public final class ForgeSpec {
     this.platform = b.platform;
     this.tcbStatus = b.tcbStatus;
     this.qeTcbStatus = b.qeTcbStatus;
+    this.qeAdvisoryIds = Optional.ofNullable(b.qeAdvisoryIds);
     this.levelsDemandNewerModuleSvn = b.levelsDemandNewerModuleSvn;
     this.corruption = Optional.ofNullable(b.corruption);
     this.caType = b.caType;
@@ -199,6 +201,7 @@ public final class ForgeSpec {
     b.platform = platform;
     b.tcbStatus = tcbStatus;
     b.qeTcbStatus = qeTcbStatus;
+    b.qeAdvisoryIds = qeAdvisoryIds.orElse(null);
     b.levelsDemandNewerModuleSvn = levelsDemandNewerModuleSvn;
     b.corruption = corruption.orElse(null);
     b.caType = caType;
@@ -246,6 +249,11 @@ public final class ForgeSpec {
   /** The status of the QE identity level the QE's ISVSVN matches. */
   public TcbStatus qeTcbStatus() {
     return qeTcbStatus;
+  }
+
+  /** The advisory IDs of the QE identity level the QE's ISVSVN matches, if chosen (see the builder). */
+  public Optional<List<String>> qeAdvisoryIds() {
+    return qeAdvisoryIds;
   }
 
   /** Whether TCB levels ask for a newer TDX module SVN than the quote's (see the builder). */
@@ -322,6 +330,7 @@ public final class ForgeSpec {
   public String toString() {
     return tee + " v" + quoteVersion + " " + bodyType + " seed=" + seed
         + (platform != 0 ? " platform=" + platform : "") + " " + tcbStatus + " qe=" + qeTcbStatus
+        + qeAdvisoryIds.map(a -> " qe-advisories=" + String.join(",", a)).orElse("")
         + (levelsDemandNewerModuleSvn ? " module-svn-by-identity" : "")
         + corruption.map(c -> " corrupt=" + c.cliName()).orElse("") + (debug ? " debug" : "");
   }
@@ -335,6 +344,7 @@ public final class ForgeSpec {
     private long platform;
     private TcbStatus tcbStatus = TcbStatus.UP_TO_DATE;
     private TcbStatus qeTcbStatus = TcbStatus.UP_TO_DATE;
+    private List<String> qeAdvisoryIds;
     private boolean levelsDemandNewerModuleSvn;
     private Corruption corruption;
     private CaType caType = CaType.PLATFORM;
@@ -401,6 +411,18 @@ public final class ForgeSpec {
     /** The QE identity status for the QE's ISVSVN: UpToDate (default) or OutOfDate. */
     public Builder qeTcbStatus(TcbStatus v) {
       qeTcbStatus = Objects.requireNonNull(v);
+      return this;
+    }
+
+    /**
+     * The advisory IDs of the QE identity level the QE's ISVSVN matches, in place of the default
+     * (none for an UpToDate QE, INTEL-SA-00477 and INTEL-SA-00615 for an OutOfDate one), or
+     * {@code null} for the default. The expected advisory IDs list the QE level's new ones after
+     * the platform level's, as dcapd and dcap-qvl report them (Intel's QvE {@code sa_list} has the
+     * TCB info level's only).
+     */
+    public Builder qeAdvisoryIds(List<String> v) {
+      qeAdvisoryIds = v == null ? null : List.copyOf(v);
       return this;
     }
 

@@ -158,14 +158,15 @@ final class TcbRecipe {
   /** The QE identity: the QE's ISVSVN lands on the chosen QE status. */
   QeIdentityDocument qeIdentity(Bytes mrSigner, int prodId, int qeSvn) {
     List<EnclaveTcbLevel> levels;
+    List<String> matched = qeLevelAdvisories();
     if (corruption == Corruption.QE_TCB_REVOKED) {
       levels = List.of(new EnclaveTcbLevel(qeSvn + 1, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
-          new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.REVOKED, List.of()));
+          new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.REVOKED, matched));
     } else if (spec.qeTcbStatus() == TcbStatus.OUT_OF_DATE) {
       levels = List.of(new EnclaveTcbLevel(qeSvn + 1, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
-          new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.OUT_OF_DATE, QE_OUT_OF_DATE_ADVISORIES));
+          new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.OUT_OF_DATE, matched));
     } else {
-      levels = List.of(new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()),
+      levels = List.of(new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.UP_TO_DATE, matched),
           new EnclaveTcbLevel(qeSvn - 1, OLD_TCB_DATE, TcbStatus.OUT_OF_DATE, QE_OUT_OF_DATE_ADVISORIES));
     }
     QeIdentityDocument doc = new QeIdentityDocument(spec.tee() == TeeType.SGX ? "QE" : "TD_QE", 2,
@@ -181,6 +182,12 @@ final class TcbRecipe {
     return doc;
   }
 
+  /** The advisory IDs of the QE identity level the QE's ISVSVN matches: the spec's, else the default. */
+  private List<String> qeLevelAdvisories() {
+    boolean outOfDate = corruption != Corruption.QE_TCB_REVOKED && spec.qeTcbStatus() == TcbStatus.OUT_OF_DATE;
+    return spec.qeAdvisoryIds().orElse(outOfDate ? QE_OUT_OF_DATE_ADVISORIES : List.of());
+  }
+
   /**
    * Intel's outcome: the level status converged with the TDX module status, TD relaunch for
    * TD 1.5, then convergence with the QE status. Advisory IDs: the platform level's, then the QE
@@ -190,14 +197,15 @@ final class TcbRecipe {
     if (corruption == Corruption.REVOKED_TCB_LEVEL) {
       return Expected.failure(corruption.expectedFailure(), advisories(TcbStatus.REVOKED));
     }
+    List<String> ids = new ArrayList<>(advisories(levelStatus));
+    qeLevelAdvisories().stream().filter(a -> !ids.contains(a)).forEach(ids::add);
+    if (corruption == Corruption.QE_TCB_REVOKED) {
+      return Expected.failure(corruption.expectedFailure(), ids);
+    }
     if (corruption != null) {
       return Expected.failure(corruption.expectedFailure(), List.of());
     }
     TcbStatus qe = spec.qeTcbStatus();
-    List<String> ids = new ArrayList<>(advisories(levelStatus));
-    if (qe == TcbStatus.OUT_OF_DATE) {
-      QE_OUT_OF_DATE_ADVISORIES.stream().filter(a -> !ids.contains(a)).forEach(ids::add);
-    }
     // The relaunch recipe's module is OutOfDate; module convergence leaves the level's
     // OutOfDate(ConfigurationNeeded) as it is. An out-of-date QE rules relaunch out.
     TcbStatus status = relaunch && qe != TcbStatus.OUT_OF_DATE ? spec.tcbStatus() : levelStatus;

@@ -18,7 +18,9 @@ import java.util.Optional;
  * and dcap-qvl use: issuer chains as PEM text, CRLs as DER, TCB info and QE identity as the exact
  * signed JSON text (never re-serialised), their signatures as raw 64-byte r‖s.
  *
- * <p>This class holds the material as delivered; nothing here is verified.
+ * <p>This class holds the material as delivered; nothing here is verified. The optional
+ * {@code pckCertificateChain} serves only quotes that carry no PCK chain of their own: as Intel's
+ * QvE does, a quote's certification data type 5 is always the chain verified.
  */
 public record QuoteCollateral(
     String pckCrlIssuerChain,

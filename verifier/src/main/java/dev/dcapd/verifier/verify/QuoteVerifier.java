@@ -29,8 +29,9 @@ import java.util.Optional;
  * answers with a {@link Verdict}. Pure: no I/O, no clock. Bad evidence never throws; the failure is
  * in the verdict.
  *
- * <p>Steps, in Intel's order (reference §a.1-a.3): PCK chain (names, issuers, signatures, root =
- * trust anchor, which QvE pins before anything else); collateral (CRLs, signing chains, TCB info and
+ * <p>Steps, in Intel's order (reference §a.1-a.3): PCK chain (the quote's own, see {@code
+ * verifyPckChain}; names, issuers, signatures, root = trust anchor, which QvE pins before anything
+ * else); collateral (CRLs, signing chains, TCB info and
  * QE identity signatures, see {@link CollateralVerifier}); the PCK CRL against the chain, revocation
  * of the PCK CA and leaf; TCB info
  * id against the TEE type; FMSPC and PCE-ID against TCB info; TDX module identity; QE report
@@ -147,19 +148,24 @@ public final class QuoteVerifier {
       }
     }
 
-    /** The PCK chain: from the collateral if it carries one, else the quote's certification data type 5. */
+    /**
+     * The PCK chain: the quote's own (certification data type 5, nested in type 6 for v4/v5), as
+     * Intel's QvE takes it, whatever the collateral's {@code pck_certificate_chain} says; that one
+     * is used only for a quote that carries no chain (types 1-4: PPID or leaf only), which could
+     * not be verified otherwise. A type-5 chain that is malformed or untrusted fails as it is:
+     * another chain in the collateral never stands in for the one the quote names.
+     */
     private Bytes verifyPckChain() throws DcapException {
       Bytes chainBytes;
-      if (collateral.pckCertificateChain().isPresent()) {
+      CertificationData cd = quote.certificationData();
+      if (cd.type() == CertificationData.TYPE_PCK_CERT_CHAIN) {
+        chainBytes = cd.data();
+      } else if (collateral.pckCertificateChain().isPresent()) {
         chainBytes = Bytes.of(collateral.pckCertificateChain().get().getBytes(StandardCharsets.US_ASCII));
       } else {
-        CertificationData cd = quote.certificationData();
-        if (cd.type() != CertificationData.TYPE_PCK_CERT_CHAIN) {
-          throw new DcapException(
-              FailureCode.UNSUPPORTED_CERTIFICATION_DATA,
-              "certification data type " + cd.type() + " carries no PCK chain and the collateral has none");
-        }
-        chainBytes = cd.data();
+        throw new DcapException(
+            FailureCode.UNSUPPORTED_CERTIFICATION_DATA,
+            "certification data type " + cd.type() + " carries no PCK chain and the collateral has none");
       }
       Bytes key = PckChainVerifier.chainKey(chainBytes);
       chain = chains.verify(chainBytes, key);
@@ -333,7 +339,10 @@ public final class QuoteVerifier {
         }
         earliest = Optional.of(e);
       }
-      boolean expired = earliest.isPresent() && at.isAfter(earliest.get());
+      // QvE's collateral_expiration_status is set from the earliest expiry on (earliest <= instant),
+      // while a piece fails only after its end (Validity, also Intel's): at exactly the earliest
+      // expiry the verdict succeeds with the flag set, as QvE answers then.
+      boolean expired = earliest.isPresent() && !at.isBefore(earliest.get());
       PckExtension pck = chain == null ? null : chain.extension();
       return new Verdict(
           failure == null,

@@ -27,7 +27,9 @@ import java.util.Optional;
  * @param qeIdentityStatus the status of the QE identity level the QE's ISVSVN matched
  * @param verifiedAt the instant the quote was judged at
  * @param earliestExpiry the earliest nextUpdate/notAfter among the collateral and PCK chain used
- * @param collateralExpired whether {@code verifiedAt} is after {@code earliestExpiry}
+ * @param collateralExpired whether {@code verifiedAt} is at or after {@code earliestExpiry} (Intel
+ *     QvE's {@code collateral_expiration_status}, earliest expiration {@code <=} instant); at exactly
+ *     that instant every piece is still valid, so the flag can be set on a successful verdict
  * @param collateralId {@code QuoteCollateral.id()} of the collateral used
  * @param insecureRoot whether the trust anchor was not the pinned Intel root
  */

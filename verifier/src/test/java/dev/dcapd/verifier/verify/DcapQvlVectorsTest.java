@@ -48,6 +48,31 @@ class DcapQvlVectorsTest {
     assertEquals(List.of(), v.advisoryIds());
   }
 
+  /**
+   * Intel QvE sets {@code collateral_expiration_status} when the earliest expiration is {@code <=}
+   * the instant: the flag is up at exactly the earliest expiry and down one second before. No piece
+   * is past its own end at that instant, so the verdict still succeeds (failure is one second later).
+   */
+  @Test
+  void collateralExpiredFlagIsSetFromTheEarliestExpiryOn() throws Exception {
+    Quote quote = quote("dcap-qvl/tdx_quote");
+    QuoteCollateral collateral = collateral("dcap-qvl/tdx_quote_collateral.json");
+    Instant expiry = VERIFIER.verify(quote, collateral, Instant.ofEpochSecond(1752919234L)).earliestExpiry().orElseThrow();
+
+    Verdict atExpiry = VERIFIER.verify(quote, collateral, expiry);
+    assertTrue(atExpiry.collateralExpired());
+    assertEquals(Optional.of(expiry), atExpiry.earliestExpiry());
+    assertTrue(atExpiry.success());
+
+    Verdict before = VERIFIER.verify(quote, collateral, expiry.minusSeconds(1));
+    assertFalse(before.collateralExpired());
+    assertTrue(before.success());
+
+    Verdict after = VERIFIER.verify(quote, collateral, expiry.plusSeconds(1));
+    assertTrue(after.collateralExpired());
+    assertEquals(Optional.of(FailureCode.COLLATERAL_EXPIRED.name()), after.failureCode());
+  }
+
   @Test
   void outdatedTdxQuoteHasNoTcbLevel() throws Exception {
     Verdict v = VERIFIER.verify(

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.quote.CertificationData;
+import dev.dcapd.verifier.quote.QeReportCertificationData;
+import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteInput;
+import dev.dcapd.verifier.quote.SignatureData;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -21,18 +25,40 @@ class IntelSampleVectorsTest {
   /**
    * Both samples carry the PCK certificate outside the quote (SGX: certification data type 1; TDX:
    * a DER chain where PEM is required), as QVL's AttestationApp takes it: here, the collateral's
-   * {@code pck_certificate_chain}.
+   * {@code pck_certificate_chain}, which only the SGX sample (no chain of its own) can use.
    */
   static QuoteCollateral collateral(String sample) {
     String d = "intel/" + sample + "/";
     return TestCollateral.assemble(
         d + "pckSignChain.pem", d + "rootCaCrl.der", d + "intermediateCaCrl.der", d + "tcbSignChain.pem", d + "tcbInfo.json",
-        d + "tcbSignChain.pem", d + "qeIdentity.json",
-        Optional.of(Vectors.text(d + "pckCert.pem") + Vectors.text(d + "pckSignChain.pem")));
+        d + "tcbSignChain.pem", d + "qeIdentity.json", Optional.of(pckChainPem(sample)));
+  }
+
+  static String pckChainPem(String sample) {
+    String d = "intel/" + sample + "/";
+    return Vectors.text(d + "pckCert.pem") + Vectors.text(d + "pckSignChain.pem");
+  }
+
+  static Quote quote(String sample) throws Exception {
+    return QuoteInput.parse(Vectors.bytes("intel/" + sample + "/quote.dat"));
+  }
+
+  /**
+   * The TDX sample with its type-5 DER replaced by the same chain as PEM, where Intel's QvE reads
+   * it. The certification data is outside every signature, so the rest of the quote still verifies.
+   */
+  static Quote tdxSampleWithPemChain() throws Exception {
+    Quote q = quote("qvl-sample-tdx");
+    SignatureData s = q.signatureData();
+    QeReportCertificationData qe = s.qeReportCertificationData();
+    QeReportCertificationData pem = new QeReportCertificationData(
+        qe.qeReport(), qe.qeReportSignature(), qe.qeAuthData(), CertificationData.pemChain(pckChainPem("qvl-sample-tdx")));
+    return Quote.assemble(q.header(), q.body(), new SignatureData(s.quoteSignature(), s.attestationKey(), pem), q.trailing());
   }
 
   static Verdict verify(String sample, QuoteVerifier verifier) throws Exception {
-    return verifier.verify(QuoteInput.parse(Vectors.bytes("intel/" + sample + "/quote.dat")), collateral(sample), AT);
+    Quote q = sample.equals("qvl-sample-tdx") ? tdxSampleWithPemChain() : quote(sample);
+    return verifier.verify(q, collateral(sample), AT);
   }
 
   static QuoteVerifier sampleRoot(String sample) {
@@ -74,14 +100,26 @@ class IntelSampleVectorsTest {
     assertEquals(Optional.of("PCK_CHAIN_UNTRUSTED"), v.failureCode());
   }
 
-  /** Without the PCK chain in the collateral: SGX type 1 carries none; the TDX sample's type 5 holds DER, not PEM. */
+  /** Without the PCK chain in the collateral, the SGX sample (type 1) has none to verify. */
   @Test
-  void samplesNeedTheirPckChain() throws Exception {
+  void sgxSampleNeedsTheCollateralsPckChain() throws Exception {
     QuoteCollateral sgx = new NegativeVectorsTest.Builder(collateral("qvl-sample-sgx")).pckCertificateChain(Optional.empty()).build();
-    Verdict v = sampleRoot("qvl-sample-sgx").verify(QuoteInput.parse(Vectors.bytes("intel/qvl-sample-sgx/quote.dat")), sgx, AT);
+    Verdict v = sampleRoot("qvl-sample-sgx").verify(quote("qvl-sample-sgx"), sgx, AT);
     assertEquals(Optional.of("UNSUPPORTED_CERTIFICATION_DATA"), v.failureCode());
-    QuoteCollateral tdx = new NegativeVectorsTest.Builder(collateral("qvl-sample-tdx")).pckCertificateChain(Optional.empty()).build();
-    Verdict t = sampleRoot("qvl-sample-tdx").verify(QuoteInput.parse(Vectors.bytes("intel/qvl-sample-tdx/quote.dat")), tdx, AT);
-    assertEquals(Optional.of("PCK_CERTIFICATE_MALFORMED"), t.failureCode());
+  }
+
+  /**
+   * The TDX sample as published carries a chain (type 5), in DER where PEM is required: Intel's QvE
+   * cannot extract it (SGX_QL_PCK_CERT_CHAIN_ERROR) and takes no other; nor does dcapd, with or
+   * without the right chain in the collateral.
+   */
+  @Test
+  void tdxSamplesOwnChainIsMalformedWhateverTheCollateralCarries() throws Exception {
+    QuoteCollateral with = collateral("qvl-sample-tdx");
+    QuoteCollateral without = new NegativeVectorsTest.Builder(with).pckCertificateChain(Optional.empty()).build();
+    for (QuoteCollateral c : new QuoteCollateral[] {with, without}) {
+      Verdict v = sampleRoot("qvl-sample-tdx").verify(quote("qvl-sample-tdx"), c, AT);
+      assertEquals(Optional.of("PCK_CERTIFICATE_MALFORMED"), v.failureCode());
+    }
   }
 }

@@ -9,8 +9,11 @@ import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.quote.CertificationData;
+import dev.dcapd.verifier.quote.QeReportCertificationData;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteParser;
+import dev.dcapd.verifier.quote.SignatureData;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
@@ -254,20 +257,61 @@ class NegativeVectorsTest {
   }
 
   @Test
-  void collateralPckChainOfTwoCertificates() throws Exception {
-    String pem = new String(QUOTE.certificationData().data().toByteArray(), StandardCharsets.US_ASCII);
+  void quotesPckChainOfTwoCertificates() throws Exception {
+    String pem = ownChainPem();
     String twoCerts = pem.substring(0, pem.lastIndexOf("-----BEGIN CERTIFICATE-----"));
-    assertEquals("PCK_CHAIN_UNTRUSTED", code(with(b -> b.pckCertificateChain(Optional.of(twoCerts)))));
+    Verdict v = VERIFIER.verify(withCertificationData(CertificationData.pemChain(twoCerts)), COLLATERAL, AT);
+    assertEquals(Optional.of("PCK_CHAIN_UNTRUSTED"), v.failureCode());
   }
 
+  /**
+   * Intel's QvE takes the PCK chain from the quote (type 5 inside type 6): a chain the collateral
+   * carries beside it, the same, truncated, another platform's or not a chain at all, changes nothing.
+   */
   @Test
-  void collateralPckChainIsUsedWhenPresent() throws Exception {
-    String pem = new String(QUOTE.certificationData().data().toByteArray(), StandardCharsets.US_ASCII).replace("\0", "");
-    assertTrue(VERIFIER.verify(QUOTE, with(b -> b.pckCertificateChain(Optional.of(pem))), AT).success());
+  void collateralPckChainNeverReplacesTheQuotesOwn() throws Exception {
+    Verdict plain = VERIFIER.verify(QUOTE, COLLATERAL, AT);
+    assertTrue(plain.success());
+    String own = ownChainPem();
+    String twoCerts = own.substring(0, own.lastIndexOf("-----BEGIN CERTIFICATE-----"));
+    // Another platform's PCK (Processor CA), whose CA did not issue this collateral's PCK CRL.
     String sgxChain = new String(
         QuoteParser.parse(Vectors.bytes("dcap-qvl/sgx_quote")).certificationData().data().toByteArray(), StandardCharsets.US_ASCII);
-    // Another platform's PCK (Processor CA), whose CA did not issue this collateral's PCK CRL.
-    assertEquals("CRL_INVALID", code(with(b -> b.pckCertificateChain(Optional.of(sgxChain)))));
+    for (String chain : new String[] {own, twoCerts, sgxChain, "not a chain"}) {
+      Verdict v = VERIFIER.verify(QUOTE, with(b -> b.pckCertificateChain(Optional.of(chain))), AT);
+      assertEquals(withoutCollateralId(plain), withoutCollateralId(v));
+    }
+  }
+
+  /** A quote without a chain of its own (type 3, encrypted PPID) is verified with the collateral's. */
+  @Test
+  void collateralPckChainServesAQuoteWithoutOne() throws Exception {
+    Quote ppidOnly = withCertificationData(new CertificationData(CertificationData.TYPE_PPID_RSA3072, Bytes.zeros(384)));
+    Verdict without = VERIFIER.verify(ppidOnly, COLLATERAL, AT);
+    assertEquals(Optional.of("UNSUPPORTED_CERTIFICATION_DATA"), without.failureCode());
+    Verdict with = VERIFIER.verify(ppidOnly, with(b -> b.pckCertificateChain(Optional.of(ownChainPem()))), AT);
+    assertEquals(Optional.empty(), with.failureCode());
+    assertEquals(Optional.of(TcbStatus.UP_TO_DATE), with.tcbStatus());
+  }
+
+  /** The PEM of the quote's own PCK chain, without the NUL that ends it in the quote. */
+  static String ownChainPem() {
+    return new String(QUOTE.certificationData().data().toByteArray(), StandardCharsets.US_ASCII).replace("\0", "");
+  }
+
+  /** {@code QUOTE} with other certification data inside its type 6 (no signature covers it). */
+  static Quote withCertificationData(CertificationData cd) {
+    SignatureData s = QUOTE.signatureData();
+    QeReportCertificationData qe = s.qeReportCertificationData();
+    return Quote.assemble(QUOTE.header(), QUOTE.body(), new SignatureData(s.quoteSignature(), s.attestationKey(),
+        new QeReportCertificationData(qe.qeReport(), qe.qeReportSignature(), qe.qeAuthData(), cd)), QUOTE.trailing());
+  }
+
+  /** {@code v} with the collateral id blanked, to compare verdicts judged by collateral that differs. */
+  static Verdict withoutCollateralId(Verdict v) {
+    return new Verdict(v.success(), v.tcbStatus(), v.advisoryIds(), v.failure(), v.checksum(), v.quoteVersion(), v.teeType(),
+        v.fmspc(), v.pceId(), v.caType(), v.tcbDate(), v.qeIdentityStatus(), v.verifiedAt(), v.earliestExpiry(),
+        v.collateralExpired(), "", v.insecureRoot());
   }
 
   // --- time --------------------------------------------------------------------------------------
