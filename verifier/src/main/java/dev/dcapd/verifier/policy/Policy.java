@@ -265,7 +265,10 @@ public final class Policy {
     return insecureAllowDebug;
   }
 
-  /** The policy as canonical JSON: sorted keys, every rule explicit, lower-case 0x hex, no spaces. */
+  /**
+   * The policy as canonical JSON: sorted keys, every rule explicit ({@code null} when unchecked),
+   * lower-case 0x hex, no spaces. {@link PolicyJson#parse(String)} reads it back as an equal policy.
+   */
   public String canonicalJson() {
     String c = canonical;
     if (c == null) {
