@@ -9,7 +9,6 @@ import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteBody;
-import dev.dcapd.verifier.quote.QuoteLayout;
 import dev.dcapd.verifier.quote.TdReport;
 import dev.dcapd.verifier.verify.Verdict;
 import java.security.MessageDigest;
@@ -158,9 +157,8 @@ public final class PolicyCheck {
   private static void checkBody(Policy policy, QuoteBody body, List<Violation> out) {
     Bytes reportData;
     if (body instanceof TdReport td) {
-      if (!policy.mrEnclave().isEmpty() || !policy.mrSigner().isEmpty() || policy.sgxAttributes().isPresent()
-          || policy.miscSelect().isPresent() || policy.isvProdId().isPresent() || policy.minimumIsvSvn().isPresent()) {
-        out.add(new Violation(PolicyViolation.TEE_TYPE, "the policy names SGX rules, the quote is TDX"));
+      if (policy.hasSgxRules() && !policy.hasTdxRules()) {
+        out.add(new Violation(PolicyViolation.TEE_TYPE, "the policy names SGX rules only, the quote is TDX"));
       }
       require(policy.mrTd(), td.mrTd(), PolicyViolation.MRTD, "MRTD", out);
       for (int i = 0; i < td.rtmrs().size(); i++) {
@@ -184,10 +182,8 @@ public final class PolicyCheck {
       reportData = td.reportData();
     } else {
       EnclaveReport sgx = (EnclaveReport) body;
-      if (!policy.mrTd().isEmpty() || anyRtmr(policy) || !policy.mrConfigId().isEmpty() || !policy.mrOwner().isEmpty()
-          || !policy.mrOwnerConfig().isEmpty() || policy.tdAttributes().isPresent() || policy.xfam().isPresent()
-          || policy.minimumTeeTcbSvn().isPresent()) {
-        out.add(new Violation(PolicyViolation.TEE_TYPE, "the policy names TDX rules, the quote is SGX"));
+      if (policy.hasTdxRules() && !policy.hasSgxRules()) {
+        out.add(new Violation(PolicyViolation.TEE_TYPE, "the policy names TDX rules only, the quote is SGX"));
       }
       require(policy.mrEnclave(), sgx.mrEnclave(), PolicyViolation.MRENCLAVE, "MRENCLAVE", out);
       require(policy.mrSigner(), sgx.mrSigner(), PolicyViolation.MRSIGNER, "MRSIGNER", out);
@@ -208,15 +204,6 @@ public final class PolicyCheck {
     if (policy.reportData().isPresent() && !policy.reportData().get().constantTimeEquals(reportData)) {
       out.add(new Violation(PolicyViolation.REPORT_DATA, "report data " + reportData.hex() + " is not the one required"));
     }
-  }
-
-  private static boolean anyRtmr(Policy policy) {
-    for (int i = 0; i < QuoteLayout.TD_RTMR_COUNT; i++) {
-      if (!policy.rtmr(i).isEmpty()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void require(Set<Bytes> allowed, Bytes actual, PolicyViolation violation, String name,
