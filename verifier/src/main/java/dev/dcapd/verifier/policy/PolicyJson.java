@@ -13,6 +13,9 @@ import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.QuoteLayout;
 import dev.dcapd.verifier.quote.TeeType;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +55,7 @@ public final class PolicyJson {
   private static final Set<String> MASKED = Set.of("mask", "value");
   private static final Set<String> ADVISORIES = Set.of("allow");
   /** Larger files are refused before they are read. */
-  static final long MAX_FILE_BYTES = 1 << 20;
+  static final int MAX_FILE_BYTES = 1 << 20;
 
   private PolicyJson() {}
 
@@ -62,14 +65,24 @@ public final class PolicyJson {
    * @throws PolicyFormatException naming the file and the first thing wrong
    */
   public static Policy parse(Path file) throws PolicyFormatException {
-    try {
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new PolicyFormatException(file + " is larger than " + MAX_FILE_BYTES + " bytes");
-      }
-      return parse(Files.readString(file, StandardCharsets.UTF_8));
+    byte[] bytes;
+    // The limit is enforced on what is read, not on Files.size: a file can grow after it is sized,
+    // and a device or pipe (/dev/zero, <(...)) has size 0 and no end.
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
     } catch (IOException e) {
       throw new PolicyFormatException("cannot read " + file + ": " + e.getMessage());
     }
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new PolicyFormatException(file + " is larger than " + MAX_FILE_BYTES + " bytes");
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new PolicyFormatException(file + " is not UTF-8 text");
+    }
+    return parse(text);
   }
 
   /**

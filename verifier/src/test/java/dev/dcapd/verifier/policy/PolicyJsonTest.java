@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -321,12 +322,20 @@ class PolicyJsonTest {
   void aFileIsReadUpToTheSizeLimit(@TempDir Path dir) throws Exception {
     String body = "{\"name\": \"big\"}";
     Path atLimit = dir.resolve("at-limit.json");
-    Files.writeString(atLimit, body + " ".repeat((int) PolicyJson.MAX_FILE_BYTES - body.length()));
+    Files.writeString(atLimit, body + " ".repeat(PolicyJson.MAX_FILE_BYTES - body.length()));
     assertEquals("big", PolicyJson.parse(atLimit).name());
 
     Path over = dir.resolve("over.json");
-    Files.writeString(over, body + " ".repeat((int) PolicyJson.MAX_FILE_BYTES - body.length() + 1));
+    Files.writeString(over, body + " ".repeat(PolicyJson.MAX_FILE_BYTES - body.length() + 1));
     assertThrows(PolicyFormatException.class, () -> PolicyJson.parse(over));
+  }
+
+  @Test
+  void aDeviceWithoutEndIsRefusedAtTheLimit() {
+    // Files.size says 0 for /dev/zero; only a bounded read stops.
+    Path zero = Path.of("/dev/zero");
+    Assumptions.assumeTrue(Files.isReadable(zero), "needs /dev/zero");
+    assertThrows(PolicyFormatException.class, () -> PolicyJson.parse(zero));
   }
 
   @Test
