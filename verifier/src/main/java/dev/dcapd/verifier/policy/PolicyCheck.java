@@ -95,7 +95,7 @@ public final class PolicyCheck {
           : "the enclave has ATTRIBUTES.DEBUG set: its host can read and write its memory"));
     }
     checkTcb(policy, verdict, now, out);
-    checkCollateralAge(policy, collateral, now, out);
+    checkCollateralAge(policy, verdict, collateral, now, out);
     if (policy.teeType().isPresent() && quote.teeType() != policy.teeType().get()) {
       out.add(new Violation(PolicyViolation.TEE_TYPE,
           "TEE type " + quote.teeType() + ", the policy requires " + policy.teeType().get()));
@@ -129,13 +129,19 @@ public final class PolicyCheck {
     }
   }
 
-  private static void checkCollateralAge(Policy policy, Optional<QuoteCollateral> collateral, Instant now,
-      List<Violation> out) {
+  private static void checkCollateralAge(Policy policy, Verdict verdict, Optional<QuoteCollateral> collateral,
+      Instant now, List<Violation> out) {
     if (policy.maxCollateralAge().isEmpty()) {
       return;
     }
     if (collateral.isEmpty()) {
       out.add(new Violation(PolicyViolation.COLLATERAL_TOO_OLD, "the policy limits the collateral's age; none was given"));
+      return;
+    }
+    // Otherwise fresh collateral could vouch for a verdict computed against old collateral.
+    if (!collateral.get().id().equals(verdict.collateralId())) {
+      out.add(new Violation(PolicyViolation.COLLATERAL_MISMATCH, "the verdict rests on collateral "
+          + verdict.collateralId() + ", not on the collateral " + collateral.get().id() + " given"));
       return;
     }
     Instant issued;
