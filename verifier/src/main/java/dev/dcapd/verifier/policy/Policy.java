@@ -22,7 +22,9 @@ import java.util.Set;
  * <p>Defaults fail closed where a default is a security decision: debug TDs and enclaves are
  * refused, the minimum TCB status is {@code UpToDate}, and a verdict anchored in a non-Intel root
  * is refused. A measurement the builder was not given is not checked; one given with several
- * values accepts any of them. {@link #canonicalJson()} names the policy exactly, and
+ * values accepts any of them. A policy may hold TDX rules, SGX rules or both (one file for a fleet
+ * of both): a quote is judged by the rules for its TEE, and refused if the policy has rules only for
+ * the other TEE. {@link #canonicalJson()} names the policy exactly, and
  * {@link #sha256()} is what a verdict reports as the policy that judged it.
  */
 public final class Policy {
@@ -265,7 +267,23 @@ public final class Policy {
     return insecureAllowDebug;
   }
 
-  /** The policy as canonical JSON: sorted keys, every rule explicit, lower-case 0x hex, no spaces. */
+  /** Whether the policy has a rule on a TD report's fields (its {@code tdx} section). */
+  boolean hasTdxRules() {
+    return !mrTd.isEmpty() || rtmrs.stream().anyMatch(s -> !s.isEmpty()) || !mrConfigId.isEmpty()
+        || !mrOwner.isEmpty() || !mrOwnerConfig.isEmpty() || tdAttributes.isPresent() || xfam.isPresent()
+        || minimumTeeTcbSvn.isPresent();
+  }
+
+  /** Whether the policy has a rule on an SGX enclave report's fields (its {@code sgx} section). */
+  boolean hasSgxRules() {
+    return !mrEnclave.isEmpty() || !mrSigner.isEmpty() || sgxAttributes.isPresent() || miscSelect.isPresent()
+        || isvProdId.isPresent() || minimumIsvSvn.isPresent();
+  }
+
+  /**
+   * The policy as canonical JSON: sorted keys, every rule explicit ({@code null} when unchecked),
+   * lower-case 0x hex, no spaces. {@link PolicyJson#parse(String)} reads it back as an equal policy.
+   */
   public String canonicalJson() {
     String c = canonical;
     if (c == null) {
@@ -512,15 +530,9 @@ public final class Policy {
     }
 
     public Policy build() {
-      boolean tdRules = !mrTd.isEmpty() || rtmrs.stream().anyMatch(s -> !s.isEmpty()) || !mrConfigId.isEmpty()
-          || !mrOwner.isEmpty() || !mrOwnerConfig.isEmpty() || tdAttributes.isPresent() || xfam.isPresent()
-          || minimumTeeTcbSvn.isPresent();
-      boolean sgxRules = !mrEnclave.isEmpty() || !mrSigner.isEmpty() || sgxAttributes.isPresent()
-          || miscSelect.isPresent() || isvProdId.isPresent() || minimumIsvSvn.isPresent();
-      if (tdRules && sgxRules) {
-        throw new IllegalStateException("a policy names TDX rules or SGX ones, not both");
-      }
-      if (teeType.isPresent() && (tdRules && teeType.get() != TeeType.TDX || sgxRules && teeType.get() != TeeType.SGX)) {
+      Policy p = new Policy(this);
+      if (teeType.isPresent()
+          && (p.hasTdxRules() && teeType.get() != TeeType.TDX || p.hasSgxRules() && teeType.get() != TeeType.SGX)) {
         throw new IllegalStateException("the rules do not fit TEE type " + teeType.get());
       }
       if (allowedTcbStatuses.isPresent()) {
@@ -529,7 +541,7 @@ public final class Policy {
           throw new IllegalStateException("no listed TCB status is within the minimum " + minimumTcbStatus);
         }
       }
-      return new Policy(this);
+      return p;
     }
 
     private static Masked sized(Masked m, int size, String name) {

@@ -9,7 +9,6 @@ import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteBody;
-import dev.dcapd.verifier.quote.QuoteLayout;
 import dev.dcapd.verifier.quote.TdReport;
 import dev.dcapd.verifier.verify.Verdict;
 import java.security.MessageDigest;
@@ -96,7 +95,7 @@ public final class PolicyCheck {
           : "the enclave has ATTRIBUTES.DEBUG set: its host can read and write its memory"));
     }
     checkTcb(policy, verdict, now, out);
-    checkCollateralAge(policy, collateral, now, out);
+    checkCollateralAge(policy, verdict, collateral, now, out);
     if (policy.teeType().isPresent() && quote.teeType() != policy.teeType().get()) {
       out.add(new Violation(PolicyViolation.TEE_TYPE,
           "TEE type " + quote.teeType() + ", the policy requires " + policy.teeType().get()));
@@ -130,13 +129,19 @@ public final class PolicyCheck {
     }
   }
 
-  private static void checkCollateralAge(Policy policy, Optional<QuoteCollateral> collateral, Instant now,
-      List<Violation> out) {
+  private static void checkCollateralAge(Policy policy, Verdict verdict, Optional<QuoteCollateral> collateral,
+      Instant now, List<Violation> out) {
     if (policy.maxCollateralAge().isEmpty()) {
       return;
     }
     if (collateral.isEmpty()) {
       out.add(new Violation(PolicyViolation.COLLATERAL_TOO_OLD, "the policy limits the collateral's age; none was given"));
+      return;
+    }
+    // Otherwise fresh collateral could vouch for a verdict computed against old collateral.
+    if (!collateral.get().id().equals(verdict.collateralId())) {
+      out.add(new Violation(PolicyViolation.COLLATERAL_MISMATCH, "the verdict rests on collateral "
+          + verdict.collateralId() + ", not on the collateral " + collateral.get().id() + " given"));
       return;
     }
     Instant issued;
@@ -158,9 +163,8 @@ public final class PolicyCheck {
   private static void checkBody(Policy policy, QuoteBody body, List<Violation> out) {
     Bytes reportData;
     if (body instanceof TdReport td) {
-      if (!policy.mrEnclave().isEmpty() || !policy.mrSigner().isEmpty() || policy.sgxAttributes().isPresent()
-          || policy.miscSelect().isPresent() || policy.isvProdId().isPresent() || policy.minimumIsvSvn().isPresent()) {
-        out.add(new Violation(PolicyViolation.TEE_TYPE, "the policy names SGX rules, the quote is TDX"));
+      if (policy.hasSgxRules() && !policy.hasTdxRules()) {
+        out.add(new Violation(PolicyViolation.TEE_TYPE, "the policy names SGX rules only, the quote is TDX"));
       }
       require(policy.mrTd(), td.mrTd(), PolicyViolation.MRTD, "MRTD", out);
       for (int i = 0; i < td.rtmrs().size(); i++) {
@@ -184,10 +188,8 @@ public final class PolicyCheck {
       reportData = td.reportData();
     } else {
       EnclaveReport sgx = (EnclaveReport) body;
-      if (!policy.mrTd().isEmpty() || anyRtmr(policy) || !policy.mrConfigId().isEmpty() || !policy.mrOwner().isEmpty()
-          || !policy.mrOwnerConfig().isEmpty() || policy.tdAttributes().isPresent() || policy.xfam().isPresent()
-          || policy.minimumTeeTcbSvn().isPresent()) {
-        out.add(new Violation(PolicyViolation.TEE_TYPE, "the policy names TDX rules, the quote is SGX"));
+      if (policy.hasTdxRules() && !policy.hasSgxRules()) {
+        out.add(new Violation(PolicyViolation.TEE_TYPE, "the policy names TDX rules only, the quote is SGX"));
       }
       require(policy.mrEnclave(), sgx.mrEnclave(), PolicyViolation.MRENCLAVE, "MRENCLAVE", out);
       require(policy.mrSigner(), sgx.mrSigner(), PolicyViolation.MRSIGNER, "MRSIGNER", out);
@@ -208,15 +210,6 @@ public final class PolicyCheck {
     if (policy.reportData().isPresent() && !policy.reportData().get().constantTimeEquals(reportData)) {
       out.add(new Violation(PolicyViolation.REPORT_DATA, "report data " + reportData.hex() + " is not the one required"));
     }
-  }
-
-  private static boolean anyRtmr(Policy policy) {
-    for (int i = 0; i < QuoteLayout.TD_RTMR_COUNT; i++) {
-      if (!policy.rtmr(i).isEmpty()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void require(Set<Bytes> allowed, Bytes actual, PolicyViolation violation, String name,

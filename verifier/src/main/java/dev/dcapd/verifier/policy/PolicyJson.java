@@ -13,6 +13,9 @@ import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.QuoteLayout;
 import dev.dcapd.verifier.quote.TeeType;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,8 @@ import java.util.TreeSet;
  *
  * <p>In a file, an absent {@code tcb_status} accepts every status but Revoked (the builder's own
  * default is {@code UpToDate} alone); debug is allowed only by {@code "insecure_allow_debug": true}.
+ * A key whose value is {@code null} is absent, which is how the canonical form writes a rule that is
+ * not checked, so that the canonical form reads back as the same policy.
  */
 public final class PolicyJson {
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -50,7 +55,7 @@ public final class PolicyJson {
   private static final Set<String> MASKED = Set.of("mask", "value");
   private static final Set<String> ADVISORIES = Set.of("allow");
   /** Larger files are refused before they are read. */
-  static final long MAX_FILE_BYTES = 1 << 20;
+  static final int MAX_FILE_BYTES = 1 << 20;
 
   private PolicyJson() {}
 
@@ -60,14 +65,24 @@ public final class PolicyJson {
    * @throws PolicyFormatException naming the file and the first thing wrong
    */
   public static Policy parse(Path file) throws PolicyFormatException {
-    try {
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new PolicyFormatException(file + " is larger than " + MAX_FILE_BYTES + " bytes");
-      }
-      return parse(Files.readString(file, StandardCharsets.UTF_8));
+    byte[] bytes;
+    // The limit is enforced on what is read, not on Files.size: a file can grow after it is sized,
+    // and a device or pipe (/dev/zero, <(...)) has size 0 and no end.
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
     } catch (IOException e) {
       throw new PolicyFormatException("cannot read " + file + ": " + e.getMessage());
     }
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new PolicyFormatException(file + " is larger than " + MAX_FILE_BYTES + " bytes");
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new PolicyFormatException(file + " is not UTF-8 text");
+    }
+    return parse(text);
   }
 
   /**
@@ -95,21 +110,21 @@ public final class PolicyJson {
   private static Policy read(JsonNode root) throws PolicyFormatException {
     known(root, TOP, "");
     Policy.Builder b = Policy.builder().minimumTcbStatus(TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED);
-    if (root.has("name")) {
+    if (present(root, "name")) {
       b.name(text(root, "name", "name"));
     }
-    if (root.has("allow_debug") && bool(root, "allow_debug", "allow_debug")) {
+    if (present(root, "allow_debug") && bool(root, "allow_debug", "allow_debug")) {
       throw new PolicyFormatException("allow_debug: a debug TD or enclave proves nothing; only "
           + "\"insecure_allow_debug\": true accepts one (tests only)");
     }
-    if (root.has("insecure_allow_debug") && bool(root, "insecure_allow_debug", "insecure_allow_debug")) {
+    if (present(root, "insecure_allow_debug") && bool(root, "insecure_allow_debug", "insecure_allow_debug")) {
       b.insecureAllowDebug();
     }
-    if (root.has("insecure_allow_non_intel_root")
+    if (present(root, "insecure_allow_non_intel_root")
         && bool(root, "insecure_allow_non_intel_root", "insecure_allow_non_intel_root")) {
       b.insecureAllowNonIntelRoot();
     }
-    if (root.has("tee")) {
+    if (present(root, "tee")) {
       String tee = text(root, "tee", "tee");
       try {
         b.teeType(TeeType.valueOf(tee));
@@ -117,37 +132,38 @@ public final class PolicyJson {
         throw new PolicyFormatException("tee: \"TDX\" or \"SGX\", not \"" + tee + "\"");
       }
     }
-    if (root.has("tcb_status")) {
+    if (present(root, "tcb_status")) {
       List<TcbStatus> statuses = new ArrayList<>();
-      for (String s : texts(root, "tcb_status", "tcb_status")) {
+      for (String s : texts(root, "tcb_status", "tcb_status", false)) {
         statuses.add(status(s));
       }
       b.allowedTcbStatuses(statuses.toArray(new TcbStatus[0]));
     }
-    if (root.has("advisory_ids")) {
+    if (present(root, "advisory_ids")) {
       JsonNode a = object(root, "advisory_ids", "advisory_ids");
       known(a, ADVISORIES, "advisory_ids.");
-      if (a.has("allow")) {
-        b.allowedAdvisoryIds(texts(a, "allow", "advisory_ids.allow").toArray(new String[0]));
+      if (present(a, "allow")) {
+        // An empty list is meaningful here: no advisory at all is accepted.
+        b.allowedAdvisoryIds(texts(a, "allow", "advisory_ids.allow", true).toArray(new String[0]));
       }
     }
-    if (root.has("report_data")) {
+    if (present(root, "report_data")) {
       Bytes rd = hex(text(root, "report_data", "report_data"), "report_data");
       if (rd.length() == 0 || rd.length() > Policy.REPORT_DATA_SIZE) {
         throw new PolicyFormatException("report_data is 1 to 64 bytes, not " + rd.length());
       }
       b.reportData(rd);
     }
-    if (root.has("max_age")) {
+    if (present(root, "max_age")) {
       b.maxAge(duration(text(root, "max_age", "max_age"), "max_age"));
     }
-    if (root.has("max_collateral_age")) {
+    if (present(root, "max_collateral_age")) {
       b.maxCollateralAge(duration(text(root, "max_collateral_age", "max_collateral_age"), "max_collateral_age"));
     }
-    if (root.has("tdx")) {
+    if (present(root, "tdx")) {
       readTdx(object(root, "tdx", "tdx"), b);
     }
-    if (root.has("sgx")) {
+    if (present(root, "sgx")) {
       readSgx(object(root, "sgx", "sgx"), b);
     }
     return b.build();
@@ -155,33 +171,33 @@ public final class PolicyJson {
 
   private static void readTdx(JsonNode t, Policy.Builder b) throws PolicyFormatException {
     known(t, TDX, "tdx.");
-    if (t.has("mrtd")) {
+    if (present(t, "mrtd")) {
       b.allowMrTd(hexes(t, "mrtd", Policy.MRTD_SIZE, "tdx.mrtd"));
     }
     for (int i = 0; i < QuoteLayout.TD_RTMR_COUNT; i++) {
       String key = "rtmr" + i;
-      if (t.has(key)) {
+      if (present(t, key)) {
         b.allowRtmr(i, hexes(t, key, QuoteLayout.TD_RTMR_SIZE, "tdx." + key));
       }
     }
-    if (t.has("mr_config_id")) {
+    if (present(t, "mr_config_id")) {
       b.allowMrConfigId(hexes(t, "mr_config_id", Policy.MRTD_SIZE, "tdx.mr_config_id"));
     }
-    if (t.has("mr_owner")) {
+    if (present(t, "mr_owner")) {
       b.allowMrOwner(hexes(t, "mr_owner", Policy.MRTD_SIZE, "tdx.mr_owner"));
     }
-    if (t.has("mr_owner_config")) {
+    if (present(t, "mr_owner_config")) {
       b.allowMrOwnerConfig(hexes(t, "mr_owner_config", Policy.MRTD_SIZE, "tdx.mr_owner_config"));
     }
-    if (t.has("td_attributes")) {
+    if (present(t, "td_attributes")) {
       Masked m = masked(t, "td_attributes", Policy.TD_ATTRIBUTES_SIZE, "tdx.td_attributes");
       b.tdAttributes(m.mask(), m.value());
     }
-    if (t.has("xfam")) {
+    if (present(t, "xfam")) {
       Masked m = masked(t, "xfam", Policy.XFAM_SIZE, "tdx.xfam");
       b.xfam(m.mask(), m.value());
     }
-    if (t.has("min_tee_tcb_svn")) {
+    if (present(t, "min_tee_tcb_svn")) {
       b.minimumTeeTcbSvn(hexOf(text(t, "min_tee_tcb_svn", "tdx.min_tee_tcb_svn"), Policy.TEE_TCB_SVN_SIZE,
           "tdx.min_tee_tcb_svn"));
     }
@@ -189,25 +205,25 @@ public final class PolicyJson {
 
   private static void readSgx(JsonNode s, Policy.Builder b) throws PolicyFormatException {
     known(s, SGX, "sgx.");
-    if (s.has("mrenclave")) {
+    if (present(s, "mrenclave")) {
       b.allowMrEnclave(hexes(s, "mrenclave", Policy.MRENCLAVE_SIZE, "sgx.mrenclave"));
     }
-    if (s.has("mrsigner")) {
+    if (present(s, "mrsigner")) {
       b.allowMrSigner(hexes(s, "mrsigner", Policy.MRSIGNER_SIZE, "sgx.mrsigner"));
     }
-    if (s.has("attributes")) {
+    if (present(s, "attributes")) {
       Masked m = masked(s, "attributes", Policy.SGX_ATTRIBUTES_SIZE, "sgx.attributes");
       b.sgxAttributes(m.mask(), m.value());
     }
-    if (s.has("miscselect")) {
+    if (present(s, "miscselect")) {
       JsonNode m = object(s, "miscselect", "sgx.miscselect");
       known(m, MASKED, "sgx.miscselect.");
       b.miscSelect(u32(m, "mask", "sgx.miscselect.mask"), u32(m, "value", "sgx.miscselect.value"));
     }
-    if (s.has("isv_prod_id")) {
+    if (present(s, "isv_prod_id")) {
       b.isvProdId(integer(s, "isv_prod_id", "sgx.isv_prod_id"));
     }
-    if (s.has("min_isv_svn")) {
+    if (present(s, "min_isv_svn")) {
       b.minimumIsvSvn(integer(s, "min_isv_svn", "sgx.min_isv_svn"));
     }
   }
@@ -246,7 +262,7 @@ public final class PolicyJson {
     } else {
       sgx.putNull("min_isv_svn");
     }
-    putMasked(sgx, "miscselect", p.miscSelect().orElse(null));
+    putMiscSelect(sgx, p.miscSelect().orElse(null));
     putSet(sgx, "mrenclave", p.mrEnclave());
     putSet(sgx, "mrsigner", p.mrSigner());
     o.set("sgx", sgx);
@@ -327,7 +343,12 @@ public final class PolicyJson {
     return out;
   }
 
+  /** An unchecked measurement is null: an empty list would read as "one of none" and is refused. */
   private static void putSet(ObjectNode o, String key, Set<Bytes> values) {
+    if (values.isEmpty()) {
+      o.putNull(key);
+      return;
+    }
     ArrayNode a = o.putArray(key);
     values.stream().map(Bytes::hex0x).sorted().forEach(a::add);
   }
@@ -340,6 +361,21 @@ public final class PolicyJson {
     ObjectNode n = o.putObject(key);
     n.put("mask", m.mask().hex0x());
     n.put("value", m.value().hex0x());
+  }
+
+  /** MISCSELECT as the u32 the file gives (the rule holds the quote's little-endian bytes). */
+  private static void putMiscSelect(ObjectNode o, Masked m) {
+    if (m == null) {
+      o.putNull("miscselect");
+      return;
+    }
+    ObjectNode n = o.putObject("miscselect");
+    n.put("mask", String.format(Locale.ROOT, "0x%08x", u32le(m.mask())));
+    n.put("value", String.format(Locale.ROOT, "0x%08x", u32le(m.value())));
+  }
+
+  private static long u32le(Bytes b) {
+    return b.unsigned(0) | (long) b.unsigned(1) << 8 | (long) b.unsigned(2) << 16 | (long) b.unsigned(3) << 24;
   }
 
   private static void putDuration(ObjectNode o, String key, Duration d) {
@@ -358,6 +394,12 @@ public final class PolicyJson {
         throw new PolicyFormatException("unknown key " + prefix + k + " (docs/policy.md lists the keys)");
       }
     }
+  }
+
+  /** Whether {@code key} is given: JSON null means absent, as in the canonical form. */
+  private static boolean present(JsonNode o, String key) {
+    JsonNode v = o.get(key);
+    return v != null && !v.isNull();
   }
 
   private static JsonNode object(JsonNode o, String key, String path) throws PolicyFormatException {
@@ -394,7 +436,7 @@ public final class PolicyJson {
 
   private static long u32(JsonNode o, String key, String path) throws PolicyFormatException {
     JsonNode v = o.get(key);
-    if (v == null) {
+    if (v == null || v.isNull()) {
       throw new PolicyFormatException(path + " is missing");
     }
     long n;
@@ -416,9 +458,10 @@ public final class PolicyJson {
     return n;
   }
 
-  private static List<String> texts(JsonNode o, String key, String path) throws PolicyFormatException {
+  private static List<String> texts(JsonNode o, String key, String path, boolean mayBeEmpty)
+      throws PolicyFormatException {
     JsonNode v = o.get(key);
-    if (!v.isArray() || v.isEmpty()) {
+    if (!v.isArray() || v.isEmpty() && !mayBeEmpty) {
       throw new PolicyFormatException(path + " is a non-empty list of strings (each meaning \"one of\")");
     }
     List<String> out = new ArrayList<>();
@@ -432,7 +475,7 @@ public final class PolicyJson {
   }
 
   private static Bytes[] hexes(JsonNode o, String key, int size, String path) throws PolicyFormatException {
-    List<String> texts = texts(o, key, path);
+    List<String> texts = texts(o, key, path, false);
     Bytes[] out = new Bytes[texts.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = hex(texts.get(i), path);
@@ -446,7 +489,7 @@ public final class PolicyJson {
   private static Masked masked(JsonNode o, String key, int size, String path) throws PolicyFormatException {
     JsonNode m = object(o, key, path);
     known(m, MASKED, path + ".");
-    if (!m.has("mask") || !m.has("value")) {
+    if (!present(m, "mask") || !present(m, "value")) {
       throw new PolicyFormatException(path + " needs mask and value");
     }
     try {

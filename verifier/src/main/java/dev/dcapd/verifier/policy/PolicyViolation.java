@@ -46,5 +46,7 @@ public enum PolicyViolation {
   /** The enclave's ISVSVN is below the policy's minimum. */
   ISV_SVN,
   /** The collateral the verdict rests on was issued longer ago than the policy accepts. */
-  COLLATERAL_TOO_OLD
+  COLLATERAL_TOO_OLD,
+  /** The collateral given to judge its age is not the collateral the verdict was computed against. */
+  COLLATERAL_MISMATCH
 }

@@ -126,7 +126,7 @@ class PolicyCheckTest {
     assertThrows(IllegalArgumentException.class, () -> Policy.builder().reportData(Bytes.zeros(65)));
     assertThrows(IllegalArgumentException.class, () -> Policy.builder().minimumTcbStatus(TcbStatus.REVOKED));
     assertThrows(IllegalStateException.class,
-        () -> Policy.builder().allowMrTd(Bytes.zeros(48)).allowMrSigner(Bytes.zeros(32)).build());
+        () -> Policy.builder().teeType(TeeType.TDX).allowMrTd(Bytes.zeros(48)).allowMrSigner(Bytes.zeros(32)).build());
     assertThrows(IllegalStateException.class,
         () -> Policy.builder().teeType(TeeType.SGX).allowRtmr(1, Bytes.zeros(48)).build());
   }
