@@ -244,7 +244,7 @@ public final class QuoteStore implements AutoCloseable {
    *     entry moves, or -1
    */
   public void put(Quote quote, StoredRecord record, String collateralJson, long previousUploadMicros) {
-    Bytes checksum = sha256(quote.raw());
+    Bytes checksum = quote.checksum();
     byte[] key = key(checksum);
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(quotes, key, storedQuote(quote, batch).toByteArray());

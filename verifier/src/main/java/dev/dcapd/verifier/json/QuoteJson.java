@@ -28,7 +28,7 @@ public final class QuoteJson {
 
   /** Lower-case hex SHA-256 of the quote's exact bytes: its id everywhere in dcapd. */
   public static String checksum(Quote quote) {
-    return checksum(quote.raw());
+    return quote.checksumHex();
   }
 
   /** Lower-case hex SHA-256 of {@code raw}. */

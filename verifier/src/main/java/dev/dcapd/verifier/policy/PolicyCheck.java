@@ -11,11 +11,8 @@ import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteBody;
 import dev.dcapd.verifier.quote.TdReport;
 import dev.dcapd.verifier.verify.Verdict;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -80,7 +77,7 @@ public final class PolicyCheck {
   static List<Violation> violations(Policy policy, Verdict verdict, Quote quote, Optional<QuoteCollateral> collateral,
       Instant now) {
     List<Violation> out = new ArrayList<>();
-    String checksum = sha256Hex(quote.raw());
+    String checksum = quote.checksumHex();
     if (!checksum.equals(verdict.checksum())) {
       out.add(new Violation(PolicyViolation.QUOTE_MISMATCH,
           "the verdict is for quote " + verdict.checksum() + ", not " + checksum));
@@ -227,13 +224,4 @@ public final class PolicyCheck {
     }
   }
 
-  private static String sha256Hex(Bytes raw) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      raw.updateDigest(d);
-      return HexFormat.of().formatHex(d.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
-  }
 }

@@ -1,6 +1,8 @@
 package dev.dcapd.verifier.quote;
 
 import dev.dcapd.verifier.Bytes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /**
@@ -16,6 +18,8 @@ public final class Quote {
   private final Bytes trailing;
   private final Bytes raw;
   private final int length;
+  /** SHA-256 of {@link #raw}, computed on first use (a benign race: every thread computes the same). */
+  private volatile Bytes checksum;
 
   Quote(QuoteHeader header, QuoteBody body, SignatureData signatureData, Bytes trailing, Bytes raw) {
     this.header = header;
@@ -71,6 +75,30 @@ public final class Quote {
   /** The exact input bytes, trailing bytes included. */
   public Bytes raw() {
     return raw;
+  }
+
+  /**
+   * SHA-256 of the exact input bytes ({@link #raw()}, trailing bytes included): the quote's id
+   * everywhere in dcapd. Computed once per parsed quote.
+   */
+  public Bytes checksum() {
+    Bytes c = checksum;
+    if (c == null) {
+      try {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        raw.updateDigest(sha);
+        c = Bytes.of(sha.digest());
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+      }
+      checksum = c;
+    }
+    return c;
+  }
+
+  /** {@link #checksum()} as lower-case hex, as Phala's API and every dcapd answer spell it. */
+  public String checksumHex() {
+    return checksum().hex();
   }
 
   /** Where the quote proper ends: the length of header, body and signature data. */

@@ -365,7 +365,7 @@ public final class QuoteVerifier {
     }
 
     private String checksum() {
-      return Bytes.of(Ecdsa.sha256(raw, 0, raw.length)).hex();
+      return quote.checksumHex();
     }
   }
 }

@@ -45,4 +45,14 @@ class QuoteInputTest {
     assertEquals(FailureCode.QUOTE_TRUNCATED,
         assertThrows(QuoteParseException.class, () -> QuoteInput.parse(new byte[0])).code());
   }
+
+  /** The checksum is SHA-256 of the exact bytes, the same for the binary and the hex text. */
+  @Test
+  void checksumIsTheSha256OfTheExactBytes() throws Exception {
+    String expected = "c42f9164325024bca2757bc8819b11879a0a369132ea4e2b7c85df4805ea72db";
+    Quote q = QuoteInput.parse(BINARY);
+    assertEquals(expected, q.checksumHex());
+    assertSame(q.checksum(), q.checksum(), "computed once");
+    assertEquals(expected, QuoteInput.parse(ascii(HexFormat.of().formatHex(BINARY))).checksumHex());
+  }
 }
