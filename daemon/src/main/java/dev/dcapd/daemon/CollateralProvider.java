@@ -2,7 +2,9 @@ package dev.dcapd.daemon;
 
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.quote.Quote;
+import dev.dcapd.verifier.quote.TeeType;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -31,6 +33,16 @@ public interface CollateralProvider {
    */
   default Optional<String> currentId(Quote quote, Instant now) {
     return cached(quote, now).map(QuoteCollateral::id);
+  }
+
+  /**
+   * Whether {@code collateralId} is the id of the collateral {@link #cached} answers now for
+   * {@code quote}, whose platform ({@code tee}, {@code fmspc}, {@code ca}: as a stored record names
+   * it) the caller already knows. The same answer as comparing with {@link #currentId}; a provider
+   * may answer it without reading the quote's PCK chain.
+   */
+  default boolean isCurrent(String collateralId, TeeType tee, Bytes fmspc, String ca, Quote quote, Instant now) {
+    return currentId(quote, now).map(collateralId::equals).orElse(false);
   }
 
   /**

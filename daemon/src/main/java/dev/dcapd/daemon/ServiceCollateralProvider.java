@@ -1,17 +1,32 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.collateral.CachedCollateral;
+import dev.dcapd.collateral.CollateralKey;
 import dev.dcapd.collateral.CollateralService;
+import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.pck.CaType;
 import dev.dcapd.verifier.quote.Quote;
+import dev.dcapd.verifier.quote.TeeType;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The daemon's collateral: a {@link CollateralService} over its cache, with each lookup counted. */
 public final class ServiceCollateralProvider implements CollateralProvider {
+  /** Collateral ids remembered with the cache entry they were derived from; cleared when full. */
+  static final int DERIVED_LIMIT = 4096;
+
   private final CollateralService collateral;
   private final Metrics metrics;
+  /**
+   * A collateral id (the platform's collateral with one quote's PCK chain) and the cache entry it
+   * was derived from, by identity. The cache installs a new entry object for anything it installs
+   * and never installs an older one, so an id found here with the entry held now rests on it.
+   */
+  private final ConcurrentHashMap<String, CachedCollateral> derived = new ConcurrentHashMap<>();
 
   public ServiceCollateralProvider(CollateralService collateral, Metrics metrics) {
     this.collateral = Objects.requireNonNull(collateral, "collateral");
@@ -36,6 +51,36 @@ public final class ServiceCollateralProvider implements CollateralProvider {
   @Override
   public Optional<String> currentId(Quote quote, Instant now) {
     return collateral.cachedIdForQuote(quote, now);
+  }
+
+  /**
+   * Reads: the record's platform names the cache entry without parsing the quote's PCK chain; an id
+   * already derived from that very entry is current. Otherwise the id is derived again from the
+   * quote, and remembered with the entry looked up <em>before</em> deriving it, so that a race with
+   * an install can only tie it to the older entry, which never comes back.
+   */
+  @Override
+  public boolean isCurrent(String collateralId, TeeType tee, Bytes fmspc, String ca, Quote quote, Instant now) {
+    CaType caType = CaType.fromPcsName(ca);
+    if (caType == null || fmspc.length() != CollateralKey.FMSPC_LENGTH) {
+      return CollateralProvider.super.isCurrent(collateralId, tee, fmspc, ca, quote, now);
+    }
+    Optional<CachedCollateral> entry = collateral.peek(new CollateralKey(tee, fmspc, caType), now);
+    if (entry.isEmpty()) {
+      return false;
+    }
+    if (derived.get(collateralId) == entry.get()) {
+      return true;
+    }
+    Optional<String> id = currentId(quote, now);
+    if (id.isEmpty() || !id.get().equals(collateralId)) {
+      return false;
+    }
+    if (derived.size() >= DERIVED_LIMIT) {
+      derived.clear();
+    }
+    derived.put(collateralId, entry.get());
+    return true;
   }
 
   @Override

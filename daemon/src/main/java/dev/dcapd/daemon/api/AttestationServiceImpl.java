@@ -1,5 +1,6 @@
 package dev.dcapd.daemon.api;
 
+import com.google.protobuf.Timestamp;
 import dev.dcapd.contracts.OnchainExport;
 import dev.dcapd.contracts.PccsUpserts;
 import dev.dcapd.daemon.CollateralProvider;
@@ -127,7 +128,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   public void verify(VerifyRequest request, StreamObserver<VerifyResponse> response) {
     answer(response, () -> {
       Quote quote = parse(request.getQuote().toByteArray());
-      Bytes checksum = QuoteStore.sha256(quote.raw());
+      Bytes checksum = quote.checksum();
       ReentrantLock lock = locks[checksum.unsigned(0)];
       if (!store.syncWrites() && lock.tryLock()) {
         try {
@@ -211,8 +212,8 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     if (r.getEarliestExpiryMicros() != 0 && micros(now) >= r.getEarliestExpiryMicros()) {
       return false;
     }
-    Optional<String> current = collateral.currentId(quote, now);
-    return current.isPresent() && current.get().equals(r.getCollateralId());
+    return collateral.isCurrent(r.getCollateralId(), quote.teeType(), Bytes.of(r.getFmspc().toByteArray()),
+        r.getVerdict().getCa(), quote, now);
   }
 
   /** The cheap part of {@link #holds}, for listings that do not parse each quote. */
@@ -421,7 +422,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
         .setCanDownload(r.getCanDownload())
         .setUploadedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
         .setVerifiedAt(ProtoVerdicts.timestampMicros(r.getVerifiedAtMicros()))
-        .setVerdict(r.getVerdict().toBuilder().setCurrentAt(ProtoVerdicts.timestamp(now)))
+        .setVerdict(currentAt(r.getVerdict(), now))
         .setCollateralId(r.getCollateralId())
         .setSize(r.getSize())
         .addAllHistory(r.getHistoryList())
@@ -526,7 +527,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
           .setSuccess(verdict.getSuccess())
           .setChecksum(j.verdict().checksum())
           .setQuote(ProtoQuotes.quote(quote, verdict.getSuccess()))
-          .setVerdict(verdict.toBuilder().setCurrentAt(ProtoVerdicts.timestamp(at)));
+          .setVerdict(verdict);
       j.collateral().ifPresent(c -> b.setQuoteCollateral(ProtoQuotes.collateral(c)));
       return b.build();
     });
@@ -550,6 +551,18 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     });
   }
 
+  /**
+   * {@code v} shown current at {@code now}: as it is when it was reached at that instant (a fresh
+   * judgement), else a copy with {@code current_at} set.
+   */
+  private static dev.dcapd.proto.v1.Verdict currentAt(dev.dcapd.proto.v1.Verdict v, Instant now) {
+    Timestamp at = v.getCurrentAt();
+    if (at.getSeconds() == now.getEpochSecond() && at.getNanos() == now.getNano()) {
+      return v;
+    }
+    return v.toBuilder().setCurrentAt(ProtoVerdicts.timestamp(now)).build();
+  }
+
   private VerifyResponse verifyResponse(Quote quote, StoredRecord r, boolean alreadyStored, Instant now) {
     boolean ok = r.getVerdict().getSuccess();
     VerifyResponse.Builder b = VerifyResponse.newBuilder()
@@ -559,7 +572,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
         .setCanDownload(r.getCanDownload())
         .setUploadedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
         .setVerifiedAt(ProtoVerdicts.timestampMicros(r.getVerifiedAtMicros()))
-        .setVerdict(r.getVerdict().toBuilder().setCurrentAt(ProtoVerdicts.timestamp(now)))
+        .setVerdict(currentAt(r.getVerdict(), now))
         .setAlreadyStored(alreadyStored)
         .addAllHistory(r.getHistoryList());
     collateralMessage(r.getCollateralId()).ifPresent(b::setQuoteCollateral);

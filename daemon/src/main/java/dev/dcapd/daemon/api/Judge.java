@@ -113,7 +113,10 @@ public final class Judge {
   /** The API's verdict message: the verifier's evidence with the appraisal's outcome, root and policy. */
   public dev.dcapd.proto.v1.Verdict message(Judgement j) {
     Appraisal a = j.appraisal();
-    dev.dcapd.proto.v1.Verdict.Builder b = ProtoVerdicts.verdict(a.verdict()).toBuilder()
+    // Reached at its verification instant: current then, and stamped so, so that an answer given
+    // at that instant needs no copy of the message.
+    dev.dcapd.proto.v1.Verdict.Builder b = ProtoVerdicts.verdictBuilder(a.verdict())
+        .setCurrentAt(ProtoVerdicts.timestamp(a.verdict().verifiedAt()))
         .setSuccess(a.success())
         .setTrustRoot(trustRoot)
         .setPolicy(PolicyRef.newBuilder().setName(a.policyName()).setSha256(a.policySha256()));

@@ -10,6 +10,11 @@ public final class ProtoVerdicts {
   private ProtoVerdicts() {}
 
   public static dev.dcapd.proto.v1.Verdict verdict(Verdict v) {
+    return verdictBuilder(v).build();
+  }
+
+  /** {@link #verdict}, still open for the fields a caller adds (policy, root, current_at). */
+  public static dev.dcapd.proto.v1.Verdict.Builder verdictBuilder(Verdict v) {
     dev.dcapd.proto.v1.Verdict.Builder b = dev.dcapd.proto.v1.Verdict.newBuilder()
         .setSuccess(v.success())
         .addAllAdvisoryIds(v.advisoryIds())
@@ -28,7 +33,7 @@ public final class ProtoVerdicts {
     v.tcbDate().ifPresent(d -> b.setTcbDate(d.toString()));
     v.qeIdentityStatus().ifPresent(s -> b.setQeIdentityStatus(s.intelName()));
     v.earliestExpiry().ifPresent(e -> b.setEarliestExpiry(timestamp(e)));
-    return b.build();
+    return b;
   }
 
   public static Timestamp timestamp(Instant i) {

@@ -32,4 +32,14 @@ public enum CaType {
     }
     return null;
   }
+
+  /** The CA type whose PCS name ({@link #pcsName()}) is {@code name}, or {@code null}. */
+  public static CaType fromPcsName(String name) {
+    for (CaType t : values()) {
+      if (t.pcsName.equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
 }
