@@ -36,16 +36,6 @@ final class PolicyOptions {
     } else {
       p = Policy.daemonDefault();
     }
-    if (!insecureAllowDebug && !insecureRoot) {
-      return p;
-    }
-    Policy.Builder b = p.toBuilder();
-    if (insecureAllowDebug) {
-      b.insecureAllowDebug();
-    }
-    if (insecureRoot) {
-      b.insecureAllowNonIntelRoot();
-    }
-    return b.build();
+    return p.withInsecureOptions(insecureAllowDebug, insecureRoot);
   }
 }

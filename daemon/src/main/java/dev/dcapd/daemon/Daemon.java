@@ -73,17 +73,7 @@ public final class Daemon implements AutoCloseable {
     } else {
       p = Policy.daemonDefault();
     }
-    if (config.insecureAllowDebug() || anchor.insecure()) {
-      Policy.Builder b = p.toBuilder();
-      if (config.insecureAllowDebug()) {
-        b.insecureAllowDebug();
-      }
-      if (anchor.insecure()) {
-        b.insecureAllowNonIntelRoot();
-      }
-      p = b.build();
-    }
-    return p;
+    return p.withInsecureOptions(config.insecureAllowDebug(), anchor.insecure());
   }
 
   /** Opens the store, builds the service and starts every listener. */

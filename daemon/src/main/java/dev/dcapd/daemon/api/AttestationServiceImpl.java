@@ -102,8 +102,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
    * reports it.
    */
   public static Policy defaultPolicy(QuoteVerifier verifier) {
-    return verifier.trustAnchor().insecure()
-        ? Policy.daemonDefault().toBuilder().insecureAllowNonIntelRoot().build() : Policy.daemonDefault();
+    return Policy.daemonDefault().withInsecureOptions(false, verifier.trustAnchor().insecure());
   }
 
   /**

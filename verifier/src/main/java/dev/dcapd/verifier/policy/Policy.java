@@ -116,6 +116,26 @@ public final class Policy {
         .build();
   }
 
+  /**
+   * This policy as the daemon or the CLI applies it under their insecure options: with debug
+   * accepted ({@code --insecure-allow-debug}) and with the verifier's own non-Intel root accepted
+   * ({@code --insecure-trust-root} / {@code --insecure-root}, which every verdict reports). This
+   * policy itself when neither is given.
+   */
+  public Policy withInsecureOptions(boolean allowDebug, boolean nonIntelRoot) {
+    if (!allowDebug && !nonIntelRoot) {
+      return this;
+    }
+    Builder b = toBuilder();
+    if (allowDebug) {
+      b.insecureAllowDebug();
+    }
+    if (nonIntelRoot) {
+      b.insecureAllowNonIntelRoot();
+    }
+    return b.build();
+  }
+
   /** A builder holding every rule of this policy. */
   public Builder toBuilder() {
     Builder b = new Builder();
