@@ -202,37 +202,32 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
    * (the quote names no platform) rests on the quote alone.
    */
   private boolean holds(StoredRecord r, Quote quote, Instant now) {
-    if (!r.getTrustRoot().equals(judge.trustRoot()) || !r.getPolicySha256().equals(judge.policy().sha256())) {
-      return false;
-    }
-    if (r.getCollateralId().isEmpty()) {
-      return true;
-    }
-    if (r.getEarliestExpiryMicros() != 0 && micros(now) >= r.getEarliestExpiryMicros()) {
-      return false;
-    }
-    return collateral.isCurrent(r.getCollateralId(), quote.teeType(), Bytes.of(r.getFmspc().toByteArray()),
-        r.getVerdict().getCa(), quote, now);
+    return stale(r, now).isEmpty() && (r.getCollateralId().isEmpty()
+        || collateral.isCurrent(r.getCollateralId(), quote.teeType(), Bytes.of(r.getFmspc().toByteArray()),
+            r.getVerdict().getCa(), quote, now));
   }
 
-  /** The cheap part of {@link #holds}, for listings that do not parse each quote. */
-  private boolean stillTrusted(StoredRecord r, Instant now) {
-    return r.getTrustRoot().equals(judge.trustRoot()) && r.getPolicySha256().equals(judge.policy().sha256())
-        && (r.getEarliestExpiryMicros() == 0 || micros(now) < r.getEarliestExpiryMicros());
+  /**
+   * Why a stored verdict no longer holds, by what the record alone tells (another trust root,
+   * another policy, its collateral expired); empty when it may still hold. Listings, which do not
+   * parse each quote, show a record as verified only when this is empty.
+   */
+  private Optional<String> stale(StoredRecord r, Instant now) {
+    if (!r.getTrustRoot().equals(judge.trustRoot())) {
+      return Optional.of(r.getTrustRoot().isEmpty() ? "judged before verdicts named their trust root" : "trust root changed");
+    }
+    if (!r.getPolicySha256().equals(judge.policy().sha256())) {
+      return Optional.of("policy changed");
+    }
+    if (r.getEarliestExpiryMicros() != 0 && micros(now) >= r.getEarliestExpiryMicros()) {
+      return Optional.of("collateral expired");
+    }
+    return Optional.empty();
   }
 
   /** Why a stored verdict no longer holds, for its history. */
   private String whyAgain(StoredRecord r, Instant now) {
-    if (!r.getTrustRoot().equals(judge.trustRoot())) {
-      return r.getTrustRoot().isEmpty() ? "judged before verdicts named their trust root" : "trust root changed";
-    }
-    if (!r.getPolicySha256().equals(judge.policy().sha256())) {
-      return "policy changed";
-    }
-    if (r.getEarliestExpiryMicros() != 0 && micros(now) >= r.getEarliestExpiryMicros()) {
-      return "collateral expired";
-    }
-    return "collateral changed";
+    return stale(r, now).orElse("collateral changed");
   }
 
   /**
@@ -481,7 +476,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
         StoredRecord r = e.record();
         // A verdict proven under another root or policy, or whose collateral has expired, is not
         // shown as verified; the background re-appraisal (or the next read) judges it again.
-        boolean verified = r.getVerdict().getSuccess() && stillTrusted(r, now);
+        boolean verified = r.getVerdict().getSuccess() && stale(r, now).isEmpty();
         RecentItem.Builder item = RecentItem.newBuilder()
             .setChecksum(e.checksum())
             .setVerified(verified)

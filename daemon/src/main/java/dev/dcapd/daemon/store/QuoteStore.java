@@ -248,15 +248,11 @@ public final class QuoteStore implements AutoCloseable {
     byte[] key = key(checksum);
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(quotes, key, storedQuote(quote, batch).toByteArray());
-      batch.put(records, key, record.toByteArray());
       if (previousUploadMicros >= 0) {
         batch.delete(recent, recentKey(previousUploadMicros, key));
       }
       batch.put(recent, recentKey(record.getUploadedAtMicros(), key), new byte[0]);
-      platformKey(record).ifPresent(p -> putPlatformEntry(batch, p, key));
-      if (collateralJson != null && !record.getCollateralId().isEmpty()) {
-        batch.put(collateral, HexFormat.of().parseHex(record.getCollateralId()), collateralJson.getBytes(StandardCharsets.UTF_8));
-      }
+      putRecord(batch, key, record, collateralJson);
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
       throw new StoreException("cannot store quote " + checksum + ": " + e.getMessage(), e);
@@ -270,11 +266,7 @@ public final class QuoteStore implements AutoCloseable {
   public void replaceRecord(Bytes checksum, StoredRecord record, String collateralJson) {
     byte[] key = key(checksum);
     try (WriteBatch batch = new WriteBatch()) {
-      batch.put(records, key, record.toByteArray());
-      platformKey(record).ifPresent(p -> putPlatformEntry(batch, p, key));
-      if (collateralJson != null && !record.getCollateralId().isEmpty()) {
-        batch.put(collateral, HexFormat.of().parseHex(record.getCollateralId()), collateralJson.getBytes(StandardCharsets.UTF_8));
-      }
+      putRecord(batch, key, record, collateralJson);
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
       throw new StoreException("cannot store the record of " + checksum + ": " + e.getMessage(), e);
@@ -293,11 +285,19 @@ public final class QuoteStore implements AutoCloseable {
         + r.getVerdict().getCa());
   }
 
-  private void putPlatformEntry(WriteBatch batch, String platform, byte[] checksum) {
-    try {
-      batch.put(platforms, platformEntry(platform, checksum), new byte[0]);
-    } catch (RocksDBException e) {
-      throw new StoreException("cannot index quote under " + platform + ": " + e.getMessage(), e);
+  /**
+   * The record, its entry in the {@code platforms} index and, when given, the collateral it names:
+   * what an upload and a new verdict both write.
+   */
+  private void putRecord(WriteBatch batch, byte[] key, StoredRecord record, String collateralJson)
+      throws RocksDBException {
+    batch.put(records, key, record.toByteArray());
+    Optional<String> platform = platformKey(record);
+    if (platform.isPresent()) {
+      batch.put(platforms, platformEntry(platform.get(), key), new byte[0]);
+    }
+    if (collateralJson != null && !record.getCollateralId().isEmpty()) {
+      batch.put(collateral, HexFormat.of().parseHex(record.getCollateralId()), collateralJson.getBytes(StandardCharsets.UTF_8));
     }
   }
 
