@@ -1,5 +1,9 @@
 package dev.dcapd.contracts;
 
+import dev.dcapd.onchain.AutomataCalls;
+import dev.dcapd.onchain.AutomataFailures;
+import dev.dcapd.onchain.AutomataOutcome;
+import dev.dcapd.onchain.OnchainException;
 import dev.dcapd.verifier.Bytes;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -199,11 +203,11 @@ public final class ChainClient implements AutoCloseable {
     Optional<Bytes> data = revertData(error);
     if (data.isPresent()) {
       AutomataFailures.Revert r = AutomataFailures.forRevert(data.get());
-      return new OnchainException(what + " " + r.description() + " [" + r.code() + "]", data.get(), null);
+      return OnchainException.reverted(what + " " + r.description() + " [" + r.code() + "]", data.get());
     }
     String message = error.getMessage() == null ? "" : error.getMessage();
     if (message.contains("revert")) {
-      return new OnchainException(what + " reverted: " + message, Bytes.empty(), null);
+      return OnchainException.reverted(what + " reverted: " + message, Bytes.empty());
     }
     return new OnchainException("RPC " + url + " answered " + what + " with error " + error.getCode() + ": " + message);
   }

@@ -1,5 +1,6 @@
 package dev.dcapd.contracts;
 
+import dev.dcapd.onchain.OnchainException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package dev.dcapd.contracts;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.dcapd.onchain.OnchainException;
 import java.io.File;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dcapd.onchain.AutomataCalls;
+import dev.dcapd.onchain.AutomataOutcome;
+import dev.dcapd.onchain.AutomataStatus;
+import dev.dcapd.onchain.OnchainException;
+import dev.dcapd.onchain.OnchainExport;
+import dev.dcapd.onchain.PccsUpserts;
+import dev.dcapd.onchain.VerifiedOutput;
 import dev.dcapd.testkit.Forge;
 import dev.dcapd.testkit.ForgeSpec;
 import dev.dcapd.testkit.ForgedCase;

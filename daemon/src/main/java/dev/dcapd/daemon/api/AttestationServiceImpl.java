@@ -1,8 +1,8 @@
 package dev.dcapd.daemon.api;
 
 import com.google.protobuf.Timestamp;
-import dev.dcapd.contracts.OnchainExport;
-import dev.dcapd.contracts.PccsUpserts;
+import dev.dcapd.onchain.OnchainExport;
+import dev.dcapd.onchain.PccsUpserts;
 import dev.dcapd.daemon.CollateralProvider;
 import dev.dcapd.daemon.Metrics;
 import dev.dcapd.daemon.store.QuoteStore;

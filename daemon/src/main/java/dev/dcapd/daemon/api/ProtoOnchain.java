@@ -1,7 +1,7 @@
 package dev.dcapd.daemon.api;
 
-import dev.dcapd.contracts.OnchainExport;
-import dev.dcapd.contracts.PccsUpserts;
+import dev.dcapd.onchain.OnchainExport;
+import dev.dcapd.onchain.PccsUpserts;
 import dev.dcapd.proto.v1.ExportOnchainResponse;
 import dev.dcapd.proto.v1.OnchainUpsert;
 import java.util.List;

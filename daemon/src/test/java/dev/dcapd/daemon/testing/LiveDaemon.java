@@ -1,0 +1,105 @@
+package dev.dcapd.daemon.testing;
+
+import dev.dcapd.daemon.Daemon;
+import dev.dcapd.daemon.DaemonConfig;
+import dev.dcapd.daemon.Listeners;
+import dev.dcapd.verifier.Vectors;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A real daemon on 127.0.0.1 and a Unix socket, judging at dcap-qvl tdx_quote's instant with the
+ * collateral of dcap-qvl's TDX and SGX quotes in an offline folder: the TDX quote verifies UpToDate,
+ * the SGX quote (whose collateral is valid then too) ConfigurationAndSWHardeningNeeded. It can be stopped and
+ * started again on the same port and data.
+ */
+public final class LiveDaemon implements AutoCloseable {
+  /** dcap-qvl tdx_quote's verification instant (its README). */
+  public static final Instant TDX_AT = Instant.ofEpochSecond(1752919234L);
+  public static final byte[] TDX = Vectors.bytes("dcap-qvl/tdx_quote");
+  public static final String TDX_CHECKSUM = "c42f9164325024bca2757bc8819b11879a0a369132ea4e2b7c85df4805ea72db";
+  public static final byte[] SGX = Vectors.bytes("dcap-qvl/sgx_quote");
+  private static final int MESSAGE_BYTES = 131072;
+
+  private final Path dir;
+  private final int maxMessageBytes;
+  private final Optional<Listeners.Tls> tls;
+  private int port;
+  private Daemon daemon;
+
+  private LiveDaemon(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) {
+    this.dir = dir;
+    this.maxMessageBytes = maxMessageBytes;
+    this.tls = tls;
+  }
+
+  public static LiveDaemon start(Path dir) throws IOException {
+    return start(dir, MESSAGE_BYTES, Optional.empty());
+  }
+
+  public static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) throws IOException {
+    Path collateral = Files.createDirectories(dir.resolve("collateral"));
+    for (String name : List.of("tdx_quote_collateral.json", "sgx_quote_collateral.json")) {
+      Files.writeString(collateral.resolve(name), Vectors.text("dcap-qvl/" + name), StandardCharsets.UTF_8);
+    }
+    LiveDaemon d = new LiveDaemon(dir, maxMessageBytes, tls);
+    d.startAgain();
+    return d;
+  }
+
+  /** Starts the daemon (again): the first time on a free port, later on the same one. */
+  public void startAgain() throws IOException {
+    DaemonConfig config = new DaemonConfig(
+        Optional.of(new InetSocketAddress("127.0.0.1", port)),
+        Optional.of(socket()),
+        dir.resolve("data"),
+        List.of(),
+        Optional.of(dir.resolve("collateral")),
+        Optional.empty(),
+        Optional.empty(),
+        false,
+        tls,
+        2,
+        64,
+        maxMessageBytes,
+        16 << 20,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(1));
+    daemon = Daemon.start(config, Clock.fixed(TDX_AT, ZoneOffset.UTC));
+    port = daemon.grpcAddress().orElseThrow().getPort();
+  }
+
+  /** Stops the daemon; the port and data stay for {@link #startAgain()}. */
+  public void stop() {
+    if (daemon != null) {
+      daemon.close();
+      daemon = null;
+    }
+  }
+
+  public String target() {
+    return "127.0.0.1:" + port;
+  }
+
+  public Path socket() {
+    return dir.resolve("dcapd.sock");
+  }
+
+  public String unixTarget() {
+    return "unix:" + socket();
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}
