@@ -11,6 +11,7 @@ import dev.dcapd.daemon.CollateralProvider;
 import dev.dcapd.daemon.Metrics;
 import dev.dcapd.daemon.ServiceCollateralProvider;
 import dev.dcapd.daemon.api.AttestationServiceImpl;
+import dev.dcapd.daemon.crypto.EcdsaChoice;
 import dev.dcapd.daemon.store.QuoteStore;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
@@ -42,6 +43,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -94,8 +96,13 @@ public class ServiceBenchmark {
     public void onCompleted() {}
   }
 
+  /** The ECDSA engine installed in the verifier, as {@code dcapd serve --ecdsa-engine} takes it. */
+  @Param({"auto"})
+  public String ecdsa;
+
   @Setup(Level.Trial)
   public void setUp() throws IOException, DcapException {
+    EcdsaChoice.parse(ecdsa).install();
     QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).seed(21).build());
     // Forged before timing starts, so the figure is the service's alone.
     quotes = new byte[QUOTES][];

@@ -1,5 +1,6 @@
 package dev.dcapd.benchmarks;
 
+import dev.dcapd.daemon.crypto.EcdsaChoice;
 import dev.dcapd.testkit.Forge;
 import dev.dcapd.testkit.ForgeSpec;
 import dev.dcapd.testkit.ForgedCase;
@@ -75,8 +76,13 @@ public class VerifyBenchmark {
   private QuoteVerifier warm;
   private int next;
 
+  /** The ECDSA engine installed in the verifier, as {@code dcapd serve --ecdsa-engine} takes it. */
+  @Param({"auto"})
+  public String ecdsa;
+
   @Setup
   public void setUp() {
+    EcdsaChoice.parse(ecdsa).install();
     ForgeSpec.Builder b = ForgeSpec.builder().seed(11);
     switch (shape) {
       case "sgx-v3" -> b.tee(TeeType.SGX).quoteVersion(3);

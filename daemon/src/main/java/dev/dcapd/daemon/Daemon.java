@@ -17,7 +17,6 @@ import dev.dcapd.verifier.policy.Policy;
 import dev.dcapd.verifier.policy.PolicyFormatException;
 import dev.dcapd.verifier.policy.PolicyJson;
 import dev.dcapd.verifier.verify.CollateralVerifier;
-import dev.dcapd.verifier.verify.Ecdsa;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.TrustAnchor;
 import java.io.IOException;
@@ -29,6 +28,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -45,12 +46,15 @@ public final class Daemon implements AutoCloseable {
   private final ExecutorService workers;
   private final TrustAnchor anchor;
   private final Policy policy;
+  /** The ECDSA engine installed at start, as the start-up line names it. */
+  private final String ecdsaEngine;
   private volatile Reappraiser reappraiser;
   private AttestationServiceImpl service;
   private MetricsEndpoint metricsEndpoint;
   private boolean closed;
 
-  private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor, Policy policy) {
+  private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor, Policy policy, String ecdsaEngine) {
+    this.ecdsaEngine = ecdsaEngine;
     this.workers = DaemonServer.workerPool(config.workers());
     this.config = config;
     this.store = store;
@@ -79,9 +83,11 @@ public final class Daemon implements AutoCloseable {
   /** Opens the store, builds the service and starts every listener. */
   public static Daemon start(DaemonConfig config, Clock clock) throws IOException {
     // Loading the native ECDSA engine takes a few hundred milliseconds; do it while RocksDB opens.
-    Thread engineLoad = new Thread(Ecdsa::engine, "ecdsa-engine-load");
-    engineLoad.setDaemon(true);
-    engineLoad.start();
+    CompletableFuture<String> engine = CompletableFuture.supplyAsync(config.ecdsaEngine()::install, task -> {
+      Thread t = new Thread(task, "ecdsa-engine-load");
+      t.setDaemon(true);
+      t.start();
+    });
     byte[] customRoot = config.insecureTrustRoot().isPresent()
         ? Files.readAllBytes(config.insecureTrustRoot().get()) : null;
     TrustAnchor anchor = customRoot != null ? TrustAnchor.insecureCustomRoot(customRoot) : TrustAnchor.intel();
@@ -89,8 +95,14 @@ public final class Daemon implements AutoCloseable {
     QuoteStore store = QuoteStore.open(config.dataDir(), config.syncWrites(), config.blockCacheBytes());
     Daemon d;
     try {
-      d = new Daemon(config, store, anchor, policy);
-    } catch (RuntimeException e) {
+      String ecdsa;
+      try {
+        ecdsa = engine.join();
+      } catch (CompletionException e) {
+        throw new IOException(e.getCause().getMessage(), e.getCause());
+      }
+      d = new Daemon(config, store, anchor, policy, ecdsa);
+    } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
     }
@@ -230,7 +242,7 @@ public final class Daemon implements AutoCloseable {
     if (config.insecureAllowDebug()) {
       sb.append(" INSECURE debug allowed");
     }
-    sb.append(" ecdsa ").append(Ecdsa.engine());
+    sb.append(" ecdsa ").append(ecdsaEngine);
     long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
     sb.append(" (ready ").append(sinceJvmStart).append(" ms after JVM start)");
     return sb.toString();

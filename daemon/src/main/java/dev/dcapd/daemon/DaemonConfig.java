@@ -1,5 +1,6 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.daemon.crypto.EcdsaChoice;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.Optional;
  * @param insecureAllowDebug accept debug TDs and enclaves (tests only: their memory is the host's)
  * @param reappraisalRate stored quotes judged again per second at most, in the background, when
  *     new collateral, a new trust root or a new policy changes what their verdicts rest on
+ * @param ecdsaEngine the engine the verifier hands ECDSA arithmetic to
  */
 public record DaemonConfig(
     Optional<InetSocketAddress> grpc,
@@ -41,7 +43,8 @@ public record DaemonConfig(
     Duration shutdownGrace,
     Optional<Path> policy,
     boolean insecureAllowDebug,
-    int reappraisalRate) {
+    int reappraisalRate,
+    EcdsaChoice ecdsaEngine) {
 
   /** The default {@code --reappraisal-rate}: a million stored quotes judged again in under 20 minutes. */
   public static final int DEFAULT_REAPPRAISAL_RATE = 1000;
@@ -53,21 +56,28 @@ public record DaemonConfig(
       long blockCacheBytes, Duration collateralTimeout, Duration shutdownGrace) {
     this(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites, tls, workers,
         maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, Optional.empty(), false,
-        DEFAULT_REAPPRAISAL_RATE);
+        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO);
   }
 
   /** This configuration with another policy. */
   public DaemonConfig withPolicy(Optional<Path> policyFile, boolean allowDebug) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policyFile,
-        allowDebug, reappraisalRate);
+        allowDebug, reappraisalRate, ecdsaEngine);
   }
 
   /** This configuration with another re-appraisal rate. */
   public DaemonConfig withReappraisalRate(int quotesPerSecond) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, quotesPerSecond);
+        insecureAllowDebug, quotesPerSecond, ecdsaEngine);
+  }
+
+  /** This configuration with another ECDSA engine. */
+  public DaemonConfig withEcdsaEngine(EcdsaChoice engine) {
+    return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
+        tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
+        insecureAllowDebug, reappraisalRate, engine);
   }
 
   public DaemonConfig {
@@ -75,6 +85,7 @@ public record DaemonConfig(
     Objects.requireNonNull(unixSocket, "unixSocket");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(ecdsaEngine, "ecdsaEngine");
     pccs = List.copyOf(pccs);
     if (grpc.isEmpty() && unixSocket.isEmpty()) {
       throw new IllegalArgumentException("the daemon needs a TCP address or a Unix socket to listen on");

@@ -1,6 +1,7 @@
 package dev.dcapd.daemon;
 
 import dev.dcapd.collateral.PcsClient;
+import dev.dcapd.daemon.crypto.EcdsaChoice;
 import dev.dcapd.daemon.store.QuoteStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,6 +150,11 @@ public final class Dcapd implements Runnable {
             + "changes what their verdicts rest on (default ${DEFAULT-VALUE}).")
     int reappraisalRate;
 
+    @Option(names = "--ecdsa-engine", paramLabel = "ENGINE", defaultValue = "auto",
+        description = "ECDSA engine: auto (AWS-LC where it loads, else BouncyCastle), aws-lc (or refuse to start), "
+            + "bouncycastle (default ${DEFAULT-VALUE}).")
+    String ecdsaEngine;
+
     @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
     String metrics;
 
@@ -206,7 +212,8 @@ public final class Dcapd implements Runnable {
             collateralTimeout,
             Duration.ofSeconds(10))
             .withPolicy(Optional.ofNullable(policy), insecureAllowDebug)
-            .withReappraisalRate(reappraisalRate);
+            .withReappraisalRate(reappraisalRate)
+            .withEcdsaEngine(EcdsaChoice.parse(ecdsaEngine));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

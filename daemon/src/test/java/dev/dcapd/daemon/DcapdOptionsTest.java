@@ -3,6 +3,7 @@ package dev.dcapd.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dcapd.daemon.crypto.EcdsaChoice;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -35,6 +36,13 @@ class DcapdOptionsTest {
     assertEquals(List.of("https://api.trustedservices.intel.com", "https://pccs.phala.network"), c.pccs());
     assertTrue(c.insecureTrustRoot().isEmpty());
     assertEquals(256L << 20, c.blockCacheBytes());
+    assertEquals(EcdsaChoice.AUTO, c.ecdsaEngine());
+  }
+
+  @Test
+  void theEcdsaEngineIsChosenByOptionOrEnvironment() throws Exception {
+    assertEquals(EcdsaChoice.BOUNCYCASTLE, parse(Map.of(), Optional.empty(), "serve", "--ecdsa-engine", "bouncycastle").ecdsaEngine());
+    assertEquals(EcdsaChoice.AWS_LC, parse(Map.of("DCAPD_ECDSA_ENGINE", "aws-lc"), Optional.empty(), "serve").ecdsaEngine());
   }
 
   @Test
@@ -60,6 +68,7 @@ class DcapdOptionsTest {
         {"serve", "--tls-cert", "c.pem"},
         {"serve", "--workers", "x"},
         {"serve", "--block-cache-mib", "0"},
+        {"serve", "--ecdsa-engine", "openssl"},
         {"serve", "--config", dir.resolve("missing").toString()}}) {
       StringWriter err = new StringWriter();
       int code = Dcapd.execute(args, Map.of(), new PrintWriter(new StringWriter()), new PrintWriter(err));

@@ -26,15 +26,13 @@ import org.bouncycastle.math.ec.ECPoint;
 /**
  * ECDSA P-256 with SHA-256, the only signature DCAP uses. Keys are decoded and validated (a point
  * on the curve, not infinity) with BouncyCastle's specialised secp256r1 curve, and signatures are
- * checked to have {@code 0 < r, s < n}, before either engine sees them. The engine that then does
- * the arithmetic is AWS-LC through the Amazon Corretto Crypto Provider where its native library
- * loads and passes a start-up check, otherwise BouncyCastle's lightweight API; both are several
- * times faster than the JDK provider (see {@code reference/java-stack.md}). The system property
- * {@value #ENGINE_PROPERTY} ({@code auto}, {@code aws-lc} or {@code bouncycastle}) chooses;
- * {@code aws-lc} refuses to start without the native library rather than fall back.
+ * checked to have {@code 0 < r, s < n}, before any engine sees them. BouncyCastle's lightweight API
+ * then does the arithmetic, unless the application has installed another {@link EcdsaEngine} with
+ * {@link #useEngine} (the daemon installs AWS-LC where its native library loads). The verifier
+ * reads no system property and has no native dependency.
  *
- * <p>Every check fails closed: a malformed key or signature, or any runtime exception from either
- * library, means "not verified".
+ * <p>Every check fails closed: a malformed key or signature, or any exception from an engine,
+ * means "not verified".
  */
 public final class Ecdsa {
   /** Size of a raw {@code r‖s} signature and of a raw {@code X‖Y} public key. */
@@ -45,8 +43,7 @@ public final class Ecdsa {
 
   private static final int COORDINATE_SIZE = RAW_SIZE / 2;
   private static final byte UNCOMPRESSED_POINT = 0x04;
-  /** The system property that chooses the engine: {@code auto} (default), {@code aws-lc} or {@code bouncycastle}. */
-  public static final String ENGINE_PROPERTY = "dcapd.ecdsa";
+  private static final String BOUNCYCASTLE = "bouncycastle";
 
   private static final ECDomainParameters P256;
 
@@ -57,41 +54,26 @@ public final class Ecdsa {
 
   private Ecdsa() {}
 
-  /** The engine chosen at first use; loading AWS-LC takes a few hundred milliseconds, so it is lazy. */
-  private static final class Engine {
-    static final NativeEcdsa NATIVE;
-    static final String DESCRIPTION;
-
-    static {
-      String choice = System.getProperty(ENGINE_PROPERTY, "auto").trim();
-      switch (choice) {
-        case "bouncycastle" -> {
-          NATIVE = null;
-          DESCRIPTION = "bouncycastle (chosen by " + ENGINE_PROPERTY + ")";
-        }
-        case "auto", "aws-lc" -> {
-          NativeEcdsa.Loaded loaded = NativeEcdsa.load();
-          if (loaded.engine() == null && choice.equals("aws-lc")) {
-            throw new IllegalStateException(ENGINE_PROPERTY + "=aws-lc, but " + loaded.unavailableReason());
-          }
-          NATIVE = loaded.engine();
-          DESCRIPTION = NATIVE != null ? NATIVE.name() : "bouncycastle (" + loaded.unavailableReason() + ")";
-        }
-        default -> throw new IllegalStateException(
-            ENGINE_PROPERTY + " must be auto, aws-lc or bouncycastle, not '" + choice + "'");
-      }
-    }
-  }
+  /** The engine installed by the application; {@code null} is BouncyCastle. */
+  private static volatile EcdsaEngine installed;
 
   /**
-   * Which engine verifies signatures, and why when it is not AWS-LC; loads the engine if no
-   * signature has been checked yet (call it at start-up to take the load off the first request).
+   * Hands the arithmetic of every later check to {@code engine}, or back to BouncyCastle when it is
+   * {@code null}. Validation stays here whichever engine runs, so engines can only differ in speed;
+   * an application calls this once, at start-up, from its own configuration.
    */
-  public static String engine() {
-    return Engine.DESCRIPTION;
+  public static void useEngine(EcdsaEngine engine) {
+    installed = engine;
   }
 
-  static ECDomainParameters domain() {
+  /** The name of the engine that verifies signatures now. */
+  public static String engine() {
+    EcdsaEngine e = installed;
+    return e == null ? BOUNCYCASTLE : e.name();
+  }
+
+  /** The P-256 domain parameters, for engines' own start-up checks and for tests. */
+  public static ECDomainParameters domain() {
     return P256;
   }
 
@@ -99,21 +81,21 @@ public final class Ecdsa {
   public static final class Key {
     private final ECPublicKeyParameters params;
     private final Bytes encoded;
-    // The same point as a key of the native engine, made on first use; a race makes it twice, harmlessly.
-    private volatile PublicKey nativeKey;
+    // The same point in an installed engine's form, made on first use; a race makes it twice, harmlessly.
+    private volatile EngineKey engineKey;
 
     private Key(ECPublicKeyParameters params, Bytes encoded) {
       this.params = params;
       this.encoded = encoded;
     }
 
-    private PublicKey nativeKey(NativeEcdsa engine) throws GeneralSecurityException {
-      PublicKey k = nativeKey;
-      if (k == null) {
-        k = engine.publicKey(encoded.toByteArray());
-        nativeKey = k;
+    private Object engineKey(EcdsaEngine engine) throws GeneralSecurityException {
+      EngineKey k = engineKey;
+      if (k == null || k.engine != engine) {
+        k = new EngineKey(engine, engine.publicKey(encoded.toByteArray()));
+        engineKey = k;
       }
-      return k;
+      return k.key;
     }
 
     /** The uncompressed point {@code 04‖X‖Y}. */
@@ -234,15 +216,18 @@ public final class Ecdsa {
     }
   }
 
+  private record EngineKey(EcdsaEngine engine, Object key) {}
+
   private static boolean verify(Key key, byte[] digest, BigInteger r, BigInteger s) {
-    return verify(Engine.NATIVE, key, digest, r, s);
+    return verify(installed, key, digest, r, s);
   }
 
   /**
    * Whether {@code (r, s)} signs the SHA-256 {@code digest} under {@code key}, computed by
-   * {@code engine} (BouncyCastle when {@code null}); tests compare the two engines through this.
+   * {@code engine} (BouncyCastle when {@code null}) after this class's validation; tests compare
+   * engines through this.
    */
-  static boolean verify(NativeEcdsa engine, Key key, byte[] digest, BigInteger r, BigInteger s) {
+  public static boolean verify(EcdsaEngine engine, Key key, byte[] digest, BigInteger r, BigInteger s) {
     BigInteger n = P256.getN();
     if (key == null || digest.length != 32 || r.signum() <= 0 || s.signum() <= 0
         || r.compareTo(n) >= 0 || s.compareTo(n) >= 0) {
@@ -250,7 +235,7 @@ public final class Ecdsa {
     }
     if (engine != null) {
       try {
-        return engine.verify(key.nativeKey(engine), digest, r, s, n);
+        return engine.verify(key.engineKey(engine), digest, r, s);
       } catch (GeneralSecurityException | RuntimeException e) {
         return false;
       }
@@ -262,11 +247,6 @@ public final class Ecdsa {
     } catch (RuntimeException e) {
       return false;
     }
-  }
-
-  /** The AWS-LC engine if it loaded, for tests that compare engines; {@code null} otherwise. */
-  static NativeEcdsa nativeEngineOrNull() {
-    return Engine.NATIVE;
   }
 
   static byte[] sha256(byte[] message, int offset, int length) {

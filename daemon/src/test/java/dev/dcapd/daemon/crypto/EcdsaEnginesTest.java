@@ -1,4 +1,4 @@
-package dev.dcapd.verifier.verify;
+package dev.dcapd.daemon.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.verify.Ecdsa;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,14 +26,16 @@ import org.junit.jupiter.api.Test;
 class EcdsaEnginesTest {
   private static final BigInteger N = Ecdsa.domain().getN();
 
+  private static final AwsLcEcdsa.Loaded LOADED = AwsLcEcdsa.load();
+
   @Test
   void theNativeEngineLoadsOnLinuxX8664() {
     // CI runs on linux-x86_64: if AWS-LC silently failed there, every figure in the README would be wrong.
     boolean linuxX86 = System.getProperty("os.name").toLowerCase().contains("linux")
         && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
-    assumeTrue(linuxX86 && !"bouncycastle".equals(System.getProperty(Ecdsa.ENGINE_PROPERTY)));
-    assertNotNull(Ecdsa.nativeEngineOrNull(), Ecdsa.engine());
-    assertTrue(Ecdsa.engine().startsWith("aws-lc"), Ecdsa.engine());
+    assumeTrue(linuxX86);
+    assertNotNull(LOADED.engine(), LOADED.unavailableReason());
+    assertTrue(LOADED.engine().name().startsWith("aws-lc"), LOADED.engine().name());
   }
 
   private record Case(String kind, Ecdsa.Key key, byte[] digest, BigInteger r, BigInteger s, boolean valid) {}
@@ -78,8 +81,8 @@ class EcdsaEnginesTest {
 
   @Test
   void bothEnginesAgreeWithTheTruthOnEveryCase() {
-    NativeEcdsa aws = Ecdsa.nativeEngineOrNull();
-    assumeTrue(aws != null, "AWS-LC is not available here: " + Ecdsa.engine());
+    AwsLcEcdsa aws = LOADED.engine();
+    assumeTrue(aws != null, "AWS-LC is not available here: " + LOADED.unavailableReason());
     List<String> wrong = new ArrayList<>();
     List<Case> all = cases(150);
     for (Case c : all) {
@@ -95,8 +98,8 @@ class EcdsaEnginesTest {
 
   @Test
   void aKeyIsUsableByBothEnginesInEitherOrder() {
-    NativeEcdsa aws = Ecdsa.nativeEngineOrNull();
-    assumeTrue(aws != null, "AWS-LC is not available here: " + Ecdsa.engine());
+    AwsLcEcdsa aws = LOADED.engine();
+    assumeTrue(aws != null, "AWS-LC is not available here: " + LOADED.unavailableReason());
     for (Case c : cases(3)) {
       if (c.kind().equals("valid")) {
         assertTrue(Ecdsa.verify(aws, c.key(), c.digest(), c.r(), c.s()));
@@ -112,7 +115,7 @@ class EcdsaEnginesTest {
       if (c.kind().equals("valid")) {
         byte[] longer = java.util.Arrays.copyOf(c.digest(), 33);
         assertEquals(false, Ecdsa.verify(null, c.key(), longer, c.r(), c.s()));
-        assertEquals(false, Ecdsa.verify(Ecdsa.nativeEngineOrNull(), c.key(), longer, c.r(), c.s()));
+        assertEquals(false, Ecdsa.verify(LOADED.engine(), c.key(), longer, c.r(), c.s()));
       }
     }
   }

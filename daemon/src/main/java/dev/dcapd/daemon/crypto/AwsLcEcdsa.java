@@ -1,6 +1,8 @@
-package dev.dcapd.verifier.verify;
+package dev.dcapd.daemon.crypto;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
+import dev.dcapd.verifier.verify.Ecdsa;
+import dev.dcapd.verifier.verify.EcdsaEngine;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -21,11 +23,11 @@ import org.bouncycastle.crypto.signers.StandardDSAEncoding;
  * before and 3x for a new one, which is what a new platform's PCK and attestation keys are.
  *
  * <p>It only ever answers for inputs {@link Ecdsa} has already validated: a key that BouncyCastle
- * decoded as a point on P-256, and {@code 0 < r, s < n}. It is used only when its library loads
- * and passes a known-answer check against BouncyCastle at start; otherwise {@link #load()} says why
- * and {@link Ecdsa} stays on BouncyCastle.
+ * decoded as a point on P-256, and {@code 0 < r, s < n}. It is installed only when its library
+ * loads and passes a known-answer check against BouncyCastle at start; otherwise {@link #load()}
+ * says why and the verifier stays on BouncyCastle. The native library ships for linux-x86_64.
  */
-final class NativeEcdsa {
+public final class AwsLcEcdsa implements EcdsaEngine {
   private static final String ALGORITHM = "NONEwithECDSA";
   /** DER prefix of a P-256 SubjectPublicKeyInfo, followed by the 65-byte uncompressed point. */
   private static final byte[] P256_SPKI_PREFIX = {
@@ -36,7 +38,7 @@ final class NativeEcdsa {
   private final AmazonCorrettoCryptoProvider provider;
   private final ThreadLocal<Signature> verifiers;
 
-  private NativeEcdsa(AmazonCorrettoCryptoProvider provider) {
+  private AwsLcEcdsa(AmazonCorrettoCryptoProvider provider) {
     this.provider = provider;
     this.verifiers = ThreadLocal.withInitial(() -> {
       try {
@@ -48,10 +50,10 @@ final class NativeEcdsa {
   }
 
   /** The outcome of loading: an engine, or the reason there is none. */
-  record Loaded(NativeEcdsa engine, String unavailableReason) {}
+  public record Loaded(AwsLcEcdsa engine, String unavailableReason) {}
 
   /** Loads the provider and checks it against BouncyCastle on a fresh key. Never throws. */
-  static Loaded load() {
+  public static Loaded load() {
     try {
       AmazonCorrettoCryptoProvider provider = AmazonCorrettoCryptoProvider.INSTANCE;
       Throwable error = provider.getLoadingError();
@@ -59,7 +61,7 @@ final class NativeEcdsa {
         return new Loaded(null, "the AWS-LC library did not load: " + error);
       }
       provider.assertHealthy();
-      NativeEcdsa engine = new NativeEcdsa(provider);
+      AwsLcEcdsa engine = new AwsLcEcdsa(provider);
       String failed = engine.knownAnswerFailure();
       return failed == null ? new Loaded(engine, null) : new Loaded(null, failed);
     } catch (LinkageError | RuntimeException e) {
@@ -67,21 +69,27 @@ final class NativeEcdsa {
     }
   }
 
-  /** The engine's name with its version, for logs and benchmark results. */
-  String name() {
+  @Override
+  public String name() {
     return "aws-lc (" + provider.getName() + " " + provider.getVersionStr() + ")";
   }
 
   /** A JCA key for an already validated uncompressed P-256 point. */
-  PublicKey publicKey(byte[] uncompressedPoint) throws GeneralSecurityException {
+  @Override
+  public PublicKey publicKey(byte[] uncompressedPoint) throws GeneralSecurityException {
     byte[] spki = new byte[P256_SPKI_PREFIX.length + uncompressedPoint.length];
     System.arraycopy(P256_SPKI_PREFIX, 0, spki, 0, P256_SPKI_PREFIX.length);
     System.arraycopy(uncompressedPoint, 0, spki, P256_SPKI_PREFIX.length, uncompressedPoint.length);
     return KeyFactory.getInstance("EC", provider).generatePublic(new X509EncodedKeySpec(spki));
   }
 
+  @Override
+  public boolean verify(Object key, byte[] digest, BigInteger r, BigInteger s) {
+    return verify((PublicKey) key, digest, r, s, Ecdsa.domain().getN());
+  }
+
   /** Whether {@code (r, s)} signs {@code digest} under {@code key}; any library error means no. */
-  boolean verify(PublicKey key, byte[] digest, BigInteger r, BigInteger s, BigInteger n) {
+  private boolean verify(PublicKey key, byte[] digest, BigInteger r, BigInteger s, BigInteger n) {
     try {
       Signature v = verifiers.get();
       v.initVerify(key);
