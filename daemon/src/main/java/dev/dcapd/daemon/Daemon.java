@@ -10,8 +10,10 @@ import dev.dcapd.collateral.PcsClient;
 import dev.dcapd.collateral.RetryPolicy;
 import dev.dcapd.collateral.VerifierCollateralCheck;
 import dev.dcapd.daemon.api.AttestationServiceImpl;
+import dev.dcapd.daemon.api.Attestations;
 import dev.dcapd.daemon.api.Judge;
 import dev.dcapd.daemon.api.Reappraiser;
+import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.daemon.store.QuoteStore;
 import dev.dcapd.verifier.policy.Policy;
 import dev.dcapd.verifier.policy.PolicyFormatException;
@@ -127,12 +129,12 @@ public final class Daemon implements AutoCloseable {
     CollateralFetcher fetcher = new CollateralFetcher(sources, new VerifierCollateralCheck(collateralVerifier, anchor), clock);
     InMemoryCollateralCache cache = InMemoryCollateralCache.builder(fetcher)
         .clock(clock)
-        .store(new RocksCollateralStore(store, anchor.fingerprint().hex()))
+        .store(new CollateralCacheStore(store, anchor.fingerprint().hex()))
         // New collateral for a platform re-appraises its stored quotes in the background.
         .onInstall((key, previous, installed) -> {
           Reappraiser r = reappraiser;
           if (r != null) {
-            String platform = RocksCollateralStore.cacheKey(key);
+            String platform = CollateralCacheStore.cacheKey(key);
             r.schedule(platform, "new collateral for " + platform);
           }
         })
@@ -142,8 +144,9 @@ public final class Daemon implements AutoCloseable {
     metrics.gauge("dcapd_block_cache_bytes", store::blockCacheUsage);
     metrics.gauge("dcapd_block_cache_capacity_bytes", store::blockCacheCapacity);
     CollateralProvider provider = new ServiceCollateralProvider(collateral, metrics);
-    service = new AttestationServiceImpl(store, new Judge(verifier, provider, policy), clock, metrics, workers);
-    reappraiser = new Reappraiser(store, service, clock, config.reappraisalRate()).start();
+    Attestations attestations = new Attestations(store, new Judge(verifier, provider, policy), clock, metrics);
+    service = new AttestationServiceImpl(attestations, workers);
+    reappraiser = new Reappraiser(store, attestations, clock, config.reappraisalRate()).start();
     metrics.gauge("dcapd_reappraisals_in_progress", reappraiser::inProgress);
     judgeAgainIfRootOrPolicyChanged();
 
@@ -177,7 +180,7 @@ public final class Daemon implements AutoCloseable {
     String root = anchor.fingerprint().hex();
     Optional<String> storedRoot = store.meta(META_TRUST_ROOT);
     Optional<String> storedPolicy = store.meta(META_POLICY);
-    boolean hasRecords = !store.checksums(QuoteStore.ALL_PLATFORMS, Optional.empty(), 1).isEmpty();
+    boolean hasRecords = !store.checksums(AttestationStore.ALL_PLATFORMS, Optional.empty(), 1).isEmpty();
     String reason = null;
     if (storedRoot.isPresent() && !storedRoot.get().equals(root)) {
       reason = "trust root changed";
@@ -190,7 +193,7 @@ public final class Daemon implements AutoCloseable {
       LOG.log(System.Logger.Level.WARNING, "the store in {0} was last served under trust root {1}, policy {2}; every "
           + "stored verdict is judged again under {3}, policy {4} ({5})", config.dataDir(), storedRoot.orElse("unknown"),
           storedPolicy.orElse("unknown"), root, policy.name() + " " + policy.sha256(), reason);
-      reappraiser.schedule(QuoteStore.ALL_PLATFORMS, reason);
+      reappraiser.schedule(AttestationStore.ALL_PLATFORMS, reason);
     }
     store.putMeta(META_TRUST_ROOT, root);
     store.putMeta(META_POLICY, policy.sha256());

@@ -9,7 +9,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 
 /**
- * The one place that turns a failure into a gRPC status: the status code from the failure's kind,
+ * The one place that turns a failure ({@link AttestationFailure}, {@link FailureCode}) into a gRPC status: the status code from the failure's kind,
  * and a {@code google.rpc.ErrorInfo} detail whose reason is the failure code.
  */
 public final class ApiErrors {
@@ -22,6 +22,16 @@ public final class ApiErrors {
   public static final String INTERNAL = "INTERNAL";
 
   private ApiErrors() {}
+
+  /** The status of a use-case failure. */
+  public static StatusRuntimeException of(AttestationFailure f) {
+    return switch (f.kind()) {
+      case FAILURE -> of(f.code().orElseThrow(), f.getMessage());
+      case INVALID_ARGUMENT -> invalidArgument(f.getMessage());
+      case NOT_FOUND -> notFound(f.getMessage());
+      case INTERNAL -> internal(f.getMessage());
+    };
+  }
 
   /** A failure that stops a call (malformed input, no collateral): mapped by its kind. */
   public static StatusRuntimeException of(FailureCode code, String message) {

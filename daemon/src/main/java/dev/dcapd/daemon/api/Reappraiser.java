@@ -1,7 +1,7 @@
 package dev.dcapd.daemon.api;
 
 import com.google.protobuf.ByteString;
-import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.proto.store.v1.ReappraisalJob;
 import dev.dcapd.verifier.Bytes;
 import java.time.Clock;
@@ -26,8 +26,8 @@ public final class Reappraiser implements AutoCloseable {
   /** Quotes judged per batch before the job's progress is stored. */
   static final int BATCH = 64;
 
-  private final QuoteStore store;
-  private final AttestationServiceImpl service;
+  private final AttestationStore store;
+  private final Attestations service;
   private final Clock clock;
   /** Nanoseconds between two quotes judged again. */
   private final long pace;
@@ -39,7 +39,7 @@ public final class Reappraiser implements AutoCloseable {
   private long scheduled;
 
   /** @param quotesPerSecond at most this many quotes judged again per second */
-  public Reappraiser(QuoteStore store, AttestationServiceImpl service, Clock clock, int quotesPerSecond) {
+  public Reappraiser(AttestationStore store, Attestations service, Clock clock, int quotesPerSecond) {
     if (quotesPerSecond < 1) {
       throw new IllegalArgumentException("at least one quote per second");
     }
@@ -58,7 +58,7 @@ public final class Reappraiser implements AutoCloseable {
   }
 
   /**
-   * Re-appraises the quotes of {@code platform} ({@link QuoteStore#ALL_PLATFORMS} for every record)
+   * Re-appraises the quotes of {@code platform} ({@link AttestationStore#ALL_PLATFORMS} for every record)
    * from the start, also if a job for it was under way.
    */
   public void schedule(String platform, String reason) {

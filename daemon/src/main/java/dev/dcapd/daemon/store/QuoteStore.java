@@ -39,7 +39,8 @@ import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * The daemon's RocksDB store: quotes, their records and the collateral they were judged against.
+ * The daemon's RocksDB store ({@link AttestationStore}): quotes, their records and the collateral
+ * they were judged against.
  *
  * <p>Column families (keys are raw bytes): {@code quotes} and {@code records} by the quote's
  * 32-byte SHA-256; {@code collateral} by collateral content id (collateral is shared by every
@@ -51,7 +52,7 @@ import org.rocksdb.WriteOptions;
  * policy the store was last served under. A quote, its record, its index entries, its chain and its
  * collateral are written in one {@link WriteBatch}.
  */
-public final class QuoteStore implements AutoCloseable {
+public final class QuoteStore implements AttestationStore {
   private static final String[] FAMILIES =
       {"quotes", "records", "collateral", "blobs", "recent", "collateral_cache", "platforms", "reappraisal", "meta"};
   private static final int CHECKSUM_SIZE = 32;
@@ -335,8 +336,6 @@ public final class QuoteStore implements AutoCloseable {
     }
   }
 
-  /** The platform key that names every record in {@link #checksums} and re-appraisal jobs. */
-  public static final String ALL_PLATFORMS = "*";
 
   /** Records a re-appraisal in progress (or its progress). */
   public void putJob(String platform, ReappraisalJob job) {
@@ -445,6 +444,11 @@ public final class QuoteStore implements AutoCloseable {
     } catch (RocksDBException e) {
       throw new StoreException("cannot read the recent index: " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public boolean acceptsPageToken(String token) {
+    return isValidPageToken(token);
   }
 
   /** Whether {@code token} is a page token this store could have issued. */

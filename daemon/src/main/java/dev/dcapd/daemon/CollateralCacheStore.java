@@ -2,7 +2,7 @@ package dev.dcapd.daemon;
 
 import dev.dcapd.collateral.CollateralKey;
 import dev.dcapd.collateral.CollateralStore;
-import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.proto.store.v1.CachedCollateral;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
@@ -15,12 +15,12 @@ import java.util.Optional;
  * Keeps the collateral cache's entries in the store's {@code collateral_cache} family, so a
  * restarted daemon serves from what it had (after checking it again) instead of refetching.
  */
-public final class RocksCollateralStore implements CollateralStore {
-  private final QuoteStore store;
+public final class CollateralCacheStore implements CollateralStore {
+  private final AttestationStore store;
   private final String trustRoot;
 
   /** @param trustRoot hex SHA-256 of the root entries are checked under; entries saved under another are not loaded */
-  public RocksCollateralStore(QuoteStore store, String trustRoot) {
+  public CollateralCacheStore(AttestationStore store, String trustRoot) {
     this.store = store;
     this.trustRoot = trustRoot;
   }

@@ -1,0 +1,60 @@
+package dev.dcapd.daemon.api;
+
+import dev.dcapd.verifier.FailureCode;
+import java.util.Optional;
+
+/**
+ * Why {@link Attestations} cannot answer a call: bad input, nothing stored, no collateral to be
+ * had, or a bug. An adapter maps it to its protocol's status ({@link ApiErrors} for gRPC); a quote
+ * that fails verification is an answer, never this.
+ */
+public final class AttestationFailure extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What kind of failure, independent of protocol. */
+  public enum Kind {
+    /** Input that does not parse or is out of range. */
+    INVALID_ARGUMENT,
+    /** Nothing stored under what was asked for. */
+    NOT_FOUND,
+    /** A failure code's own kind decides ({@link FailureCode.Kind}): malformed or unavailable. */
+    FAILURE,
+    /** A bug or a corrupt store. */
+    INTERNAL
+  }
+
+  private final Kind kind;
+  private final transient FailureCode code;
+
+  private AttestationFailure(Kind kind, FailureCode code, String message) {
+    super(message, null, false, false);
+    this.kind = kind;
+    this.code = code;
+  }
+
+  /** A verification failure that stops the call (malformed input, no collateral). */
+  public static AttestationFailure of(FailureCode code, String message) {
+    return new AttestationFailure(Kind.FAILURE, code, message);
+  }
+
+  public static AttestationFailure invalidArgument(String message) {
+    return new AttestationFailure(Kind.INVALID_ARGUMENT, null, message);
+  }
+
+  public static AttestationFailure notFound(String message) {
+    return new AttestationFailure(Kind.NOT_FOUND, null, message);
+  }
+
+  public static AttestationFailure internal(String message) {
+    return new AttestationFailure(Kind.INTERNAL, null, message);
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The failure code, for {@link Kind#FAILURE}. */
+  public Optional<FailureCode> code() {
+    return Optional.ofNullable(code);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.dcapd.daemon.store;
+
+import dev.dcapd.proto.store.v1.CachedCollateral;
+import dev.dcapd.proto.store.v1.ReappraisalJob;
+import dev.dcapd.proto.store.v1.StoredRecord;
+import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.quote.Quote;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the daemon keeps: every quote under its SHA-256 with the record of how it was judged, the
+ * collateral records name (once per content id), the newest-first index, the per-platform index
+ * that re-appraisal walks, re-appraisal jobs, store-wide settings and the persisted collateral
+ * cache. Records are the {@code dcapd.store.v1} messages, so every backend stores the same bytes.
+ * {@link QuoteStore} keeps them in RocksDB; a distributed backend implements this too.
+ *
+ * <p>Writes of one checksum are serialised by the caller; each write is atomic.
+ */
+public interface AttestationStore extends AutoCloseable {
+  /** The platform key that names every record in {@link #checksums} and re-appraisal jobs. */
+  String ALL_PLATFORMS = "*";
+
+  /** Whether each write is durable before it returns (then callers should not write on an event loop). */
+  boolean syncWrites();
+
+  /** The record of the quote with this checksum. */
+  Optional<StoredRecord> record(Bytes checksum);
+
+  /** The exact bytes of the quote with this checksum. */
+  Optional<byte[]> rawQuote(Bytes checksum);
+
+  /** The compact {@code QuoteCollateralV3} JSON stored under this content id. */
+  Optional<String> collateralJson(String collateralId);
+
+  /**
+   * Stores a quote with its record, its index entries and (when given) its collateral, atomically.
+   *
+   * @param collateralJson compact {@code QuoteCollateralV3} JSON whose SHA-256 is
+   *     {@code record.getCollateralId()}, or {@code null} when it is already stored or there is none
+   * @param previousUploadMicros the upload time of an existing record being replaced, whose index
+   *     entry moves, or -1
+   */
+  void put(Quote quote, StoredRecord record, String collateralJson, long previousUploadMicros);
+
+  /** Replaces the record of a stored quote (a new verdict), with its collateral when given. */
+  void replaceRecord(Bytes checksum, StoredRecord record, String collateralJson);
+
+  /**
+   * Up to {@code limit} checksums of quotes of {@code platform} after {@code after} (exclusive,
+   * empty for the first), in checksum order; or, for {@link #ALL_PLATFORMS}, of every record.
+   */
+  List<Bytes> checksums(String platform, Optional<Bytes> after, int limit);
+
+  /** Records a re-appraisal in progress (or its progress). */
+  void putJob(String platform, ReappraisalJob job);
+
+  /** Forgets a finished re-appraisal. */
+  void deleteJob(String platform);
+
+  /** Re-appraisals in progress, by platform key. */
+  Map<String, ReappraisalJob> jobs();
+
+  /** A store-wide setting ("trust_root", "policy_sha256"). */
+  Optional<String> meta(String name);
+
+  void putMeta(String name, String value);
+
+  /**
+   * Newest first. With a page token, the entries after it; otherwise after skipping {@code skip}
+   * entries. Tokens are opaque to clients.
+   */
+  RecentPage recent(int skip, int limit, Optional<String> pageToken);
+
+  /** Whether {@code token} is a page token this store could have issued. */
+  boolean acceptsPageToken(String token);
+
+  /** The cached collateral entry for a key such as "TDX/b0c06f000000/platform". */
+  Optional<CachedCollateral> cachedCollateral(String cacheKey);
+
+  /** Records the current collateral for a cache key, storing the collateral itself too. */
+  void putCachedCollateral(String cacheKey, CachedCollateral entry, String collateralJson);
+
+  /** An estimate of the number of stored records (for metrics). */
+  long estimatedRecordCount();
+
+  /** Flushes what is buffered and releases the store. */
+  @Override
+  void close();
+}
