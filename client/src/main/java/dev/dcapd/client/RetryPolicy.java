@@ -1,5 +1,6 @@
 package dev.dcapd.client;
 
+import dev.dcapd.verifier.Backoff;
 import java.time.Duration;
 
 /**
@@ -13,11 +14,9 @@ import java.time.Duration;
  * retries), and everything else. Retrying Verify is safe because it is idempotent by checksum.
  *
  * @param maxAttempts attempts in all, including the first (1 disables retries)
- * @param initialBackoff wait before the second attempt
- * @param maxBackoff cap on any single wait
- * @param multiplier growth of the wait per attempt
+ * @param backoff the wait before each retry, before jitter
  */
-public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, double multiplier) {
+public record RetryPolicy(int maxAttempts, Backoff backoff) {
   /** Five attempts, 100 ms doubling to at most 2 s: about 1.5 s of waiting before giving up. */
   public static final RetryPolicy DEFAULT = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(2), 2.0);
   /** A single attempt. */
@@ -27,17 +26,22 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("at least one attempt");
     }
-    if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
+    if (backoff.initial().isZero()) {
       throw new IllegalArgumentException("backoff must be positive and the cap at least the initial wait");
     }
-    if (multiplier < 1.0) {
-      throw new IllegalArgumentException("multiplier at least 1");
-    }
+  }
+
+  /**
+   * @param initialBackoff wait before the second attempt
+   * @param maxBackoff cap on any single wait
+   * @param multiplier growth of the wait per attempt
+   */
+  public RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, double multiplier) {
+    this(maxAttempts, new Backoff(initialBackoff, maxBackoff, multiplier));
   }
 
   /** The wait before attempt {@code attempt + 1}, before jitter ({@code attempt} counts from 1). */
   public Duration backoff(int attempt) {
-    double nanos = initialBackoff.toNanos() * Math.pow(multiplier, attempt - 1);
-    return nanos >= maxBackoff.toNanos() ? maxBackoff : Duration.ofNanos((long) nanos);
+    return backoff.delay(attempt);
   }
 }

@@ -1,5 +1,6 @@
 package dev.dcapd.collateral;
 
+import dev.dcapd.verifier.Backoff;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -8,8 +9,7 @@ import java.util.Objects;
  * with exponential backoff between them, and the longest {@code Retry-After} that is honoured
  * (a server asking for a longer wait is given up on, so the next source is tried instead).
  */
-public record RetryPolicy(
-    int maxAttempts, Duration requestTimeout, Duration initialBackoff, Duration maxBackoff, Duration maxRetryAfter) {
+public record RetryPolicy(int maxAttempts, Duration requestTimeout, Backoff backoff, Duration maxRetryAfter) {
 
   /** Three attempts, 30 s each, backoff 0.5 s then 1 s, Retry-After up to 10 s. */
   public static final RetryPolicy DEFAULT =
@@ -17,8 +17,7 @@ public record RetryPolicy(
 
   public RetryPolicy {
     Objects.requireNonNull(requestTimeout, "requestTimeout");
-    Objects.requireNonNull(initialBackoff, "initialBackoff");
-    Objects.requireNonNull(maxBackoff, "maxBackoff");
+    Objects.requireNonNull(backoff, "backoff");
     Objects.requireNonNull(maxRetryAfter, "maxRetryAfter");
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("at least one attempt");
@@ -26,27 +25,29 @@ public record RetryPolicy(
     if (requestTimeout.isNegative() || requestTimeout.isZero()) {
       throw new IllegalArgumentException("the request timeout must be positive");
     }
-    if (initialBackoff.isNegative() || maxBackoff.isNegative() || maxRetryAfter.isNegative()) {
+    if (maxRetryAfter.isNegative()) {
       throw new IllegalArgumentException("backoff durations cannot be negative");
     }
   }
 
+  /** Backoff doubling from {@code initialBackoff} up to {@code maxBackoff}. */
+  public RetryPolicy(int maxAttempts, Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
+      Duration maxRetryAfter) {
+    this(maxAttempts, requestTimeout, new Backoff(initialBackoff, maxBackoff), maxRetryAfter);
+  }
+
   /** The same policy with another number of attempts. */
   public RetryPolicy withMaxAttempts(int attempts) {
-    return new RetryPolicy(attempts, requestTimeout, initialBackoff, maxBackoff, maxRetryAfter);
+    return new RetryPolicy(attempts, requestTimeout, backoff, maxRetryAfter);
   }
 
   /** The same policy with another per-attempt time limit. */
   public RetryPolicy withRequestTimeout(Duration timeout) {
-    return new RetryPolicy(maxAttempts, timeout, initialBackoff, maxBackoff, maxRetryAfter);
+    return new RetryPolicy(maxAttempts, timeout, backoff, maxRetryAfter);
   }
 
   /** The wait before attempt {@code attempt + 1} (attempts count from 1): doubling, capped. */
   public Duration backoffAfter(int attempt) {
-    Duration d = initialBackoff;
-    for (int i = 1; i < attempt && d.compareTo(maxBackoff) < 0; i++) {
-      d = d.multipliedBy(2);
-    }
-    return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+    return backoff.delay(attempt);
   }
 }
