@@ -72,6 +72,20 @@ public final class Metrics {
       .labelNames("reason")
       .withoutExemplars()
       .register(registry);
+  private final Counter grpcHandled = Counter.builder()
+      .name("dcapd_grpc_server_handled_total")
+      .help("gRPC calls completed, by full method name and status code.")
+      .labelNames("method", "code")
+      .withoutExemplars()
+      .register(registry);
+  private final Histogram grpcHandling = Histogram.builder()
+      .name("dcapd_grpc_server_handling_seconds")
+      .help("Time from a unary gRPC call's start to its status, by full method name.")
+      .labelNames("method")
+      .classicOnly()
+      .classicUpperBounds(LATENCY_BUCKETS)
+      .withoutExemplars()
+      .register(registry);
 
   public Metrics() {
     // Each collector on its own rather than JvmMetrics.register(), which keeps every registry it
@@ -115,6 +129,17 @@ public final class Metrics {
   /** A call refused for lack of capacity. */
   public void rejected() {
     rejected.labelValues("capacity").inc();
+  }
+
+  /**
+   * A gRPC call ended with {@code code} ({@link io.grpc.Status.Code}'s name); {@code nanos} is its
+   * handling time, or negative not to time it (a stream lives as long as its client wants).
+   */
+  void grpcHandled(String method, String code, long nanos) {
+    grpcHandled.labelValues(method, code).inc();
+    if (nanos >= 0) {
+      grpcHandling.labelValues(method).observe(nanos / 1e9);
+    }
   }
 
   /** A gauge read when the metrics are scraped, such as {@code dcapd_records}. */
