@@ -140,14 +140,14 @@ public final class Daemon implements AutoCloseable {
         })
         .build();
     CollateralService collateral = new CollateralService(cache);
-    metrics.gauge("dcapd_records", store::estimatedRecordCount);
-    metrics.gauge("dcapd_block_cache_bytes", store::blockCacheUsage);
-    metrics.gauge("dcapd_block_cache_capacity_bytes", store::blockCacheCapacity);
+    metrics.gauge("dcapd_records", "Records in the store (RocksDB's estimate).", store::estimatedRecordCount);
+    metrics.gauge("dcapd_block_cache_bytes", "RocksDB block cache in use.", store::blockCacheUsage);
+    metrics.gauge("dcapd_block_cache_capacity_bytes", "RocksDB block cache capacity.", store::blockCacheCapacity);
     CollateralProvider provider = new ServiceCollateralProvider(collateral, metrics);
     Attestations attestations = new Attestations(store, new Judge(verifier, provider, policy), clock, metrics);
     service = new AttestationServiceImpl(attestations, workers);
     reappraiser = new Reappraiser(store, attestations, clock, config.reappraisalRate()).start();
-    metrics.gauge("dcapd_reappraisals_in_progress", reappraiser::inProgress);
+    metrics.gauge("dcapd_reappraisals_in_progress", "Re-appraisal jobs in progress (each a platform or the whole store).", reappraiser::inProgress);
     judgeAgainIfRootOrPolicyChanged();
 
     if (config.grpc().isPresent()) {

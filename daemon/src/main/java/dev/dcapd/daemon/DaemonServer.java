@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gRPC server around the attestation service: health, reflection and the capacity limit. It
- * takes a {@link ServerBuilder} so tests can use the in-process transport.
+ * The gRPC server around the attestation service: health, reflection, the capacity limit and
+ * per-method metrics. It takes a {@link ServerBuilder} so tests can use the in-process transport.
  *
  * <p>Calls run on the transport's own threads (one per core, see {@link Listeners}): the service
  * hands anything that may wait to its bounded worker pool ({@link #workerPool}), so a thread hop
@@ -40,6 +40,8 @@ public final class DaemonServer {
         .addService(ServerInterceptors.intercept(service, new CapacityLimiter(maxInFlight, metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
+        // On the server, not the service: it also sees the calls the capacity limit refuses.
+        .intercept(new CallMetrics(metrics))
         .build();
   }
 

@@ -1,25 +1,20 @@
 package dev.dcapd.daemon;
 
 import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 
-/** Serves {@link Metrics} as Prometheus text at {@code /metrics} on a small HTTP listener. */
+/**
+ * Serves a daemon's {@link Metrics} at {@code /metrics} on a small HTTP listener, through the
+ * Prometheus client's handler: text format by default, OpenMetrics or gzip when the scraper asks.
+ */
 public final class MetricsEndpoint implements AutoCloseable {
   private final HttpServer http;
 
   public MetricsEndpoint(InetSocketAddress address, Metrics metrics) throws IOException {
     http = HttpServer.create(address, 16);
-    http.createContext("/metrics", exchange -> {
-      byte[] body = metrics.render().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    http.createContext("/metrics", new MetricsHandler(metrics.registry()));
     http.start();
   }
 

@@ -114,11 +114,13 @@ class DaemonSocketsTest {
     String metrics = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.getPort() + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
-    assertTrue(metrics.contains("dcapd_verifications_total{outcome=\"success\",tcb_status=\"UpToDate\",failure_code=\"\"} 1"), metrics);
-    assertTrue(metrics.contains("dcapd_records_stored_total 1"), metrics);
+    // The Prometheus client writes labels in name order and values as Java doubles (1.0, 1.6777216E7).
+    assertTrue(metrics.contains("dcapd_verifications_total{failure_code=\"\",outcome=\"success\",tcb_status=\"UpToDate\"} 1.0\n"),
+        metrics);
+    assertTrue(metrics.contains("dcapd_records_stored_total 1.0\n"), metrics);
     assertTrue(metrics.contains("dcapd_collateral_requests_total{result=\"fetch\""), metrics);
-    assertTrue(metrics.contains("dcapd_block_cache_capacity_bytes " + (16 << 20) + "\n"), metrics);
-    assertTrue(metrics.lines().anyMatch(l -> l.matches("dcapd_block_cache_bytes \\d+")), metrics);
+    assertTrue(metrics.contains("dcapd_block_cache_capacity_bytes " + (double) (16 << 20) + "\n"), metrics);
+    assertTrue(metrics.lines().anyMatch(l -> l.matches("dcapd_block_cache_bytes [0-9.E]+")), metrics);
     assertTrue(daemon.describe().startsWith("dcapd serving grpc 127.0.0.1:" + addr.getPort()));
   }
 
