@@ -3,6 +3,7 @@ package dev.dcapd.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dcapd.verifier.collateral.EnclaveTcbLevel;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.TeeType;
