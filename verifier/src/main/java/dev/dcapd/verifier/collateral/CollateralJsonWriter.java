@@ -17,9 +17,9 @@ import java.util.Locale;
  * Writes the collateral model back as Intel's JSON, the inverse of the parsers next to it
  * ({@link CollateralJson}): compact text, keys in the order Intel's PCS writes them, hex in upper
  * case, instants to the second with {@code Z}, and an empty {@code advisoryIDs} left out, as Intel
- * leaves it out. What the model does not hold is not written: the {@code category} and {@code type}
- * that PCS puts beside some TCB component SVNs, and the case of hex digits, so a document carrying
- * them comes back equal as a model but not byte for byte.
+ * leaves it out. What the model does not hold is not written: the case of hex digits, another key
+ * order, spacing, keys the parsers do not read; a document with them comes back equal as a model
+ * but not byte for byte.
  */
 final class CollateralJsonWriter {
   private static final JsonFactory FACTORY = new JsonFactory();
@@ -85,10 +85,10 @@ final class CollateralJsonWriter {
           }
           g.writeNumberField("pcesvn", l.pceSvn());
         } else {
-          components(g, "sgxtcbcomponents", l.sgxComponents());
+          components(g, "sgxtcbcomponents", l.sgxComponents(), l.sgxLabels());
           g.writeNumberField("pcesvn", l.pceSvn());
           if (l.tdxComponents().isPresent()) {
-            components(g, "tdxtcbcomponents", l.tdxComponents().get());
+            components(g, "tdxtcbcomponents", l.tdxComponents().get(), l.tdxLabels());
           }
         }
         g.writeEndObject();
@@ -152,11 +152,19 @@ final class CollateralJsonWriter {
     }
   }
 
-  private static void components(JsonGenerator g, String key, List<Integer> svns) throws IOException {
+  private static void components(JsonGenerator g, String key, List<Integer> svns, List<TcbLevel.ComponentLabel> labels)
+      throws IOException {
     g.writeArrayFieldStart(key);
-    for (int svn : svns) {
+    for (int i = 0; i < svns.size(); i++) {
       g.writeStartObject();
-      g.writeNumberField("svn", svn);
+      g.writeNumberField("svn", svns.get(i));
+      TcbLevel.ComponentLabel label = labels.get(i);
+      if (label.category().isPresent()) {
+        g.writeStringField("category", label.category().get());
+      }
+      if (label.type().isPresent()) {
+        g.writeStringField("type", label.type().get());
+      }
       g.writeEndObject();
     }
     g.writeEndArray();
