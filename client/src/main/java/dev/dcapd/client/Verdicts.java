@@ -24,24 +24,27 @@ public final class Verdicts {
     Optional<Failure> failure = v.hasFailure()
         ? Optional.of(new Failure(FailureCode.valueOf(v.getFailure().getCode()), v.getFailure().getMessage()))
         : Optional.empty();
-    return new Verdict(
-        v.getSuccess(),
-        status(v.getTcbStatus()),
-        v.getAdvisoryIdsList(),
-        failure,
-        v.getChecksum(),
-        v.getQuoteVersion(),
-        TeeType.valueOf(v.getTeeType()),
-        bytes(v.getFmspc()),
-        bytes(v.getPceId()),
-        caType(v.getCa()),
-        v.getTcbDate().isEmpty() ? Optional.empty() : Optional.of(Instant.parse(v.getTcbDate())),
-        status(v.getQeIdentityStatus()),
-        instant(v.getVerifiedAt()),
-        v.hasEarliestExpiry() ? Optional.of(instant(v.getEarliestExpiry())) : Optional.empty(),
-        v.getCollateralExpired(),
-        v.getCollateralId(),
-        v.getInsecureRoot());
+    if (v.getSuccess() == failure.isPresent()) {
+      throw new IllegalArgumentException("a verdict succeeds exactly when it has no failure");
+    }
+    return Verdict.builder()
+        .tcbStatus(status(v.getTcbStatus()))
+        .advisoryIds(v.getAdvisoryIdsList())
+        .failure(failure)
+        .checksum(v.getChecksum())
+        .quoteVersion(v.getQuoteVersion())
+        .teeType(TeeType.valueOf(v.getTeeType()))
+        .fmspc(bytes(v.getFmspc()))
+        .pceId(bytes(v.getPceId()))
+        .caType(caType(v.getCa()))
+        .tcbDate(v.getTcbDate().isEmpty() ? Optional.empty() : Optional.of(Instant.parse(v.getTcbDate())))
+        .qeIdentityStatus(status(v.getQeIdentityStatus()))
+        .verifiedAt(instant(v.getVerifiedAt()))
+        .earliestExpiry(v.hasEarliestExpiry() ? Optional.of(instant(v.getEarliestExpiry())) : Optional.empty())
+        .collateralExpired(v.getCollateralExpired())
+        .collateralId(v.getCollateralId())
+        .insecureRoot(v.getInsecureRoot())
+        .build();
   }
 
   public static Instant instant(Timestamp t) {

@@ -1,5 +1,7 @@
 package dev.dcapd.collateral;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.pck.PckCertChain;
@@ -7,11 +9,10 @@ import dev.dcapd.verifier.quote.Quote;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** Answers "the collateral to judge this quote by at this instant" from a {@link CollateralCache}. */
 public final class CollateralService {
-  /** How many platforms' collateral-with-chain objects are kept (cleared when full). */
+  /** How many platforms' collateral-with-chain objects (and their ids) are kept. */
   private static final int WITH_CHAIN_LIMIT = 4096;
 
   private final CollateralCache cache;
@@ -19,9 +20,10 @@ public final class CollateralService {
    * The last collateral-with-chain built per PCK chain. Handing the verifier the same object for
    * every quote of a platform lets it recognise collateral it has proven without hashing it again.
    */
-  private final ConcurrentHashMap<PckCertChain, QuoteCollateral> withChain = new ConcurrentHashMap<>();
+  private final Cache<PckCertChain, QuoteCollateral> withChain =
+      Caffeine.newBuilder().maximumSize(WITH_CHAIN_LIMIT).build();
   /** The ids of the objects in {@code withChain}, by identity: an id hashes 20 KB of JSON. */
-  private final ConcurrentHashMap<PckCertChain, Identified> ids = new ConcurrentHashMap<>();
+  private final Cache<PckCertChain, Identified> ids = Caffeine.newBuilder().maximumSize(WITH_CHAIN_LIMIT).build();
 
   private record Identified(QuoteCollateral collateral, String id) {}
 
@@ -91,28 +93,22 @@ public final class CollateralService {
     } catch (DcapException e) {
       return Optional.empty();
     }
-    Identified known = ids.get(chain);
+    Identified known = ids.getIfPresent(chain);
     if (known != null && known.collateral() == c.get()) {
       return Optional.of(known.id());
     }
     Identified made = new Identified(c.get(), c.get().id());
-    if (ids.size() >= WITH_CHAIN_LIMIT) {
-      ids.clear();
-    }
     ids.put(chain, made);
     return Optional.of(made.id());
   }
 
   private QuoteCollateral withChain(Quote quote, QuoteCollateral base) throws DcapException {
     PckCertChain chain = quote.certificationData().pckCertChain();
-    QuoteCollateral known = withChain.get(chain);
+    QuoteCollateral known = withChain.getIfPresent(chain);
     if (known != null && sameBase(known, base)) {
       return known;
     }
     QuoteCollateral built = withPckChain(base, quote);
-    if (withChain.size() >= WITH_CHAIN_LIMIT) {
-      withChain.clear();
-    }
     withChain.put(chain, built);
     return built;
   }

@@ -1,5 +1,8 @@
 package dev.dcapd.collateral;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
 import java.io.IOException;
@@ -12,12 +15,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -40,9 +43,22 @@ import java.util.function.Supplier;
  * caller's other instant ({@link #getForInstant}) answers that call only, and a source that lags
  * behind another never rolls back a CRL or TCB info the cache has seen. Time comes from the
  * injected {@link Clock}.
+ *
+ * <p>Its three maps are Caffeine caches bounded by {@link Builder#maximumSize}. Caffeine's own
+ * refresh-ahead ({@code refreshAfterWrite}) does not fit these rules: it refreshes a fixed time
+ * after a write, where an entry here is due by its own expiry or by its fetch time (which predates
+ * the write when it comes from the store), and it would ask a source that is down again on every
+ * read instead of once per minimum interval. Nor does time-based expiry of entries: an entry past
+ * its expiry still answers for instants inside its window and is what a newer fetch is compared
+ * with, so entries leave only by the size bound.
  */
 public final class InMemoryCollateralCache implements CollateralCache {
   private static final System.Logger LOG = System.getLogger(InMemoryCollateralCache.class.getName());
+  /**
+   * Keys held by default: an order of magnitude above the platforms Intel serves collateral for (a
+   * few hundred FMSPCs, each with one or two CA and TEE types): eviction is a backstop, not a policy.
+   */
+  public static final long DEFAULT_MAXIMUM_SIZE = 4096;
   private static final ExecutorService DEFAULT_REFRESHER = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "dcapd-collateral-refresh");
     t.setDaemon(true);
@@ -57,10 +73,22 @@ public final class InMemoryCollateralCache implements CollateralCache {
   private final Executor refreshExecutor;
   private final CollateralStore store;
   private final InstallListener onInstall;
-  private final ConcurrentHashMap<CollateralKey, CachedCollateral> entries = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<CollateralKey, CompletableFuture<CachedCollateral>> inFlight =
-      new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<CollateralKey, Instant> lastRefresh = new ConcurrentHashMap<>();
+  /**
+   * The collateral installed per key. Only collateral that passed the check under the trust anchor
+   * is installed, so the keys are Intel's real platforms (a few hundred FMSPCs, times CA and TEE),
+   * however many made-up FMSPCs callers ask about; the bound is a backstop. A key evicted by it
+   * forgets the edition it held, and the store, which keeps the last install, answers its next miss.
+   */
+  private final Cache<CollateralKey, CachedCollateral> entries;
+  /**
+   * The fetch in flight per key, removed when it ends: callers of one key share it. Futures rather
+   * than Caffeine's {@code AsyncCache}: waiters park on the future, not on the map's lock, while
+   * the fetch runs outside the map, and a failed fetch is not logged with a stack trace by
+   * Caffeine as a failed asynchronous load (a made-up FMSPC would flood the log).
+   */
+  private final Cache<CollateralKey, CompletableFuture<CachedCollateral>> inFlight;
+  /** Keys whose background refresh started less than the minimum interval ago, by the clock. */
+  private final Cache<CollateralKey, Instant> recentRefreshes;
 
   private InMemoryCollateralCache(Builder b) {
     this.fetcher = b.fetcher;
@@ -71,6 +99,21 @@ public final class InMemoryCollateralCache implements CollateralCache {
     this.refreshExecutor = b.refreshExecutor;
     this.store = b.store;
     this.onInstall = b.onInstall;
+    this.entries = Caffeine.newBuilder().maximumSize(b.maximumSize).build();
+    this.inFlight = Caffeine.newBuilder().maximumSize(b.maximumSize).build();
+    this.recentRefreshes = Caffeine.newBuilder()
+        .maximumSize(b.maximumSize)
+        .expireAfterWrite(minRefreshInterval)
+        .ticker(ticker(clock))
+        .build();
+  }
+
+  /** Caffeine's time source read from the injected clock, so that tests move it with the clock. */
+  private static Ticker ticker(Clock clock) {
+    return () -> {
+      Instant now = clock.instant();
+      return TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+    };
   }
 
   /** Told when the cache installs collateral for a key that differs from what it held. */
@@ -91,7 +134,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
   public CachedCollateral get(CollateralKey key, Instant at) throws DcapException {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(at, "at");
-    CachedCollateral entry = entries.get(key);
+    CachedCollateral entry = entries.getIfPresent(key);
     if (entry == null) {
       entry = loadFromStore(key, at);
     }
@@ -108,7 +151,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
           + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
     }
     CachedCollateral fresh = shared(key, at, true, () -> {
-      CachedCollateral current = entries.get(key);
+      CachedCollateral current = entries.getIfPresent(key);
       return current != null && current.validAt(at) ? current : null;
     });
     if (!fresh.validAt(at)) {
@@ -127,7 +170,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
   public CachedCollateral getForInstant(CollateralKey key, Instant at) throws DcapException {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(at, "at");
-    CachedCollateral entry = entries.get(key);
+    CachedCollateral entry = entries.getIfPresent(key);
     if (entry == null) {
       entry = loadFromStore(key, clock.instant());
     }
@@ -143,7 +186,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
 
   @Override
   public Optional<CachedCollateral> peek(CollateralKey key, Instant at) {
-    CachedCollateral entry = entries.get(key);
+    CachedCollateral entry = entries.getIfPresent(key);
     if (entry == null || !entry.validAt(at)) {
       return Optional.empty();
     }
@@ -155,7 +198,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
 
   /** The entries held now (for health and metrics). */
   public Map<CollateralKey, CachedCollateral> entries() {
-    return Map.copyOf(entries);
+    return Map.copyOf(entries.asMap());
   }
 
   /**
@@ -166,8 +209,8 @@ public final class InMemoryCollateralCache implements CollateralCache {
   private CachedCollateral shared(CollateralKey key, Instant checkAt, boolean mayInstall,
       Supplier<CachedCollateral> alreadyDone) throws DcapException {
     CompletableFuture<CachedCollateral> mine = new CompletableFuture<>();
-    CompletableFuture<CachedCollateral> running = inFlight.putIfAbsent(key, mine);
-    if (running != null) {
+    CompletableFuture<CachedCollateral> running = inFlight.get(key, k -> mine);
+    if (running != mine) {
       return await(key, running);
     }
     try {
@@ -188,7 +231,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
       mine.completeExceptionally(e);
       throw e;
     } finally {
-      inFlight.remove(key, mine);
+      inFlight.asMap().remove(key, mine);
     }
   }
 
@@ -216,7 +259,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * held; then refuses it, and the caller is answered as if no source had served it.
    */
   private void install(CollateralKey key, CachedCollateral fetched) throws DcapException {
-    CachedCollateral held = entries.get(key);
+    CachedCollateral held = entries.getIfPresent(key);
     if (held != null && held.checked().id().equals(fetched.checked().id())) {
       entries.put(key, fetched);
       return;
@@ -259,7 +302,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
     try {
       CheckedCollateral checked = fetcher.check().check(s.collateral(), key, at);
       CachedCollateral loaded = new CachedCollateral(checked, s.source(), s.fetchedAt());
-      CachedCollateral raced = entries.putIfAbsent(key, loaded);
+      CachedCollateral raced = entries.asMap().putIfAbsent(key, loaded);
       return raced != null ? raced : loaded;
     } catch (DcapException e) {
       LOG.log(Level.INFO, "stored collateral for {0} not used at {1}: {2}: {3}", key, at, e.code(), e.getMessage());
@@ -276,12 +319,10 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * nothing newer (or are down) are not asked again on every call.
    */
   private void refreshInBackground(CollateralKey key) {
-    Instant now = clock.instant();
-    Instant last = lastRefresh.get(key);
-    if ((last != null && now.isBefore(last.plus(minRefreshInterval))) || inFlight.containsKey(key)) {
+    // A refresh claims the key for the minimum interval; the claim expires by the injected clock.
+    if (inFlight.asMap().containsKey(key) || recentRefreshes.asMap().putIfAbsent(key, clock.instant()) != null) {
       return;
     }
-    lastRefresh.put(key, now);
     try {
       refreshExecutor.execute(() -> refresh(key));
     } catch (RejectedExecutionException e) {
@@ -293,11 +334,11 @@ public final class InMemoryCollateralCache implements CollateralCache {
     Instant now = clock.instant();
     try {
       shared(key, now, true, () -> {
-        CachedCollateral current = entries.get(key);
+        CachedCollateral current = entries.getIfPresent(key);
         return current != null && !refreshDue(current, clock.instant()) ? current : null;
       });
     } catch (DcapException | RuntimeException e) {
-      CachedCollateral current = entries.get(key);
+      CachedCollateral current = entries.getIfPresent(key);
       LOG.log(Level.WARNING, "collateral refresh for {0} failed ({1}); serving collateral fetched {2} from {3}, current until {4}",
           key, e.getMessage(), current == null ? "never" : current.fetchedAt(),
           current == null ? "-" : current.source(), current == null ? "-" : current.earliestExpiry());
@@ -314,6 +355,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
     private Executor refreshExecutor = DEFAULT_REFRESHER;
     private CollateralStore store = CollateralStore.NONE;
     private InstallListener onInstall = (key, previous, installed) -> { };
+    private long maximumSize = DEFAULT_MAXIMUM_SIZE;
 
     private Builder(CollateralFetcher fetcher) {
       this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
@@ -357,6 +399,18 @@ public final class InMemoryCollateralCache implements CollateralCache {
     /** Told of every install that changes a key's collateral (default: nobody). */
     public Builder onInstall(InstallListener l) {
       this.onInstall = Objects.requireNonNull(l);
+      return this;
+    }
+
+    /**
+     * At most this many keys are held (default {@value InMemoryCollateralCache#DEFAULT_MAXIMUM_SIZE}); beyond it the least
+     * useful are evicted and are read again from the store on their next use.
+     */
+    public Builder maximumSize(long n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("the maximum size must be positive: " + n);
+      }
+      this.maximumSize = n;
       return this;
     }
 

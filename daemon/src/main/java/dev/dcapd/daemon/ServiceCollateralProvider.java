@@ -1,5 +1,7 @@
 package dev.dcapd.daemon;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.dcapd.collateral.CachedCollateral;
 import dev.dcapd.collateral.CollateralKey;
 import dev.dcapd.collateral.CollateralService;
@@ -12,11 +14,10 @@ import dev.dcapd.verifier.quote.TeeType;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** The daemon's collateral: a {@link CollateralService} over its cache, with each lookup counted. */
 public final class ServiceCollateralProvider implements CollateralProvider {
-  /** Collateral ids remembered with the cache entry they were derived from; cleared when full. */
+  /** How many collateral ids are remembered with the cache entry they were derived from. */
   static final int DERIVED_LIMIT = 4096;
 
   private final CollateralService collateral;
@@ -26,7 +27,7 @@ public final class ServiceCollateralProvider implements CollateralProvider {
    * was derived from, by identity. The cache installs a new entry object for anything it installs
    * and never installs an older one, so an id found here with the entry held now rests on it.
    */
-  private final ConcurrentHashMap<String, CachedCollateral> derived = new ConcurrentHashMap<>();
+  private final Cache<String, CachedCollateral> derived = Caffeine.newBuilder().maximumSize(DERIVED_LIMIT).build();
 
   public ServiceCollateralProvider(CollateralService collateral, Metrics metrics) {
     this.collateral = Objects.requireNonNull(collateral, "collateral");
@@ -69,15 +70,12 @@ public final class ServiceCollateralProvider implements CollateralProvider {
     if (entry.isEmpty()) {
       return false;
     }
-    if (derived.get(collateralId) == entry.get()) {
+    if (derived.getIfPresent(collateralId) == entry.get()) {
       return true;
     }
     Optional<String> id = currentId(quote, now);
     if (id.isEmpty() || !id.get().equals(collateralId)) {
       return false;
-    }
-    if (derived.size() >= DERIVED_LIMIT) {
-      derived.clear();
     }
     derived.put(collateralId, entry.get());
     return true;

@@ -1,7 +1,9 @@
 package dev.dcapd.testkit;
 
 import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.collateral.QeIdentity;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.collateral.TcbInfo;
 import dev.dcapd.verifier.pck.CaType;
 import dev.dcapd.verifier.pck.PckExtension;
 import dev.dcapd.verifier.pck.PlatformConfiguration;
@@ -118,8 +120,8 @@ public final class Forge {
     final Bytes attestationKeyInQuote;
     final EcKey quoteSigningKey;
     final QuoteBody body;
-    final TcbInfoDocument tcbInfo;
-    final QeIdentityDocument qeIdentity;
+    final TcbInfo tcbInfo;
+    final QeIdentity qeIdentity;
     final QuoteCollateral collateral;
     final Expected expected;
 
@@ -206,6 +208,7 @@ public final class Forge {
       Instant pckCrlNext = corruption == Corruption.EXPIRED_CRL ? expiredAt : NEXT_UPDATE;
       byte[] rootCrl = pki.rootCrl(rootRevoked, ISSUE_DATE, NEXT_UPDATE);
       byte[] pckCrl = pki.pckCrl(ca, pckRevoked, ISSUE_DATE, pckCrlNext);
+      // The model writes the text; the signatures are over exactly that text.
       String tcbText = tcbInfo.toJson();
       String qeText = qeIdentity.toJson();
       Bytes tcbSignature = pki.tcbSigningKey().signRaw(tcbText.getBytes(StandardCharsets.UTF_8));

@@ -1,6 +1,8 @@
 package dev.dcapd.testkit;
 
+import dev.dcapd.verifier.collateral.QeIdentity;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.collateral.TcbInfo;
 import dev.dcapd.verifier.quote.Quote;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
@@ -17,11 +19,11 @@ public final class ForgedCase {
   private final TestPki pki;
   private final X509Certificate pckLeaf;
   private final Expected expected;
-  private final TcbInfoDocument tcbInfo;
-  private final QeIdentityDocument qeIdentity;
+  private final TcbInfo tcbInfo;
+  private final QeIdentity qeIdentity;
 
   ForgedCase(ForgeSpec spec, Quote quote, QuoteCollateral collateral, TestPki pki, X509Certificate pckLeaf,
-      Expected expected, TcbInfoDocument tcbInfo, QeIdentityDocument qeIdentity) {
+      Expected expected, TcbInfo tcbInfo, QeIdentity qeIdentity) {
     this.spec = spec;
     this.quote = quote;
     this.collateral = collateral;
@@ -85,13 +87,13 @@ public final class ForgedCase {
     return expected;
   }
 
-  /** The TCB info the collateral carries, as a model. */
-  public TcbInfoDocument tcbInfo() {
+  /** The TCB info the collateral carries, as the verifier's model ({@code toJson()} is its signed text). */
+  public TcbInfo tcbInfo() {
     return tcbInfo;
   }
 
-  /** The QE identity the collateral carries, as a model. */
-  public QeIdentityDocument qeIdentity() {
+  /** The QE identity the collateral carries, as the verifier's model ({@code toJson()} is its signed text). */
+  public QeIdentity qeIdentity() {
     return qeIdentity;
   }
 

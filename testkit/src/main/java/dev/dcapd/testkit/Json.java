@@ -4,23 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 
-/** Compact JSON text in the shape and key order Intel's PCS uses. */
+/** Compact JSON text for the testkit's own files ({@code expected.json}). */
 final class Json {
   static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final DateTimeFormatter INTEL_DATE =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
   private Json() {}
-
-  static String date(Instant t) {
-    return INTEL_DATE.format(t.truncatedTo(ChronoUnit.SECONDS));
-  }
 
   static String compact(JsonNode node) {
     try {

@@ -1,7 +1,13 @@
 package dev.dcapd.testkit;
 
 import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.collateral.EnclaveTcbLevel;
+import dev.dcapd.verifier.collateral.QeIdentity;
+import dev.dcapd.verifier.collateral.TcbInfo;
+import dev.dcapd.verifier.collateral.TcbLevel;
 import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.collateral.TdxModule;
+import dev.dcapd.verifier.collateral.TdxModuleIdentity;
 import dev.dcapd.verifier.quote.QuoteBody;
 import dev.dcapd.verifier.quote.TdReport;
 import dev.dcapd.verifier.quote.TeeType;
@@ -15,7 +21,8 @@ import java.util.Optional;
  * The TCB side of a forged case: TCB info levels and TDX module identities built around the
  * platform's own SVNs so that it lands on the chosen status, the QE identity, and the outcome
  * Intel's rules give for them (QVL {@code checkTcbLevel}: module convergence, TD relaunch, QE
- * convergence).
+ * convergence). It builds the verifier's own model of TCB info and QE identity, which writes the
+ * text that gets signed ({@link TcbInfo#toJson}, {@link QeIdentity#toJson}).
  */
 final class TcbRecipe {
   static final Instant LATEST_TCB_DATE = Instant.parse("2024-11-13T00:00:00Z");
@@ -96,7 +103,7 @@ final class TcbRecipe {
    * level above it (higher PCESVN, or for relaunch a higher TDX module and SEAM loader) and an
    * OutOfDate level below; levels in Intel's descending order.
    */
-  TcbInfoDocument tcbInfo(Bytes fmspc, Instant expiredAt, Instant futureAt) {
+  TcbInfo tcbInfo(Bytes fmspc, Instant expiredAt, Instant futureAt) {
     List<Integer> comps = spec.sgxComponents();
     int pceSvn = spec.pceSvn();
     List<Integer> tdx = quoteTdx;
@@ -109,22 +116,21 @@ final class TcbRecipe {
     TcbStatus status = corruption == Corruption.REVOKED_TCB_LEVEL ? TcbStatus.REVOKED : levelStatus;
     List<TcbLevel> levels = new ArrayList<>();
     if (relaunch) {
-      levels.add(new TcbLevel(comps, pceSvn, withIncrements(tdx, 0, 2), LATEST_TCB_DATE, TcbStatus.UP_TO_DATE,
-          List.of()));
+      levels.add(level(comps, pceSvn, withIncrements(tdx, 0, 2), LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()));
     } else if (status != TcbStatus.UP_TO_DATE || corruption == Corruption.NO_MATCHING_TCB_LEVEL) {
-      levels.add(new TcbLevel(comps, pceSvn + 1, tdx, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()));
+      levels.add(level(comps, pceSvn + 1, tdx, LATEST_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()));
     }
     if (corruption != Corruption.NO_MATCHING_TCB_LEVEL) {
-      levels.add(new TcbLevel(comps, pceSvn, tdx, TARGET_TCB_DATE, status, advisories(status)));
-      levels.add(new TcbLevel(comps, pceSvn - 1, tdx, OLD_TCB_DATE, TcbStatus.OUT_OF_DATE,
-          advisories(TcbStatus.OUT_OF_DATE)));
+      levels.add(level(comps, pceSvn, tdx, TARGET_TCB_DATE, status, advisories(status)));
+      levels.add(level(comps, pceSvn - 1, tdx, OLD_TCB_DATE, TcbStatus.OUT_OF_DATE, advisories(TcbStatus.OUT_OF_DATE)));
     }
-    Optional<TdxModuleIdentity> module = Optional.empty();
+    Optional<TdxModule> module = Optional.empty();
     List<TdxModuleIdentity> identities = new ArrayList<>();
     if (td != null) {
       Bytes signer = corruption == Corruption.TDX_MODULE_MRSIGNER
           ? Bytes.of(drbg.bytes("case/tdx/other-module-signer", 48)) : td.mrSignerSeam();
-      module = Optional.of(new TdxModuleIdentity(null, signer, td.seamAttributes(), SEAM_ATTRIBUTES_MASK, List.of()));
+      TdxModule seam = new TdxModule(signer, td.seamAttributes(), SEAM_ATTRIBUTES_MASK);
+      module = Optional.of(seam);
       int version = quoteTdx.get(1);
       int moduleSvn = quoteTdx.get(0);
       if (version > 0) {
@@ -134,29 +140,33 @@ final class TcbRecipe {
                 new EnclaveTcbLevel(moduleSvn, TARGET_TCB_DATE, TcbStatus.OUT_OF_DATE, List.of()))
             : List.of(new EnclaveTcbLevel(moduleSvn, TARGET_TCB_DATE, TcbStatus.UP_TO_DATE, List.of()));
         int named = corruption == Corruption.UNKNOWN_TDX_MODULE_VERSION ? (version + 1) & 0xff : version;
-        identities.add(new TdxModuleIdentity(TdxModuleIdentity.idFor(named), signer, td.seamAttributes(),
-            SEAM_ATTRIBUTES_MASK, moduleLevels));
+        identities.add(new TdxModuleIdentity(TdxModuleIdentity.idFor(named), seam, moduleLevels));
       } else if (corruption == Corruption.UNKNOWN_TDX_MODULE_VERSION) {
         throw new IllegalArgumentException("unknown-tdx-module-version needs a module major version > 0");
       }
     }
-    TcbInfoDocument doc = new TcbInfoDocument(spec.tee() == TeeType.SGX ? "SGX" : "TDX", 3, Forge.ISSUE_DATE,
-        Forge.NEXT_UPDATE, fmspc, spec.pceId(), 0, TCB_EVALUATION_DATA_NUMBER, module, identities, levels);
-    if (corruption == Corruption.FMSPC_MISMATCH) {
-      doc = doc.withFmspc(Forge.flipLastBit(fmspc));
-    } else if (corruption == Corruption.PCE_ID_MISMATCH) {
-      doc = doc.withPceId(Forge.flipLastBit(spec.pceId()));
-    } else if (corruption == Corruption.EXPIRED_TCB_INFO) {
-      doc = doc.withDates(Forge.ISSUE_DATE, expiredAt);
+    Bytes infoFmspc = corruption == Corruption.FMSPC_MISMATCH ? Forge.flipLastBit(fmspc) : fmspc;
+    Bytes pceId = corruption == Corruption.PCE_ID_MISMATCH ? Forge.flipLastBit(spec.pceId()) : spec.pceId();
+    Instant issueDate = Forge.ISSUE_DATE;
+    Instant nextUpdate = Forge.NEXT_UPDATE;
+    if (corruption == Corruption.EXPIRED_TCB_INFO) {
+      nextUpdate = expiredAt;
     } else if (corruption == Corruption.COLLATERAL_NOT_YET_VALID) {
-      Instant next = Forge.NEXT_UPDATE.isAfter(futureAt) ? Forge.NEXT_UPDATE : futureAt.plus(NOT_YET_VALID_SPAN);
-      doc = doc.withDates(futureAt, next);
+      issueDate = futureAt;
+      nextUpdate = Forge.NEXT_UPDATE.isAfter(futureAt) ? Forge.NEXT_UPDATE : futureAt.plus(NOT_YET_VALID_SPAN);
     }
-    return doc;
+    return new TcbInfo(spec.tee(), 3, issueDate, nextUpdate, infoFmspc, pceId, 0, TCB_EVALUATION_DATA_NUMBER, module,
+        identities, levels);
+  }
+
+  /** A platform level; SGX levels ({@code tdx} empty) have no TDX components. */
+  private static TcbLevel level(List<Integer> sgx, int pceSvn, List<Integer> tdx, Instant tcbDate, TcbStatus status,
+      List<String> advisoryIds) {
+    return new TcbLevel(sgx, pceSvn, tdx.isEmpty() ? Optional.empty() : Optional.of(tdx), tcbDate, status, advisoryIds);
   }
 
   /** The QE identity: the QE's ISVSVN lands on the chosen QE status. */
-  QeIdentityDocument qeIdentity(Bytes mrSigner, int prodId, int qeSvn) {
+  QeIdentity qeIdentity(Bytes mrSigner, int prodId, int qeSvn) {
     List<EnclaveTcbLevel> levels;
     List<String> matched = qeLevelAdvisories();
     if (corruption == Corruption.QE_TCB_REVOKED) {
@@ -169,17 +179,12 @@ final class TcbRecipe {
       levels = List.of(new EnclaveTcbLevel(qeSvn, TARGET_TCB_DATE, TcbStatus.UP_TO_DATE, matched),
           new EnclaveTcbLevel(qeSvn - 1, OLD_TCB_DATE, TcbStatus.OUT_OF_DATE, QE_OUT_OF_DATE_ADVISORIES));
     }
-    QeIdentityDocument doc = new QeIdentityDocument(spec.tee() == TeeType.SGX ? "QE" : "TD_QE", 2,
-        Forge.ISSUE_DATE, Forge.NEXT_UPDATE, TCB_EVALUATION_DATA_NUMBER, MISCSELECT, MISCSELECT_MASK, QE_ATTRIBUTES,
-        QE_ATTRIBUTES_MASK, mrSigner, prodId, levels);
-    if (corruption == Corruption.QE_IDENTITY_MRSIGNER) {
-      doc = doc.withMrSigner(Forge.flipFirstBit(mrSigner));
-    } else if (corruption == Corruption.QE_IDENTITY_ISVPRODID) {
-      doc = doc.withIsvProdId(prodId + 1);
-    } else if (corruption == Corruption.QE_IDENTITY_ATTRIBUTES) {
-      doc = doc.withAttributes(OTHER_QE_ATTRIBUTES);
-    }
-    return doc;
+    Bytes signer = corruption == Corruption.QE_IDENTITY_MRSIGNER ? Forge.flipFirstBit(mrSigner) : mrSigner;
+    int isvProdId = corruption == Corruption.QE_IDENTITY_ISVPRODID ? prodId + 1 : prodId;
+    Bytes attributes = corruption == Corruption.QE_IDENTITY_ATTRIBUTES ? OTHER_QE_ATTRIBUTES : QE_ATTRIBUTES;
+    return new QeIdentity(spec.tee() == TeeType.SGX ? QeIdentity.Id.QE : QeIdentity.Id.TD_QE, 2, Forge.ISSUE_DATE,
+        Forge.NEXT_UPDATE, TCB_EVALUATION_DATA_NUMBER, MISCSELECT, MISCSELECT_MASK, attributes, QE_ATTRIBUTES_MASK,
+        signer, isvProdId, levels);
   }
 
   /** The advisory IDs of the QE identity level the QE's ISVSVN matches: the spec's, else the default. */

@@ -80,7 +80,8 @@ public final class TestPki {
 
   // Forging many platforms of one seed would rebuild the same PKI each time (four keys and four
   // signatures, about a third of a forge). A PKI never changes once built, so the PKIs of the
-  // last few seeds are shared.
+  // last few seeds are shared. A plain LRU map, not Caffeine: the testkit may use the verifier's
+  // libraries only (BouncyCastle and Jackson), and eight entries under one lock need nothing more.
   private static final Map<Long, TestPki> RECENT = Collections.synchronizedMap(
       new LinkedHashMap<>(RECENT_SEEDS * 2, 0.75f, true) {
         @Override

@@ -3,6 +3,7 @@ package dev.dcapd.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dcapd.verifier.collateral.EnclaveTcbLevel;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.TeeType;
@@ -103,8 +104,6 @@ class DivergenceTest {
 
   /** {@code v} with the collateral id blanked, to compare verdicts judged by collateral that differs. */
   private static Verdict withoutCollateralId(Verdict v) {
-    return new Verdict(v.success(), v.tcbStatus(), v.advisoryIds(), v.failure(), v.checksum(), v.quoteVersion(),
-        v.teeType(), v.fmspc(), v.pceId(), v.caType(), v.tcbDate(), v.qeIdentityStatus(), v.verifiedAt(),
-        v.earliestExpiry(), v.collateralExpired(), "", v.insecureRoot());
+    return v.toBuilder().collateralId("").build();
   }
 }

@@ -11,6 +11,7 @@ import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.collateral.TdxModuleIdentity;
 import dev.dcapd.verifier.pck.PckCertChain;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteEncoder;

@@ -16,7 +16,6 @@ import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.Verdict;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -81,9 +80,15 @@ public final class Judge {
     } catch (DcapException ignored) {
       // No readable PCK extension: the verdict simply has no FMSPC.
     }
-    Verdict v = new Verdict(false, Optional.empty(), List.of(), Optional.of(dev.dcapd.verifier.verify.Failure.of(e)),
-        QuoteJson.checksum(quote), quote.version(), quote.teeType(), fmspc, Optional.empty(), Optional.empty(),
-        Optional.empty(), Optional.empty(), at, Optional.empty(), false, "", verifier.trustAnchor().insecure());
+    Verdict v = Verdict.builder()
+        .failure(dev.dcapd.verifier.verify.Failure.of(e))
+        .checksum(QuoteJson.checksum(quote))
+        .quoteVersion(quote.version())
+        .teeType(quote.teeType())
+        .fmspc(fmspc)
+        .verifiedAt(at)
+        .insecureRoot(verifier.trustAnchor().insecure())
+        .build();
     return new Judgement(PolicyCheck.appraise(policy, v, quote, Optional.empty(), at), Optional.empty());
   }
 

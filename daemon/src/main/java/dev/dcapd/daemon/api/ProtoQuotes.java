@@ -1,5 +1,7 @@
 package dev.dcapd.daemon.api;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.dcapd.proto.v1.PckInfo;
@@ -16,7 +18,6 @@ import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.TdReport;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** Converts the verifier's models to and from the API's messages. */
 public final class ProtoQuotes {
@@ -24,11 +25,12 @@ public final class ProtoQuotes {
 
   /**
    * Per certification data (so per platform): the {@code cert_data} text as UTF-8 bytes and the PCK
-   * summary. Every quote of a platform repeats them, and building them reads X.509 names. Bounded;
-   * cleared when full.
+   * summary. Every quote of a platform repeats them, and building them reads X.509 names. Bounded
+   * at {@value #PLATFORMS_LIMIT} platforms.
    */
-  private static final ConcurrentHashMap<CertificationData, PlatformParts> PLATFORMS = new ConcurrentHashMap<>();
   private static final int PLATFORMS_LIMIT = 4096;
+  private static final Cache<CertificationData, PlatformParts> PLATFORMS =
+      Caffeine.newBuilder().maximumSize(PLATFORMS_LIMIT).build();
 
   private record PlatformParts(ByteString certData, Optional<PckInfo> pck) {}
 
@@ -56,15 +58,12 @@ public final class ProtoQuotes {
 
   private static PlatformParts platform(Quote q) {
     CertificationData key = q.certificationData();
-    PlatformParts known = PLATFORMS.get(key);
+    PlatformParts known = PLATFORMS.getIfPresent(key);
     if (known != null) {
       return known;
     }
     PlatformParts built = new PlatformParts(ByteString.copyFromUtf8(QuoteJson.certData(q.certificationData())), pck(q));
-    if (PLATFORMS.size() >= PLATFORMS_LIMIT) {
-      PLATFORMS.clear();
-    }
-    PLATFORMS.putIfAbsent(key, built);
+    PLATFORMS.asMap().putIfAbsent(key, built);
     return built;
   }
 

@@ -1,5 +1,7 @@
 package dev.dcapd.daemon.store;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.dcapd.proto.store.v1.CachedCollateral;
@@ -88,10 +90,9 @@ public final class QuoteStore implements AttestationStore {
   private final WriteOptions writeOptions;
   private final LRUCache blockCache;
   private final long blockCacheBytes;
-  /** Chains read from {@code blobs}, by id; the arrays are never handed out, only copied from. */
-  private final java.util.concurrent.ConcurrentHashMap<ByteString, byte[]> chainsRead =
-      new java.util.concurrent.ConcurrentHashMap<>();
   private static final int CHAINS_READ_LIMIT = 4096;
+  /** Chains read from {@code blobs}, by id; the arrays are never handed out, only copied from. */
+  private final Cache<ByteString, byte[]> chainsRead = Caffeine.newBuilder().maximumSize(CHAINS_READ_LIMIT).build();
   private final boolean syncWrites;
 
   private QuoteStore(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions, LRUCache blockCache,
@@ -211,19 +212,17 @@ public final class QuoteStore implements AttestationStore {
 
   /**
    * A PCK chain from {@code blobs}. Blobs are keyed by the SHA-256 of their content and never
-   * change, and every quote of a platform reads the same one, so chains read are kept (bounded,
-   * cleared when full) and the store is asked once per platform rather than once per read.
+   * change, and every quote of a platform reads the same one, so chains read are kept (bounded at
+   * {@value #CHAINS_READ_LIMIT} platforms) and the store is asked once per platform rather than once
+   * per read. The read is outside the memo: a RocksDB get is not held under the memo's lock.
    */
   private byte[] chain(ByteString chainId) {
-    byte[] known = chainsRead.get(chainId);
+    byte[] known = chainsRead.getIfPresent(chainId);
     if (known != null) {
       return known;
     }
     byte[] chain = get(blobs, chainId.toByteArray());
     if (chain != null) {
-      if (chainsRead.size() >= CHAINS_READ_LIMIT) {
-        chainsRead.clear();
-      }
       chainsRead.put(chainId, chain);
     }
     return chain;

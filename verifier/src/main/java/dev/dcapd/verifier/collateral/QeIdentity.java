@@ -60,6 +60,14 @@ public record QeIdentity(
   }
 
   /**
+   * This identity as Intel's compact JSON text (the inverse of {@link #parse}, for documents in
+   * Intel's canonical form: see {@code CollateralJsonWriter}). The text is what a signer signs.
+   */
+  public String toJson() {
+    return CollateralJsonWriter.qeIdentity(this);
+  }
+
+  /**
    * Parses the text of an {@code enclaveIdentity} object.
    *
    * @throws DcapException {@code COLLATERAL_MALFORMED} for a wrong shape; {@code

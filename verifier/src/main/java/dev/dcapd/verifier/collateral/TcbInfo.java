@@ -58,6 +58,15 @@ public record TcbInfo(
   }
 
   /**
+   * This TCB info as Intel's compact JSON text (the inverse of {@link #parse}, for documents in
+   * Intel's canonical form: see {@code CollateralJsonWriter}). Levels are written in the order held,
+   * so a parsed TCB info writes them in Intel's order. The text is what a signer signs.
+   */
+  public String toJson() {
+    return CollateralJsonWriter.tcbInfo(this);
+  }
+
+  /**
    * Parses the text of a {@code tcbInfo} object.
    *
    * @throws DcapException {@code COLLATERAL_MALFORMED} for a wrong shape; {@code TCB_INFO_MISMATCH}

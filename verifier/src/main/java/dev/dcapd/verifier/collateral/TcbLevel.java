@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dcapd.verifier.DcapException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -17,6 +18,12 @@ import java.util.Set;
 /**
  * A platform TCB level of TCB info: the minimum SGX component SVNs and PCESVN (and for TDX the
  * minimum TDX component SVNs) a platform needs for the level's status to apply to it.
+ *
+ * <p>{@code sgxLabels} and {@code tdxLabels} hold the {@code category} and {@code type} that Intel's
+ * PCS writes beside some component SVNs (v3). No check reads them; they are kept so that the level
+ * writes back as it was read ({@link TcbInfo#toJson}). One label per component, {@link
+ * ComponentLabel#NONE} where there is none; {@code tdxLabels} is empty when there are no TDX
+ * components.
  */
 public record TcbLevel(
     List<Integer> sgxComponents,
@@ -24,10 +31,24 @@ public record TcbLevel(
     Optional<List<Integer>> tdxComponents,
     Instant tcbDate,
     TcbStatus tcbStatus,
-    List<String> advisoryIds) {
+    List<String> advisoryIds,
+    List<ComponentLabel> sgxLabels,
+    List<ComponentLabel> tdxLabels) {
+
+  /** Intel's description of a TCB component, beside its SVN: both parts optional. */
+  public record ComponentLabel(Optional<String> category, Optional<String> type) {
+    /** No category and no type. */
+    public static final ComponentLabel NONE = new ComponentLabel(Optional.empty(), Optional.empty());
+
+    public ComponentLabel {
+      Objects.requireNonNull(category, "category");
+      Objects.requireNonNull(type, "type");
+    }
+  }
 
   /** Number of SGX (and of TDX) TCB components in a level. */
   public static final int COMPONENT_COUNT = 16;
+  private static final List<ComponentLabel> NO_LABELS = Collections.nCopies(COMPONENT_COUNT, ComponentLabel.NONE);
 
   private static final long MAX_SVN = Integer.MAX_VALUE;
   private static final long MAX_PCESVN = 0xffff;
@@ -60,13 +81,28 @@ public record TcbLevel(
     Objects.requireNonNull(tcbDate, "tcbDate");
     Objects.requireNonNull(tcbStatus, "tcbStatus");
     advisoryIds = List.copyOf(advisoryIds);
+    sgxLabels = List.copyOf(sgxLabels);
+    requireCount(sgxLabels, "sgxLabels");
+    tdxLabels = List.copyOf(tdxLabels);
+    if (tdxComponents.isPresent()) {
+      requireCount(tdxLabels, "tdxLabels");
+    } else if (!tdxLabels.isEmpty()) {
+      throw new IllegalArgumentException("tdxLabels without tdxComponents");
+    }
+  }
+
+  /** A level whose components carry no labels. */
+  public TcbLevel(List<Integer> sgxComponents, int pceSvn, Optional<List<Integer>> tdxComponents, Instant tcbDate,
+      TcbStatus tcbStatus, List<String> advisoryIds) {
+    this(sgxComponents, pceSvn, tdxComponents, tcbDate, tcbStatus, advisoryIds, NO_LABELS,
+        tdxComponents.isPresent() ? NO_LABELS : List.of());
   }
 
   public int sgxComponent(int index) {
     return sgxComponents.get(index);
   }
 
-  private static void requireCount(List<Integer> c, String name) {
+  private static void requireCount(List<?> c, String name) {
     if (c.size() != COMPONENT_COUNT) {
       throw new IllegalArgumentException(name + " must have 16 entries, not " + c.size());
     }
@@ -108,19 +144,25 @@ public record TcbLevel(
       throw malformed(what + " is not an object");
     }
     JsonNode tcb = object(n, "tcb", what);
-    List<Integer> sgx = components(tcb, "sgxtcbcomponents", what);
-    Optional<List<Integer>> tdxComponents = tdx ? Optional.of(components(tcb, "tdxtcbcomponents", what)) : Optional.empty();
+    List<ComponentLabel> sgxLabels = new ArrayList<>(COMPONENT_COUNT);
+    List<Integer> sgx = components(tcb, "sgxtcbcomponents", what, sgxLabels);
+    List<ComponentLabel> tdxLabels = new ArrayList<>(tdx ? COMPONENT_COUNT : 0);
+    Optional<List<Integer>> tdxComponents =
+        tdx ? Optional.of(components(tcb, "tdxtcbcomponents", what, tdxLabels)) : Optional.empty();
     return new TcbLevel(
         sgx,
         (int) integer(tcb, "pcesvn", MAX_PCESVN, what + " tcb"),
         tdxComponents,
         instant(n, "tcbDate", what),
         status(n, LEVEL_STATUSES, what),
-        strings(n, "advisoryIDs", what));
+        strings(n, "advisoryIDs", what),
+        sgxLabels,
+        tdxLabels);
   }
 
   // Exactly 16 entries: a shorter list would leave SVNs unchecked (dcap-qvl GHSA-6q6c-vvf9-fj3w).
-  private static List<Integer> components(JsonNode tcb, String key, String what) throws DcapException {
+  private static List<Integer> components(JsonNode tcb, String key, String what, List<ComponentLabel> labels)
+      throws DcapException {
     List<JsonNode> entries = array(tcb, key, what + " tcb");
     if (entries.size() != COMPONENT_COUNT) {
       throw malformed(what + " '" + key + "' has " + entries.size() + " entries, not 16");
@@ -132,7 +174,20 @@ public record TcbLevel(
         throw malformed(what + " '" + key + "'[" + i + "] is not an object");
       }
       svns.add((int) integer(e, "svn", MAX_SVN, what + " " + key + "[" + i + "]"));
+      labels.add(label(e));
     }
     return svns;
+  }
+
+  /** The component's category and type where they are strings; anything else there is ignored, as before. */
+  private static ComponentLabel label(JsonNode e) {
+    Optional<String> category = optionalText(e, "category");
+    Optional<String> type = optionalText(e, "type");
+    return category.isEmpty() && type.isEmpty() ? ComponentLabel.NONE : new ComponentLabel(category, type);
+  }
+
+  private static Optional<String> optionalText(JsonNode e, String key) {
+    JsonNode v = e.get(key);
+    return v != null && v.isTextual() ? Optional.of(v.textValue()) : Optional.empty();
   }
 }

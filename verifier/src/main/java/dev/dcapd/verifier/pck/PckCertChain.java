@@ -29,7 +29,9 @@ public final class PckCertChain {
   /**
    * Chains already read, by their exact bytes. Every quote of a platform carries the same chain and
    * reading it costs far more than the rest of the quote, so the result (immutable) is shared.
-   * Bounded: cleared when full.
+   * Bounded: cleared when full, which costs one more read per platform. Hand-written rather than
+   * Caffeine (as in the daemon) because the verifier keeps to BouncyCastle and Jackson, so that the
+   * client library brings its users nothing else (see {@code verify.BoundedCache}).
    */
   private static final ConcurrentHashMap<Bytes, PckCertChain> READ = new ConcurrentHashMap<>();
   private static final int READ_LIMIT = 4096;

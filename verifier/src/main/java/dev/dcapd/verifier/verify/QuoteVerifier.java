@@ -344,24 +344,27 @@ public final class QuoteVerifier {
       // expiry the verdict succeeds with the flag set, as QvE answers then.
       boolean expired = earliest.isPresent() && !at.isBefore(earliest.get());
       PckExtension pck = chain == null ? null : chain.extension();
-      return new Verdict(
-          failure == null,
-          tcb == null ? Optional.empty() : Optional.of(tcb.status()),
-          tcb == null ? List.of() : tcb.advisoryIds(),
-          Optional.ofNullable(failure),
-          checksum(),
-          quote.version(),
-          quote.teeType(),
-          pck == null ? Optional.empty() : Optional.of(pck.fmspc()),
-          pck == null ? Optional.empty() : Optional.of(pck.pceId()),
-          chain == null ? Optional.empty() : Optional.of(chain.caType()),
-          tcb == null ? Optional.empty() : Optional.of(tcb.tcbDate()),
-          qeLevel.map(EnclaveTcbLevel::tcbStatus),
-          at,
-          earliest,
-          expired,
-          verified != null ? verified.collateralId() : collateral.id(),
-          anchor.insecure());
+      Verdict.Builder v = Verdict.builder()
+          .failure(Optional.ofNullable(failure))
+          .checksum(checksum())
+          .quoteVersion(quote.version())
+          .teeType(quote.teeType())
+          .qeIdentityStatus(qeLevel.map(EnclaveTcbLevel::tcbStatus))
+          .verifiedAt(at)
+          .earliestExpiry(earliest)
+          .collateralExpired(expired)
+          .collateralId(verified != null ? verified.collateralId() : collateral.id())
+          .insecureRoot(anchor.insecure());
+      if (tcb != null) {
+        v.tcbStatus(tcb.status()).advisoryIds(tcb.advisoryIds()).tcbDate(tcb.tcbDate());
+      }
+      if (pck != null) {
+        v.fmspc(pck.fmspc()).pceId(pck.pceId());
+      }
+      if (chain != null) {
+        v.caType(chain.caType());
+      }
+      return v.build();
     }
 
     private String checksum() {

@@ -154,16 +154,12 @@ class PolicyRulesTest {
   /** {@code v} as the verifier would give it for {@code q} (whose signature no longer holds). */
   private static Verdict verdictFor(Verdict v, Quote q) throws Exception {
     String checksum = Bytes.of(MessageDigest.getInstance("SHA-256").digest(q.raw().toByteArray())).hex();
-    return new Verdict(v.success(), v.tcbStatus(), v.advisoryIds(), v.failure(), checksum, v.quoteVersion(),
-        v.teeType(), v.fmspc(), v.pceId(), v.caType(), v.tcbDate(), v.qeIdentityStatus(), v.verifiedAt(),
-        v.earliestExpiry(), v.collateralExpired(), v.collateralId(), v.insecureRoot());
+    return v.toBuilder().checksum(checksum).build();
   }
 
   /** {@code v} with another TCB status (the vectors have no real OutOfDate verdict). */
   private static Verdict withStatus(Verdict v, TcbStatus status) {
-    return new Verdict(v.success(), Optional.of(status), v.advisoryIds(), v.failure(), v.checksum(), v.quoteVersion(),
-        v.teeType(), v.fmspc(), v.pceId(), v.caType(), v.tcbDate(), v.qeIdentityStatus(), v.verifiedAt(),
-        v.earliestExpiry(), v.collateralExpired(), v.collateralId(), v.insecureRoot());
+    return v.toBuilder().tcbStatus(status).build();
   }
 
   private static Bytes flipped(Bytes b) {
@@ -427,10 +423,8 @@ class PolicyRulesTest {
 
   @Test
   void insecureRootOnlyWhenAllowed() throws Exception {
-    Verdict v = new Verdict(true, tdxVerdict.tcbStatus(), List.of(), Optional.empty(), tdxVerdict.checksum(),
-        tdxVerdict.quoteVersion(), tdxVerdict.teeType(), tdxVerdict.fmspc(), tdxVerdict.pceId(), tdxVerdict.caType(),
-        tdxVerdict.tcbDate(), tdxVerdict.qeIdentityStatus(), TDX_AT, tdxVerdict.earliestExpiry(), false,
-        tdxVerdict.collateralId(), true);
+    Verdict v = tdxVerdict.toBuilder().advisoryIds(List.of()).failure(Optional.empty()).verifiedAt(TDX_AT)
+        .collateralExpired(false).insecureRoot(true).build();
     refuses(PolicyViolation.INSECURE_ROOT, anyStatus().build(), v, tdx, Optional.empty(), TDX_AT);
     accepts(anyStatus().insecureAllowNonIntelRoot().build(), v, tdx, Optional.empty(), TDX_AT);
   }

@@ -309,9 +309,7 @@ class NegativeVectorsTest {
 
   /** {@code v} with the collateral id blanked, to compare verdicts judged by collateral that differs. */
   static Verdict withoutCollateralId(Verdict v) {
-    return new Verdict(v.success(), v.tcbStatus(), v.advisoryIds(), v.failure(), v.checksum(), v.quoteVersion(), v.teeType(),
-        v.fmspc(), v.pceId(), v.caType(), v.tcbDate(), v.qeIdentityStatus(), v.verifiedAt(), v.earliestExpiry(),
-        v.collateralExpired(), "", v.insecureRoot());
+    return v.toBuilder().collateralId("").build();
   }
 
   // --- time --------------------------------------------------------------------------------------
