@@ -1,6 +1,6 @@
 package dev.dcapd.sidecar.sim;
 
-import dev.dcapd.sidecar.http.SmallHttpServer;
+import dev.dcapd.sidecar.http.LocalHttpServer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,10 +22,10 @@ public final class Simulator implements Closeable {
 
   private final SimulatedAgent agent;
   private final Path dir;
-  private final SmallHttpServer dstack;
-  private final SmallHttpServer tappd;
+  private final LocalHttpServer dstack;
+  private final LocalHttpServer tappd;
 
-  private Simulator(SimulatedAgent agent, Path dir, SmallHttpServer dstack, SmallHttpServer tappd) {
+  private Simulator(SimulatedAgent agent, Path dir, LocalHttpServer dstack, LocalHttpServer tappd) {
     this.agent = agent;
     this.dir = dir;
     this.dstack = dstack;
@@ -40,10 +40,10 @@ public final class Simulator implements Closeable {
     Files.writeString(dir.resolve("collateral").resolve("collateral.json"), agent.batch().collateral().toJson(),
         StandardCharsets.UTF_8);
     Files.write(dir.resolve("app-compose.json"), agent.boot().appCompose());
-    SmallHttpServer dstack = SmallHttpServer.unix(dir.resolve(DSTACK_SOCKET), MAX_BODY, THREADS, agent::dstack);
-    SmallHttpServer tappd;
+    LocalHttpServer dstack = LocalHttpServer.unix(dir.resolve(DSTACK_SOCKET), MAX_BODY, THREADS, agent::dstack);
+    LocalHttpServer tappd;
     try {
-      tappd = SmallHttpServer.unix(dir.resolve(TAPPD_SOCKET), MAX_BODY, THREADS, agent::tappd);
+      tappd = LocalHttpServer.unix(dir.resolve(TAPPD_SOCKET), MAX_BODY, THREADS, agent::tappd);
     } catch (IOException e) {
       dstack.close();
       throw e;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dcapd.sidecar.http.HttpResponse;
-import dev.dcapd.sidecar.http.SmallHttpServer;
+import dev.dcapd.sidecar.http.LocalHttpServer;
 import dev.dcapd.sidecar.sim.KeyDerivation;
 import dev.dcapd.sidecar.sim.Simulator;
 import dev.dcapd.verifier.Bytes;
@@ -201,13 +201,13 @@ class AgentClientTest {
   static final class FakeAgent implements AutoCloseable {
     private static int count;
     final Path socket;
-    private final SmallHttpServer server;
+    private final LocalHttpServer server;
 
     FakeAgent(Function<dev.dcapd.sidecar.http.HttpRequest, HttpResponse> handler) throws Exception {
       synchronized (FakeAgent.class) {
         socket = dir.resolve("fake-" + (count++) + ".sock");
       }
-      server = SmallHttpServer.unix(socket, 1 << 20, 4, handler);
+      server = LocalHttpServer.unix(socket, 1 << 20, 4, handler);
     }
 
     @Override
