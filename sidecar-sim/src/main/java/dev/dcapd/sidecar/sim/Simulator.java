@@ -1,7 +1,7 @@
 package dev.dcapd.sidecar.sim;
 
+import dev.dcapd.sidecar.AgentSimulator;
 import dev.dcapd.sidecar.http.LocalHttpServer;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * {@code DIR/collateral/collateral.json} ({@code QuoteCollateralV3}, for {@code --collateral-dir}) —
  * plus {@code DIR/app-compose.json}, whose hash the event log measures.
  */
-public final class Simulator implements Closeable {
+public final class Simulator implements AgentSimulator.Running {
   public static final String DSTACK_SOCKET = "dstack.sock";
   public static final String TAPPD_SOCKET = "tappd.sock";
   private static final int MAX_BODY = 10 * 1024 * 1024;
@@ -55,18 +55,22 @@ public final class Simulator implements Closeable {
     return agent;
   }
 
+  @Override
   public Path dstackSocket() {
     return dir.resolve(DSTACK_SOCKET);
   }
 
+  @Override
   public Path tappdSocket() {
     return dir.resolve(TAPPD_SOCKET);
   }
 
+  @Override
   public Path rootPem() {
     return dir.resolve("root.pem");
   }
 
+  @Override
   public Path collateralDir() {
     return dir.resolve("collateral");
   }
