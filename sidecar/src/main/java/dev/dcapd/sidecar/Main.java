@@ -79,7 +79,7 @@ public final class Main implements Callable<Integer> {
   String quoteRate;
 
   @Option(names = "--simulate", description = "Serve a testkit-backed guest agent in --state-dir and use it (no TDX needed). "
-      + "Needs the simulator module (sidecar-sim) on the class path, as ./dcap-sidecar --simulate arranges.")
+      + "Needs the simulator module, sidecar-sim, on the class path: the dcap-sidecar launcher adds it.")
   boolean simulate;
 
   @Option(names = "--state-dir", paramLabel = "DIR", description = "The simulator's folder: sockets, root.pem, collateral/.")
