@@ -49,9 +49,16 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * beyond), the body to the limit given at start (413 beyond); a body must come with
  * {@code Content-Length} (411 for {@code Transfer-Encoding}). At most {@code threads} requests are
  * handled at once, and one more is answered 503 at once rather than queued. Every refusal, Jetty's
- * own included, is a JSON {@code {"error": ...}} answer that reaches the client: Jetty answers,
- * shuts its side of the connection and reads what the client still sends before it closes, so
- * unread request bytes never turn the answer into a connection reset.
+ * own included, is a JSON {@code {"error": ...}} answer.
+ *
+ * <p>The answer must reach the client before the connection closes: a socket closed with request
+ * bytes still unread is reported to the client as a reset, which can cost it the answer. So after
+ * answering, the rest of a refused body is read and dropped (up to {@link #MAX_DISCARDED_BYTES}).
+ * Jetty's own refusals of a bad head are written and the connection half-closed before it closes;
+ * Jetty reads no further, so only a client that keeps sending far past the 16 KiB head limit can
+ * still see a reset after the 431. A client that ends its side in the middle of its head gets an
+ * orderly end of stream, mostly without the 400 Jetty means to send (Jetty 12.1.14 shuts the
+ * output in the same pass that reads the end of stream).
  */
 public final class LocalHttpServer implements Closeable {
   /** Largest request head (request line and headers). */
