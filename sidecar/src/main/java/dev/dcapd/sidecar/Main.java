@@ -4,7 +4,6 @@ import dev.dcapd.sidecar.agent.AgentEndpoint;
 import dev.dcapd.sidecar.agent.AgentException;
 import dev.dcapd.sidecar.agent.SocketDiscovery;
 import dev.dcapd.sidecar.attest.Backoff;
-import dev.dcapd.sidecar.sim.Simulator;
 import dev.dcapd.verifier.binding.KeyType;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -30,6 +30,8 @@ import picocli.CommandLine.Option;
     description = "Keeps the app next to it attested: quotes through the dstack guest agent, bound to an app key, verified by dcapd.")
 public final class Main implements Callable<Integer> {
   static final int EXIT_BAD_INPUT = 2;
+  /** {@code --simulate} without the simulator (the sidecar-sim module) on the class path. */
+  static final int EXIT_NO_SIMULATOR = 3;
 
   @Option(names = "--agent", paramLabel = "ENDPOINT", defaultValue = "${env:DCAP_SIDECAR_AGENT}",
       description = "Guest agent: a socket path, unix:PATH or http://HOST:PORT (env DCAP_SIDECAR_AGENT). "
@@ -76,7 +78,8 @@ public final class Main implements Callable<Integer> {
       description = "Fresh nonce quotes allowed: BURST at once, then one per DURATION (env DCAP_SIDECAR_QUOTE_RATE, default ${DEFAULT-VALUE}).")
   String quoteRate;
 
-  @Option(names = "--simulate", description = "Serve a testkit-backed guest agent in --state-dir and use it (no TDX needed).")
+  @Option(names = "--simulate", description = "Serve a testkit-backed guest agent in --state-dir and use it (no TDX needed). "
+      + "Needs the simulator module, sidecar-sim, on the class path: the dcap-sidecar launcher adds it.")
   boolean simulate;
 
   @Option(names = "--state-dir", paramLabel = "DIR", description = "The simulator's folder: sockets, root.pem, collateral/.")
@@ -92,8 +95,11 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    PrintWriter out = new PrintWriter(System.out, true);
-    PrintWriter err = new PrintWriter(System.err, true);
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line; returns the exit code. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Main(out));
     cl.setParameterExceptionHandler((ex, a) -> {
       err.println("dcap-sidecar: " + ex.getMessage());
@@ -101,20 +107,20 @@ public final class Main implements Callable<Integer> {
     });
     cl.setExecutionExceptionHandler((ex, c, p) -> {
       err.println("dcap-sidecar: " + (ex instanceof IllegalArgumentException || ex instanceof AgentException
-          || ex instanceof IOException ? ex.getMessage() : ex.toString()));
-      return EXIT_BAD_INPUT;
+          || ex instanceof IOException || ex instanceof NoSimulator ? ex.getMessage() : ex.toString()));
+      return ex instanceof NoSimulator ? EXIT_NO_SIMULATOR : EXIT_BAD_INPUT;
     });
-    System.exit(cl.execute(args));
+    return cl.execute(args);
   }
 
   @Override
   public Integer call() throws Exception {
-    Simulator simulator = null;
+    AgentSimulator.Running simulator = null;
     if (simulate) {
       if (stateDir == null) {
         throw new IllegalArgumentException("--simulate needs --state-dir DIR");
       }
-      simulator = Simulator.start(stateDir, seed);
+      simulator = startSimulator(stateDir, seed);
       out.println("dcap-sidecar: simulated guest agent on unix:" + simulator.dstackSocket() + " and unix:"
           + simulator.tappdSocket() + "; daemon flags: --insecure-trust-root " + simulator.rootPem()
           + " --collateral-dir " + simulator.collateralDir());
@@ -122,7 +128,7 @@ public final class Main implements Callable<Integer> {
     SidecarConfig config = config(simulator);
     Sidecar sidecar = Sidecar.start(config, Clock.systemUTC());
     CountDownLatch stop = new CountDownLatch(1);
-    Simulator sim = simulator;
+    AgentSimulator.Running sim = simulator;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         sidecar.close();
@@ -140,7 +146,34 @@ public final class Main implements Callable<Integer> {
     return 0;
   }
 
-  SidecarConfig config(Simulator simulator) {
+  /** Starts the simulator module's agent in {@code dir}, or says in one line why there is none. */
+  static AgentSimulator.Running startSimulator(Path dir, long seed) throws NoSimulator, IOException {
+    AgentSimulator simulator;
+    try {
+      simulator = AgentSimulator.find().orElseThrow(() -> new NoSimulator(
+          "--simulate needs the simulator (the sidecar-sim module) on the class path, and this sidecar was started"
+              + " without it; ./dcap-sidecar --simulate from the repository adds it"));
+    } catch (ServiceConfigurationError | LinkageError e) {
+      throw new NoSimulator("--simulate: the simulator on the class path did not load: " + e.getMessage());
+    }
+    try {
+      return simulator.start(dir, seed);
+    } catch (LinkageError e) {
+      // sidecar-sim's jar without its own dependencies (the testkit) beside it.
+      throw new NoSimulator("--simulate: the simulator's dependencies are missing from the class path: " + e.getMessage());
+    }
+  }
+
+  /** --simulate was asked for and no simulator can be had. */
+  static final class NoSimulator extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    NoSimulator(String message) {
+      super(message);
+    }
+  }
+
+  SidecarConfig config(AgentSimulator.Running simulator) {
     AgentEndpoint endpoint;
     String kind;
     if (simulator != null && blank(agent)) {

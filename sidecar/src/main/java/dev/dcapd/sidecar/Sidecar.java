@@ -10,12 +10,13 @@ import dev.dcapd.sidecar.attest.DaemonVerdictSink;
 import dev.dcapd.sidecar.attest.Keeper;
 import dev.dcapd.sidecar.attest.Minter;
 import dev.dcapd.sidecar.attest.VerdictSink;
-import dev.dcapd.sidecar.http.SmallHttpServer;
+import dev.dcapd.sidecar.http.LocalHttpServer;
 import dev.dcapd.sidecar.key.AppKey;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -28,12 +29,12 @@ public final class Sidecar implements Closeable {
 
   private final SidecarConfig config;
   private final Keeper keeper;
-  private final List<SmallHttpServer> servers;
+  private final LocalHttpServer server;
 
-  private Sidecar(SidecarConfig config, Keeper keeper, List<SmallHttpServer> servers) {
+  private Sidecar(SidecarConfig config, Keeper keeper, LocalHttpServer server) {
     this.config = config;
     this.keeper = keeper;
-    this.servers = servers;
+    this.server = server;
   }
 
   /**
@@ -62,22 +63,19 @@ public final class Sidecar implements Closeable {
     }
     Keeper keeper = new Keeper(new Minter(agent, key, clock), sink, clock, config.interval(), config.backoff());
     LocalApi api = new LocalApi(keeper, new RateLimiter(clock, config.quoteBurst(), config.quotePeriod()));
-    List<SmallHttpServer> servers = new ArrayList<>();
+    List<SocketAddress> addresses = new ArrayList<>();
+    for (Listen l : config.listen()) {
+      addresses.add(l.socket().<SocketAddress>map(UnixDomainSocketAddress::of).orElseGet(() -> l.tcp().get()));
+    }
+    LocalHttpServer server;
     try {
-      for (Listen l : config.listen()) {
-        servers.add(l.socket().isPresent()
-            ? SmallHttpServer.unix(l.socket().get(), LocalApi.MAX_BODY_BYTES, API_THREADS, api)
-            : SmallHttpServer.tcp(l.tcp().get(), LocalApi.MAX_BODY_BYTES, API_THREADS, api));
-      }
-    } catch (IOException e) {
-      for (SmallHttpServer s : servers) {
-        s.close();
-      }
+      server = LocalHttpServer.start(addresses, LocalApi.MAX_BODY_BYTES, API_THREADS, api, "local-api");
+    } catch (IOException | RuntimeException e) {
       keeper.close();
       throw e;
     }
     keeper.start();
-    return new Sidecar(config, keeper, servers);
+    return new Sidecar(config, keeper, server);
   }
 
   public Keeper keeper() {
@@ -85,16 +83,12 @@ public final class Sidecar implements Closeable {
   }
 
   /** The addresses the local API is bound to (a TCP port 0 resolves here). */
-  public List<SocketAddress> addresses() throws IOException {
-    List<SocketAddress> out = new ArrayList<>();
-    for (SmallHttpServer s : servers) {
-      out.add(s.address());
-    }
-    return out;
+  public List<SocketAddress> addresses() {
+    return server.addresses();
   }
 
   /** One line for the log: agent, key, daemon, listeners. */
-  public String describe() throws IOException {
+  public String describe() {
     List<String> where = new ArrayList<>();
     for (SocketAddress a : addresses()) {
       where.add(a instanceof InetSocketAddress i ? "http://" + i.getAddress().getHostAddress() + ":" + i.getPort()
@@ -109,9 +103,7 @@ public final class Sidecar implements Closeable {
   @Override
   public void close() throws IOException {
     try {
-      for (SmallHttpServer s : servers) {
-        s.close();
-      }
+      server.close();
     } finally {
       keeper.close();
     }

@@ -1,13 +1,19 @@
 package dev.dcapd.sidecar;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dcapd.sidecar.attest.Backoff;
 import dev.dcapd.verifier.binding.KeyType;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
   @Test
@@ -48,5 +54,28 @@ class MainTest {
     assertEquals(Duration.ofSeconds(4), b.delay(3));
     assertEquals(Duration.ofSeconds(5), b.delay(4));
     assertEquals(Duration.ofSeconds(5), b.delay(1000));
+  }
+
+  @Test
+  void simulateWithoutTheSimulatorModuleIsOneLineAndItsOwnExitCode(@TempDir Path dir) {
+    // The sidecar module's own class path has no sidecar-sim, as in the sidecar's image.
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new String[] {"--simulate", "--state-dir", dir.resolve("sim").toString()},
+        new PrintWriter(out, true), new PrintWriter(err, true));
+    assertEquals(Main.EXIT_NO_SIMULATOR, code);
+    String message = err.toString().strip();
+    assertTrue(message.startsWith("dcap-sidecar: --simulate needs the simulator"), message);
+    assertFalse(message.contains("\n") || message.contains("Exception"), message);
+    assertEquals("", out.toString());
+    assertFalse(Files.exists(dir.resolve("sim")));
+  }
+
+  @Test
+  void simulateNeedsAStateDir() {
+    StringWriter err = new StringWriter();
+    assertEquals(Main.EXIT_BAD_INPUT, Main.run(new String[] {"--simulate"}, new PrintWriter(new StringWriter()),
+        new PrintWriter(err, true)));
+    assertEquals("dcap-sidecar: --simulate needs --state-dir DIR", err.toString().strip());
   }
 }

@@ -11,7 +11,6 @@ import dev.dcapd.sidecar.attest.Keeper;
 import dev.dcapd.sidecar.attest.SubmitException;
 import dev.dcapd.sidecar.http.HttpRequest;
 import dev.dcapd.sidecar.http.HttpResponse;
-import dev.dcapd.sidecar.http.SmallHttpServer;
 import dev.dcapd.sidecar.key.AppKey;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.binding.KeyType;
@@ -266,7 +265,7 @@ public final class LocalApi implements Function<HttpRequest, HttpResponse> {
   }
 
   private static HttpResponse error(int status, String message) {
-    return HttpResponse.json(status, "{\"error\":" + SmallHttpServer.jsonString(message) + "}");
+    return HttpResponse.error(status, message);
   }
 
   private static HttpResponse json(int status, JsonNode body) {

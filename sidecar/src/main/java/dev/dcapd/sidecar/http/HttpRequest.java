@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One HTTP/1.1 request as {@link SmallHttpServer} read it.
+ * One HTTP/1.1 request as {@link LocalHttpServer} hands it to a handler: the whole body read.
  *
  * @param path the path without the query string
  * @param query the raw query string, or empty

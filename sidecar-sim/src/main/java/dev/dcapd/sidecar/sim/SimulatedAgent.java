@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.sidecar.agent.ReportDataRules;
 import dev.dcapd.sidecar.http.HttpRequest;
 import dev.dcapd.sidecar.http.HttpResponse;
-import dev.dcapd.sidecar.http.SmallHttpServer;
 import dev.dcapd.testkit.Forge;
 import dev.dcapd.testkit.ForgeSpec;
 import dev.dcapd.testkit.QuoteBatch;
@@ -254,7 +253,7 @@ public final class SimulatedAgent {
 
   // The agent's framework answers every handler or dispatch error with 400 and {"error": ...}.
   private static HttpResponse error(String message) {
-    return HttpResponse.json(400, "{\n  \"error\": " + SmallHttpServer.jsonString(message) + "\n}");
+    return HttpResponse.json(400, "{\n  \"error\": " + HttpResponse.jsonString(message) + "\n}");
   }
 
   private static Bytes secret(String label) {

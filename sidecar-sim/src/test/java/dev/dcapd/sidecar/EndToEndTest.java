@@ -13,7 +13,7 @@ import dev.dcapd.daemon.DaemonConfig;
 import dev.dcapd.sidecar.agent.AgentEndpoint;
 import dev.dcapd.sidecar.attest.Backoff;
 import dev.dcapd.sidecar.http.HttpResponse;
-import dev.dcapd.sidecar.http.SmallHttpServer;
+import dev.dcapd.sidecar.http.LocalHttpServer;
 import dev.dcapd.sidecar.key.AppKey;
 import dev.dcapd.sidecar.sim.Simulator;
 import dev.dcapd.verifier.Bytes;
@@ -305,7 +305,7 @@ class EndToEndTest {
       Function<dev.dcapd.sidecar.http.HttpRequest, HttpResponse> handler = (Function<dev.dcapd.sidecar.http.HttpRequest, HttpResponse>) c[0];
       Path agentSocket = socket("bad-agent");
       Path api = socket("api");
-      try (SmallHttpServer fake = SmallHttpServer.unix(agentSocket, 1 << 20, 4, handler);
+      try (LocalHttpServer fake = LocalHttpServer.unix(agentSocket, 1 << 20, 4, handler);
           Sidecar s = Sidecar.start(config(AgentEndpoint.unix(agentSocket), "dstack", Optional.empty(), KeyType.P256,
               Optional.empty(), 5, api), Clock.systemUTC())) {
         Answer none = await(api, "/attestation", x -> x.status() == 503 && x.body().get("error").textValue().contains(":"));

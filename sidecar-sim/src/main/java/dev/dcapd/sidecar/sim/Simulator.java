@@ -1,7 +1,7 @@
 package dev.dcapd.sidecar.sim;
 
-import dev.dcapd.sidecar.http.SmallHttpServer;
-import java.io.Closeable;
+import dev.dcapd.sidecar.AgentSimulator;
+import dev.dcapd.sidecar.http.LocalHttpServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * {@code DIR/collateral/collateral.json} ({@code QuoteCollateralV3}, for {@code --collateral-dir}) —
  * plus {@code DIR/app-compose.json}, whose hash the event log measures.
  */
-public final class Simulator implements Closeable {
+public final class Simulator implements AgentSimulator.Running {
   public static final String DSTACK_SOCKET = "dstack.sock";
   public static final String TAPPD_SOCKET = "tappd.sock";
   private static final int MAX_BODY = 10 * 1024 * 1024;
@@ -22,10 +22,10 @@ public final class Simulator implements Closeable {
 
   private final SimulatedAgent agent;
   private final Path dir;
-  private final SmallHttpServer dstack;
-  private final SmallHttpServer tappd;
+  private final LocalHttpServer dstack;
+  private final LocalHttpServer tappd;
 
-  private Simulator(SimulatedAgent agent, Path dir, SmallHttpServer dstack, SmallHttpServer tappd) {
+  private Simulator(SimulatedAgent agent, Path dir, LocalHttpServer dstack, LocalHttpServer tappd) {
     this.agent = agent;
     this.dir = dir;
     this.dstack = dstack;
@@ -40,10 +40,10 @@ public final class Simulator implements Closeable {
     Files.writeString(dir.resolve("collateral").resolve("collateral.json"), agent.batch().collateral().toJson(),
         StandardCharsets.UTF_8);
     Files.write(dir.resolve("app-compose.json"), agent.boot().appCompose());
-    SmallHttpServer dstack = SmallHttpServer.unix(dir.resolve(DSTACK_SOCKET), MAX_BODY, THREADS, agent::dstack);
-    SmallHttpServer tappd;
+    LocalHttpServer dstack = LocalHttpServer.unix(dir.resolve(DSTACK_SOCKET), MAX_BODY, THREADS, agent::dstack);
+    LocalHttpServer tappd;
     try {
-      tappd = SmallHttpServer.unix(dir.resolve(TAPPD_SOCKET), MAX_BODY, THREADS, agent::tappd);
+      tappd = LocalHttpServer.unix(dir.resolve(TAPPD_SOCKET), MAX_BODY, THREADS, agent::tappd);
     } catch (IOException e) {
       dstack.close();
       throw e;
@@ -55,18 +55,22 @@ public final class Simulator implements Closeable {
     return agent;
   }
 
+  @Override
   public Path dstackSocket() {
     return dir.resolve(DSTACK_SOCKET);
   }
 
+  @Override
   public Path tappdSocket() {
     return dir.resolve(TAPPD_SOCKET);
   }
 
+  @Override
   public Path rootPem() {
     return dir.resolve("root.pem");
   }
 
+  @Override
   public Path collateralDir() {
     return dir.resolve("collateral");
   }
