@@ -3,7 +3,6 @@ package dev.dcapd.sidecar;
 import dev.dcapd.sidecar.agent.AgentEndpoint;
 import dev.dcapd.sidecar.agent.AgentException;
 import dev.dcapd.sidecar.agent.SocketDiscovery;
-import dev.dcapd.sidecar.attest.Backoff;
 import dev.dcapd.verifier.binding.KeyType;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,9 +17,9 @@ import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code dcap-sidecar}: runs the sidecar until SIGTERM. Every flag also reads an environment
@@ -215,7 +214,7 @@ public final class Main implements Callable<Integer> {
     return new SidecarConfig(endpoint, kind, duration(agentTimeout, "--agent-timeout"),
         blank(daemon) ? Optional.empty() : Optional.of(daemon.strip()), duration(daemonTimeout, "--daemon-timeout"),
         listeners, keyType(keyType), blank(deriveKey) ? Optional.empty() : Optional.of(deriveKey),
-        duration(interval, "--interval"), Backoff.DEFAULT, burst, duration(rate[1], "--quote-rate"));
+        duration(interval, "--interval"), SidecarConfig.DEFAULT_BACKOFF, burst, duration(rate[1], "--quote-rate"));
   }
 
   private static boolean blank(String s) {

@@ -1,7 +1,7 @@
 package dev.dcapd.sidecar;
 
 import dev.dcapd.sidecar.agent.AgentEndpoint;
-import dev.dcapd.sidecar.attest.Backoff;
+import dev.dcapd.verifier.Backoff;
 import dev.dcapd.verifier.binding.KeyType;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +21,9 @@ import java.util.Optional;
 public record SidecarConfig(AgentEndpoint agent, String agentKind, Duration agentTimeout, Optional<String> daemon,
     Duration daemonTimeout, List<Listen> listen, KeyType keyType, Optional<String> deriveKeyPath, Duration interval,
     Backoff backoff, int quoteBurst, Duration quotePeriod) {
+  /** The wait after a failed attestation: 1 s, doubling, at most a minute. */
+  public static final Backoff DEFAULT_BACKOFF = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
+
   public SidecarConfig {
     Objects.requireNonNull(agent, "agent");
     if (!agentKind.equals("dstack") && !agentKind.equals("tappd")) {

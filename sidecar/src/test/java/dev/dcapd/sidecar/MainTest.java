@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dcapd.sidecar.attest.Backoff;
+import dev.dcapd.verifier.Backoff;
 import dev.dcapd.verifier.binding.KeyType;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -9,7 +9,9 @@ import dev.dcapd.sidecar.agent.AgentEndpoint;
 import dev.dcapd.sidecar.agent.DstackAgent;
 import dev.dcapd.sidecar.key.AppKey;
 import dev.dcapd.sidecar.sim.Simulator;
+import dev.dcapd.verifier.Backoff;
 import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.binding.KeyType;
 import dev.dcapd.verifier.quote.QuoteParser;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.TrustAnchor;
@@ -26,7 +28,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.dcapd.verifier.binding.KeyType;
 
 /** The keeper's bookkeeping with sinks that fail in each way a daemon can. */
 class KeeperTest {

@@ -1,5 +1,6 @@
 package dev.dcapd.sidecar.attest;
 
+import dev.dcapd.verifier.Backoff;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.verify.Verdict;
 import java.io.Closeable;
