@@ -10,14 +10,18 @@ import picocli.CommandLine.Option;
 /**
  * The {@code dcap} command line. Exit codes: 0 success, 1 verified and rejected, 2 bad input,
  * usage or an unreachable server. Errors are one line on stderr; {@code --trace} adds the stack trace.
+ * Every command and subcommand answers {@code -h}/{@code --help} (inherited from here through
+ * {@code scope = INHERIT}), and {@code dcap help COMMAND [SUBCOMMAND]} prints the same usage.
  */
 @Command(
     name = "dcap",
+    scope = CommandLine.ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     versionProvider = Dcap.Version.class,
     description = "Inspect and verify Intel SGX/TDX DCAP quotes.",
     subcommands = {InspectCommand.class, VerifyCommand.class, CollateralCommand.class, ForgeCommand.class,
-        GetCommand.class, RawCommand.class, RecentCommand.class, OnchainCommand.class, EventlogCommand.class})
+        GetCommand.class, RawCommand.class, RecentCommand.class, OnchainCommand.class, EventlogCommand.class,
+        HelpCommand.class})
 public final class Dcap implements Runnable {
   /** Exit code: the input was verified and rejected. */
   public static final int EXIT_REJECTED = 1;
@@ -54,6 +58,15 @@ public final class Dcap implements Runnable {
 
   /** Runs the CLI with the given streams and returns the exit code (used by tests too). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = commandLine(out, err);
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** The whole command tree with its error handlers, writing to {@code out} and {@code err}. */
+  static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     Dcap root = new Dcap();
     CommandLine cl = new CommandLine(root);
     cl.setOut(out);
@@ -80,10 +93,7 @@ public final class Dcap implements Runnable {
       err.flush();
       return code;
     });
-    int code = cl.execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return cl;
   }
 
   /** The version from the jar manifest, or "dev" when run from classes. */
