@@ -27,6 +27,12 @@ public final class Dcap implements Runnable {
   public static final int EXIT_REJECTED = 1;
   /** Exit code: bad input, usage, or an unreachable server. */
   public static final int EXIT_BAD_INPUT = 2;
+  /**
+   * {@code true} or {@code false}: whether standard error is a terminal, as the launcher saw it
+   * ({@code [ -t 2 ]}). Java 17 cannot ask about stderr itself: {@link System#console()} answers
+   * for stdin and stdout, so it is only the fallback when the property is absent.
+   */
+  static final String STDERR_TERMINAL_PROPERTY = "dcap.stderr.terminal";
 
   @Option(names = "--trace", description = "Print stack traces with errors, and each collateral source tried.",
       scope = CommandLine.ScopeType.INHERIT)
@@ -36,6 +42,9 @@ public final class Dcap implements Runnable {
   @CommandLine.Mixin ServerOptions remote;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Whether the err stream is the process's stderr and a terminal: live progress lines go there. */
+  private boolean stderrTerminal;
 
   @Override
   public void run() {
@@ -47,18 +56,30 @@ public final class Dcap implements Runnable {
     return spec.root().userObject() instanceof Dcap d && d.debug;
   }
 
+  /** Whether the command of {@code spec} writes its errors to a terminal (false under tests). */
+  static boolean stderrIsTerminal(CommandLine.Model.CommandSpec spec) {
+    return spec.root().userObject() instanceof Dcap d && d.stderrTerminal;
+  }
+
   public static void main(String[] args) {
     // A command verifies a handful of quotes: loading AWS-LC (about 0.4 s) costs more than it
     // saves, so the CLI stays on BouncyCastle unless told otherwise (DCAPD_JAVA_OPTS=-Ddcapd.ecdsa=auto).
     if (System.getProperty(Ecdsa.ENGINE_PROPERTY) == null) {
       System.setProperty(Ecdsa.ENGINE_PROPERTY, "bouncycastle");
     }
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    String stderrTerminal = System.getProperty(STDERR_TERMINAL_PROPERTY);
+    boolean terminal = stderrTerminal != null ? Boolean.parseBoolean(stderrTerminal) : System.console() != null;
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), terminal));
   }
 
-  /** Runs the CLI with the given streams and returns the exit code (used by tests too). */
+  /** Runs the CLI with the given streams, {@code err} not a terminal, and returns the exit code (used by tests too). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    return run(args, out, err, false);
+  }
+
+  private static int run(String[] args, PrintWriter out, PrintWriter err, boolean stderrTerminal) {
     CommandLine cl = commandLine(out, err);
+    ((Dcap) cl.getCommand()).stderrTerminal = stderrTerminal;
     int code = cl.execute(args);
     out.flush();
     err.flush();
