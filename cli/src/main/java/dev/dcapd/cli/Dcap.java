@@ -3,6 +3,11 @@ package dev.dcapd.cli;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.verify.Ecdsa;
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,11 +23,18 @@ import picocli.CommandLine.Option;
     scope = CommandLine.ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     versionProvider = Dcap.Version.class,
-    description = "Inspect and verify Intel SGX/TDX DCAP quotes.",
-    subcommands = {InspectCommand.class, VerifyCommand.class, CollateralCommand.class, ForgeCommand.class,
-        GetCommand.class, RawCommand.class, RecentCommand.class, OnchainCommand.class, EventlogCommand.class,
-        HelpCommand.class})
+    description = "Inspect and verify Intel SGX/TDX DCAP quotes.")
 public final class Dcap implements Runnable {
+  /**
+   * The subcommands, in the order the usage lists them. Not in {@code @Command(subcommands)}: picocli
+   * builds those eagerly, reflecting over every option class and running its static initialisers,
+   * which costs a one-shot command a noticeable share of its start-up; see {@link #run(String[],
+   * PrintWriter, PrintWriter)}.
+   */
+  private static final List<Class<?>> COMMANDS = List.of(InspectCommand.class, VerifyCommand.class,
+      CollateralCommand.class, ForgeCommand.class, GetCommand.class, RawCommand.class, RecentCommand.class,
+      OnchainCommand.class, EventlogCommand.class, HelpCommand.class);
+
   /** Exit code: the input was verified and rejected. */
   public static final int EXIT_REJECTED = 1;
   /** Exit code: bad input, usage, or an unreachable server. */
@@ -78,7 +90,12 @@ public final class Dcap implements Runnable {
   }
 
   private static int run(String[] args, PrintWriter out, PrintWriter err, boolean stderrTerminal) {
-    CommandLine cl = commandLine(out, err);
+    // Only the commands named somewhere in the arguments are built; the others are stand-ins that
+    // carry a name and description for the root's usage. A command that runs is named in the
+    // arguments, so it is always the real one (an option value that happens to equal a command's
+    // name only builds that command too).
+    Set<String> named = new HashSet<>(Arrays.asList(args));
+    CommandLine cl = commandLine(out, err, named::contains);
     ((Dcap) cl.getCommand()).stderrTerminal = stderrTerminal;
     int code = cl.execute(args);
     out.flush();
@@ -88,8 +105,23 @@ public final class Dcap implements Runnable {
 
   /** The whole command tree with its error handlers, writing to {@code out} and {@code err}. */
   static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    return commandLine(out, err, name -> true);
+  }
+
+  /** The tree with the commands {@code build} accepts built, the others stand-ins for the usage. */
+  private static CommandLine commandLine(PrintWriter out, PrintWriter err, Predicate<String> build) {
     Dcap root = new Dcap();
     CommandLine cl = new CommandLine(root);
+    for (Class<?> c : COMMANDS) {
+      Command a = c.getAnnotation(Command.class);
+      if (build.test(a.name())) {
+        cl.addSubcommand(a.name(), c);
+      } else {
+        CommandLine.Model.CommandSpec standIn = CommandLine.Model.CommandSpec.create().name(a.name());
+        standIn.usageMessage().description(a.description());
+        cl.addSubcommand(a.name(), standIn);
+      }
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, a) -> {

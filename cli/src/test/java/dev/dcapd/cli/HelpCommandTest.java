@@ -54,6 +54,17 @@ class HelpCommandTest {
   }
 
   @Test
+  void theRootUsageListsTheCommandsNotBuiltForThisRun() {
+    StringWriter full = new StringWriter();
+    Dcap.commandLine(new PrintWriter(full), new PrintWriter(new StringWriter())).usage(new PrintWriter(full, true));
+    Run help = run(List.of("--help"));
+    assertEquals(0, help.exit(), help.err());
+    assertEquals(full.toString(), help.out());
+    Run verify = run(List.of("verify", "--help"));
+    assertTrue(verify.out().startsWith("Usage: dcap verify"), verify.out());
+  }
+
+  @Test
   void helpCommandFollowsThePath() {
     Run forge = run(List.of("help", "forge"));
     assertEquals(0, forge.exit(), forge.err());
