@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -71,13 +72,31 @@ final class CollateralSources {
    */
   QuoteCollateral fetch(Quote quote, Instant at, TrustAnchor anchor, boolean debug, PrintWriter err)
       throws CliException {
+    return fetch(service(anchor, at, debug), quote, at, err);
+  }
+
+  /**
+   * The fetch these options configure, checking against {@code anchor} for quotes judged at
+   * {@code at}. Its cache keeps what it fetched, so several quotes of one platform cost one fetch.
+   */
+  CollateralService service(TrustAnchor anchor, Instant at, boolean debug) throws CliException {
     // The command reports every source itself, one line each; the library's log lines would
     // repeat them in another format.
     if (!debug) {
       COLLATERAL_LOG.setLevel(java.util.logging.Level.OFF);
     }
-    CollateralService service = new CollateralService(InMemoryCollateralCache.builder(new CollateralFetcher(
-        sources(), new VerifierCollateralCheck(new CollateralVerifier(), anchor), Clock.systemUTC())).build());
+    // A run of the CLI judges everything at one instant, so that instant is its cache's "now": with
+    // a past --at, collateral current then is held for the next quote instead of fetched again.
+    // Nor does a run refresh in the background, as the daemon does near an expiry: it ends first.
+    Clock runClock = Clock.fixed(at, ZoneOffset.UTC);
+    return new CollateralService(InMemoryCollateralCache.builder(new CollateralFetcher(
+            sources(), new VerifierCollateralCheck(new CollateralVerifier(), anchor), runClock))
+        .refreshExecutor(refresh -> { })
+        .build());
+  }
+
+  /** As {@link #fetch(Quote, Instant, TrustAnchor, boolean, PrintWriter)}, through {@code service}. */
+  static QuoteCollateral fetch(CollateralService service, Quote quote, Instant at, PrintWriter err) throws CliException {
     try {
       return service.forQuote(quote, at);
     } catch (CollateralUnavailableException e) {

@@ -44,7 +44,13 @@ final class EventlogCommand implements Runnable {
    */
   @Command(name = "replay", description = "Replay an event log to RTMR0-3 and compare with a quote.")
   static final class Replay implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Built on first use: picocli builds every command when dcap starts, and an ObjectMapper's
+     * class loading is a noticeable part of a start-up that most commands do not need it for.
+     */
+    private static final class Json {
+      static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Parameters(paramLabel = "EVENTLOG", description = "The event log: a JSON array, a JSON string holding one, a "
         + "GetQuote response / dstack-verifier request with an event_log field (and a quote, used when --quote is absent), "
@@ -73,7 +79,7 @@ final class EventlogCommand implements Runnable {
         } else {
           JsonNode input;
           try {
-            input = JSON.readTree(bytes);
+            input = Json.MAPPER.readTree(bytes);
           } catch (IOException e) {
             throw new CliException(Dcap.EXIT_BAD_INPUT, eventLog + ": not JSON");
           }

@@ -1,7 +1,7 @@
 package dev.dcapd.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.onchain.AutomataCalls;
 import dev.dcapd.onchain.AutomataOutcome;
@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
     subcommands = {OnchainCommand.Output.class, OnchainCommand.Calldata.class, OnchainCommand.Upserts.class,
         OnchainCommand.Submit.class})
 final class OnchainCommand implements Runnable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Nodes only: an ObjectMapper would be built when picocli builds this command, for every dcap command. */
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   @Spec CommandSpec spec;
 
@@ -181,7 +182,7 @@ final class OnchainCommand implements Runnable {
     public Integer call() throws Exception {
       args.readQuote();
       QuoteCollateral c = args.readCollateral();
-      ArrayNode list = JSON.createArrayNode();
+      ArrayNode list = JSON.arrayNode();
       try {
         List<PccsUpserts.Upsert> upserts = new ArrayList<>(PccsUpserts.forCollateral(c));
         if (tcbEvalData != null) {
@@ -258,7 +259,7 @@ final class OnchainCommand implements Runnable {
         throw new CliException(Dcap.EXIT_BAD_INPUT, "a signing key is required: --key-file PATH or --key-env NAME (or --simulate)");
       }
       Bytes calldata = calldata(args, tcbEval);
-      ObjectNode result = JSON.createObjectNode();
+      ObjectNode result = JSON.objectNode();
       boolean verified;
       try (ChainClient chain = ChainClient.connect(rpc, chainId)) {
         AutomataOutcome simulated = chain.simulateVerify(to, calldata);
@@ -288,7 +289,7 @@ final class OnchainCommand implements Runnable {
   }
 
   static ObjectNode toJson(OnchainExport e) {
-    ObjectNode n = JSON.createObjectNode();
+    ObjectNode n = JSON.objectNode();
     n.put("expected_to_verify", e.expectedToVerify());
     e.expectedOutput().ifPresentOrElse(o -> n.put("output", o.hex0x()), () -> n.putNull("output"));
     e.expectedStatus().ifPresentOrElse(s -> n.put("tcb_status", s.code()), () -> n.putNull("tcb_status"));
@@ -303,7 +304,7 @@ final class OnchainCommand implements Runnable {
   }
 
   static ObjectNode toJson(AutomataOutcome o) {
-    ObjectNode n = JSON.createObjectNode();
+    ObjectNode n = JSON.objectNode();
     n.put("success", o.verified());
     o.output().ifPresentOrElse(v -> {
       n.put("output", v.encode().hex0x());

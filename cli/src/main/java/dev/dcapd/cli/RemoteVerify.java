@@ -3,6 +3,8 @@ package dev.dcapd.cli;
 import dev.dcapd.client.Attested;
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
+import dev.dcapd.cli.VerifyBatch.Outcome;
+import dev.dcapd.cli.VerifyBatch.Row;
 import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.verifier.policy.Policy;
 import dev.dcapd.verifier.policy.PolicyException;
@@ -16,30 +18,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code dcap --server S verify FILE...}: uploads quotes to a daemon, several at a time, showing
- * progress on stderr and ending with a table (or, for one file, the quote's summary). Exit 0 if
+ * progress on stderr ({@link VerifyProgress}) and ending with a table (or, for one file, the quote's summary). Exit 0 if
  * every quote verified, 1 if some were rejected, 2 if a file was missing or malformed or the server
  * could not be reached (the last stops the run with one line).
  */
 public final class RemoteVerify {
   /** Calls in flight at once: enough to keep a local daemon's workers busy. */
   private static final int CONCURRENCY = 16;
-  private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-  private static final int CHECKSUM_COLUMN = 16;
-  private static final String ROW = "%-40s  %-16s  %s%n";
 
   private RemoteVerify() {}
-
-  /** One file's outcome. */
-  private record Row(Path file, String checksum, Outcome outcome, String detail, VerifyResponse response) {}
-
-  private enum Outcome { VERIFIED, REJECTED, ERROR }
 
   /**
    * Verifies {@code files} against the root command's {@code --server}; failures that end the run
@@ -55,13 +48,17 @@ public final class RemoteVerify {
    * here by {@code policy} (the daemon applies its own policy first).
    */
   public static int run(CommandSpec spec, List<Path> files, boolean json, Optional<Policy> policy) throws CliException {
-    return execute(ServerOptions.of(spec), files, json, policy, spec.commandLine().getOut(), spec.commandLine().getErr());
+    return execute(ServerOptions.of(spec), files, json, policy, spec.commandLine().getOut(), spec.commandLine().getErr(),
+        Dcap.stderrIsTerminal(spec));
   }
 
-  /** Verifies {@code files} against {@code remote}; a failure that ends the run is one line on {@code err}. */
+  /**
+   * Verifies {@code files} against {@code remote}; a failure that ends the run is one line on {@code err},
+   * which is taken not to be a terminal (no live progress line, only the summary).
+   */
   public static int run(ServerOptions remote, List<Path> files, boolean json, PrintWriter out, PrintWriter err) {
     try {
-      return execute(remote, files, json, Optional.empty(), out, err);
+      return execute(remote, files, json, Optional.empty(), out, err, false);
     } catch (CliException e) {
       err.println("dcap: " + e.getMessage());
       return e.exitCode();
@@ -72,7 +69,7 @@ public final class RemoteVerify {
   }
 
   private static int execute(ServerOptions remote, List<Path> files, boolean json, Optional<Policy> policy,
-      PrintWriter out, PrintWriter err) throws CliException {
+      PrintWriter out, PrintWriter err, boolean terminal) throws CliException {
     if (files.isEmpty()) {
       throw new CliException(Dcap.EXIT_BAD_INPUT, "verify needs at least one FILE");
     }
@@ -80,7 +77,7 @@ public final class RemoteVerify {
       if (files.size() == 1) {
         return single(client, remote, files.get(0), json, policy, out, err);
       }
-      return many(client, remote, files, json, policy, out, err);
+      return many(client, remote, files, json, policy, out, err, terminal);
     }
   }
 
@@ -110,33 +107,22 @@ public final class RemoteVerify {
   }
 
   private static int many(DcapClient client, ServerOptions remote, List<Path> files, boolean json,
-      Optional<Policy> policy, PrintWriter out, PrintWriter err) throws CliException {
+      Optional<Policy> policy, PrintWriter out, PrintWriter err, boolean terminal) throws CliException {
     Semaphore slots = new Semaphore(CONCURRENCY);
-    AtomicInteger done = new AtomicInteger();
-    AtomicInteger failed = new AtomicInteger();
     AtomicReference<DcapClientException> unreachable = new AtomicReference<>();
     List<CompletableFuture<Row>> rows = new ArrayList<>();
-    long start = System.nanoTime();
-    long lastProgress = start;
+    VerifyProgress progress = VerifyProgress.of(err, terminal, files.size());
     for (Path file : files) {
       if (unreachable.get() != null) {
         break;
       }
       acquire(slots);
-      CompletableFuture<Row> row = submit(client, file, policy, unreachable);
-      row.whenComplete((r, t) -> {
-        done.incrementAndGet();
-        if (r == null || r.outcome() != Outcome.VERIFIED) {
-          failed.incrementAndGet();
-        }
+      // The future kept is the one that completes after the count, so that every file is counted
+      // by the time the last get() below returns.
+      rows.add(submit(client, file, policy, unreachable).whenComplete((r, t) -> {
+        progress.done(r == null ? Outcome.ERROR : r.outcome());
         slots.release();
-      });
-      rows.add(row);
-      long now = System.nanoTime();
-      if (now - lastProgress >= PROGRESS_INTERVAL_NANOS) {
-        progress(err, done.get(), files.size(), failed.get(), now - start);
-        lastProgress = now;
-      }
+      }));
     }
     List<Row> results = new ArrayList<>();
     for (CompletableFuture<Row> f : rows) {
@@ -144,17 +130,18 @@ public final class RemoteVerify {
         results.add(f.get());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        progress.clear();
         throw new CliException(Dcap.EXIT_BAD_INPUT, "interrupted");
       } catch (ExecutionException e) {
         throw new IllegalStateException("a row future completes normally", e.getCause());
       }
     }
     if (unreachable.get() != null) {
+      progress.clear();
       throw Remote.failure(remote.server(), unreachable.get());
     }
-    long notVerified = results.stream().filter(r -> r.outcome() != Outcome.VERIFIED).count();
-    progress(err, results.size(), files.size(), (int) notVerified, System.nanoTime() - start);
-    return report(results, json, out, err);
+    progress.finish();
+    return VerifyBatch.report(results, json, out, err);
   }
 
   /** The rule {@code policy} finds broken by a verdict the daemon accepted, if any. */
@@ -176,70 +163,29 @@ public final class RemoteVerify {
     try {
       bytes = CliIo.read(file);
     } catch (CliException e) {
-      return CompletableFuture.completedFuture(new Row(file, "-", Outcome.ERROR, e.getMessage(), null));
+      return CompletableFuture.completedFuture(Row.error(file, e.getMessage()));
     }
     return client.verifyAsync(bytes, false).handle((a, t) -> {
       if (t == null) {
         VerifyResponse r = a.response();
         Optional<PolicyException> broken = localPolicy(a, policy);
+        Consumer<PrintWriter> printJson = out -> Remote.printJson(out, r);
         if (broken.isPresent()) {
-          return new Row(file, r.getChecksum(), Outcome.REJECTED, broken.get().violation().name(), r);
+          return new Row(file, r.getChecksum(), Outcome.REJECTED, broken.get().violation().name(), printJson);
         }
         return r.getSuccess()
-            ? new Row(file, r.getChecksum(), Outcome.VERIFIED, r.getVerdict().getTcbStatus(), r)
-            : new Row(file, r.getChecksum(), Outcome.REJECTED, r.getVerdict().getFailure().getCode(), r);
+            ? new Row(file, r.getChecksum(), Outcome.VERIFIED, r.getVerdict().getTcbStatus(), printJson)
+            : new Row(file, r.getChecksum(), Outcome.REJECTED, r.getVerdict().getFailure().getCode(), printJson);
       }
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
       if (cause instanceof DcapClientException e) {
         if (Remote.unreachable(e)) {
           unreachable.compareAndSet(null, e);
         }
-        return new Row(file, "-", Outcome.ERROR, Remote.message(e), null);
+        return Row.error(file, Remote.message(e));
       }
-      return new Row(file, "-", Outcome.ERROR, "internal error: " + cause, null);
+      return Row.error(file, "internal error: " + cause);
     });
-  }
-
-  private static int report(List<Row> results, boolean json, PrintWriter out, PrintWriter err) {
-    int verified = 0;
-    int rejected = 0;
-    int errors = 0;
-    if (!json) {
-      out.printf(ROW, "FILE", "CHECKSUM", "RESULT");
-    }
-    for (Row r : results) {
-      switch (r.outcome()) {
-        case VERIFIED -> verified++;
-        case REJECTED -> rejected++;
-        case ERROR -> errors++;
-      }
-      if (json) {
-        if (r.response() != null) {
-          Remote.printJson(out, r.response());
-        } else {
-          err.println("dcap: " + r.file() + ": " + r.detail());
-        }
-        continue;
-      }
-      String checksum = r.checksum().length() > CHECKSUM_COLUMN ? r.checksum().substring(0, CHECKSUM_COLUMN) : r.checksum();
-      String result = switch (r.outcome()) {
-        case VERIFIED -> "verified " + r.detail();
-        case REJECTED -> "rejected " + r.detail();
-        case ERROR -> "error: " + r.detail();
-      };
-      out.printf(ROW, r.file(), checksum, result);
-    }
-    int exit = errors > 0 ? Dcap.EXIT_BAD_INPUT : rejected > 0 ? Dcap.EXIT_REJECTED : 0;
-    if (!json) {
-      out.printf("%d files: %d verified, %d rejected, %d errors%n", results.size(), verified, rejected, errors);
-    }
-    return exit;
-  }
-
-  private static void progress(PrintWriter err, int done, int total, int failed, long elapsedNanos) {
-    double seconds = Math.max(elapsedNanos, 1) / 1e9;
-    err.printf("verify: %d/%d done, %.1f/s, %d failed%n", done, total, done / seconds, failed);
-    err.flush();
   }
 
   private static void acquire(Semaphore slots) throws CliException {

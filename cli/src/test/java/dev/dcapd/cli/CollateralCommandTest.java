@@ -121,6 +121,18 @@ class CollateralCommandTest {
   }
 
   @Test
+  void severalQuotesOfOnePlatformFetchOnce() throws Exception {
+    Path copy = Files.copy(quote, dir.resolve("tdx_quote_copy"));
+    int code = run("verify", quote.toString(), copy.toString(), quote.toString(), "--pccs", server.baseUrl(), "--at", TDX_AT);
+    assertEquals(0, code, err.toString());
+    assertTrue(out.toString().contains("3 files: 3 verified, 0 rejected, 0 errors"), out.toString());
+    int batch = server.totalRequests();
+
+    assertEquals(0, run("verify", quote.toString(), "--pccs", server.baseUrl(), "--at", TDX_AT), err.toString());
+    assertEquals(server.totalRequests() - batch, batch, "three quotes of one platform cost one quote's fetch");
+  }
+
+  @Test
   void badOptionsAreUsageErrors() {
     assertEquals(2, run("collateral", "fetch", quote.toString(), "--update", "late", "--pccs", server.baseUrl()));
     assertEquals(2, run("collateral", "fetch", quote.toString(), "--pccs", "ftp://x"));

@@ -11,6 +11,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,6 +94,55 @@ class VerifyCommandTest {
     Run r = run("verify", quote, "--collateral", collateral, "--at", "yesterday");
     assertEquals("", r.out());
     assertEquals(1, r.err().strip().lines().count());
+  }
+
+  @Test
+  void severalQuotesOfOnePlatformAgainstOneCollateralFile() throws Exception {
+    Path forged = dir.resolve("forged");
+    assertEquals(0, run("forge", "--out", forged.toString(), "--tee", "tdx", "--count", "3").exit());
+    String at = new ObjectMapper().readTree(forged.resolve("expected.json").toFile()).get("at").asText();
+    String[] common = {"--collateral", forged.resolve("collateral.json").toString(),
+        "--insecure-root", forged.resolve("root.pem").toString(), "--at", at};
+    Path other = vector("dcap-qvl/tdx_quote");
+    Path garbage = Files.write(dir.resolve("garbage.bin"), new byte[] {1, 2, 3});
+    Path missing = dir.resolve("missing.bin");
+
+    List<String> args = new ArrayList<>(List.of("verify", forged.resolve("quote-0000.bin").toString(), other.toString(),
+        garbage.toString(), missing.toString(), forged.resolve("quote-0002.bin").toString()));
+    args.addAll(List.of(common));
+    Run table = run(args.toArray(String[]::new));
+    assertEquals(2, table.exit(), table.err());
+    List<String> rows = table.out().lines().toList();
+    assertEquals("FILE", rows.get(0).split("\\s+")[0]);
+    assertTrue(rows.get(1).contains("verified UpToDate"), table.out());
+    assertTrue(rows.get(2).contains("rejected "), table.out());
+    assertTrue(rows.get(3).contains("error: ") && rows.get(3).contains("not a quote"), table.out());
+    assertTrue(rows.get(4).contains("error: ") && rows.get(4).contains("no such file"), table.out());
+    assertTrue(rows.get(5).contains("verified UpToDate"), table.out());
+    assertEquals("5 files: 2 verified, 1 rejected, 2 errors", rows.get(6));
+    // Not a terminal: no live line, only the summary.
+    assertEquals(1, table.err().lines().count(), table.err());
+    assertTrue(table.err().startsWith("verify: 5/5 done in "), table.err());
+    assertTrue(table.err().contains(": 2 verified, 3 failed (1 rejected, 2 errors)"), table.err());
+
+    Run json = run("verify", forged.resolve("quote-0000.bin").toString(), forged.resolve("quote-0001.bin").toString(),
+        other.toString(), "--json", common[0], common[1], common[2], common[3], common[4], common[5]);
+    assertEquals(1, json.exit(), json.err());
+    List<JsonNode> verdicts = new ObjectMapper().readerFor(JsonNode.class).<JsonNode>readValues(json.out()).readAll();
+    assertEquals(3, verdicts.size(), json.out());
+    assertTrue(verdicts.get(0).get("success").booleanValue());
+    assertTrue(verdicts.get(1).get("success").booleanValue());
+    assertTrue(verdicts.get(2).get("failure").get("code").isTextual());
+    assertTrue(json.err().startsWith("verify: 3/3 done"), json.err());
+  }
+
+  @Test
+  void severalQuotesNeedANamedCollateralSource() throws Exception {
+    String quote = vector("dcap-qvl/tdx_quote").toString();
+    Run r = run("verify", quote, quote);
+    assertEquals(2, r.exit());
+    assertEquals("", r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
   }
 
   @Test
