@@ -145,7 +145,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     boolean ok = r.getVerdict().getSuccess();
     return GetResponse.newBuilder()
         .setSuccess(ok)
-        .setChecksum(a.quote().checksumHex())
+        .setChecksum(a.checksum().hex())
         .setQuote(ProtoQuotes.quote(a.quote(), ok))
         .setVerified(ok)
         .setCanDownload(r.getCanDownload())

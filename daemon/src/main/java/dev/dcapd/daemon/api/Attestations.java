@@ -50,8 +50,12 @@ public final class Attestations {
   private final Metrics metrics;
   private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
 
-  /** A stored quote's record as it is answered at {@code at}: judged then, or still holding then. */
-  public record Answer(Quote quote, StoredRecord record, boolean alreadyStored, Instant at) {}
+  /**
+   * A stored quote's record as it is answered at {@code at}: judged then, or still holding then.
+   * The checksum is the one asked for or computed on upload: hashing a quote read back from the
+   * store again would cost a read a third of its time.
+   */
+  public record Answer(Bytes checksum, Quote quote, StoredRecord record, boolean alreadyStored, Instant at) {}
 
   /** A judgement that is answered and not stored ({@code Check}). */
   public record Checked(Quote quote, Judge.Judgement judgement, dev.dcapd.proto.v1.Verdict verdict) {}
@@ -159,10 +163,10 @@ public final class Attestations {
     if (existing.isPresent() && !reverify) {
       StoredRecord r = existing.get();
       if (holds(r, quote, now)) {
-        return new Answer(quote, r, true, now);
+        return new Answer(checksum, quote, r, true, now);
       }
       StoredRecord judged = rejudge(quote, checksum, r, now, mayWait, whyAgain(r, now));
-      return judged == null ? null : new Answer(quote, judged, true, now);
+      return judged == null ? null : new Answer(checksum, quote, judged, true, now);
     }
     if (mayWait) {
       stillWanted.run();
@@ -176,7 +180,7 @@ public final class Attestations {
     if (existing.isEmpty()) {
       metrics.recordStored();
     }
-    return new Answer(quote, record, false, now);
+    return new Answer(checksum, quote, record, false, now);
   }
 
   // ---- Get -----------------------------------------------------------------------------------
@@ -190,7 +194,7 @@ public final class Attestations {
     Quote quote = storedQuote(checksum);
     Instant now = clock.instant();
     if (holds(r, quote, now)) {
-      return Optional.of(new Answer(quote, r, true, now));
+      return Optional.of(new Answer(checksum, quote, r, true, now));
     }
     ReentrantLock lock = lock(checksum);
     if (store.syncWrites() || !lock.tryLock()) {
@@ -198,7 +202,7 @@ public final class Attestations {
     }
     try {
       StoredRecord judged = rejudgeLocked(checksum, quote, false);
-      return judged == null ? Optional.empty() : Optional.of(new Answer(quote, judged, true, clock.instant()));
+      return judged == null ? Optional.empty() : Optional.of(new Answer(checksum, quote, judged, true, clock.instant()));
     } finally {
       lock.unlock();
     }
@@ -211,7 +215,7 @@ public final class Attestations {
     ReentrantLock lock = lock(checksum);
     lock.lock();
     try {
-      return new Answer(quote, rejudgeLocked(checksum, quote, true), true, clock.instant());
+      return new Answer(checksum, quote, rejudgeLocked(checksum, quote, true), true, clock.instant());
     } finally {
       lock.unlock();
     }
