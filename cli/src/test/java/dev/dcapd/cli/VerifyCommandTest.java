@@ -49,7 +49,7 @@ class VerifyCommandTest {
     assertEquals("UpToDate", n.get("tcb_status").textValue());
     assertTrue(n.get("failure").isNull());
     assertEquals("c42f9164325024bca2757bc8819b11879a0a369132ea4e2b7c85df4805ea72db", n.get("checksum").textValue());
-    assertEquals("TDX", n.get("tee_type").textValue());
+    assertEquals("TEE_TDX", n.get("tee_type").textValue());
     assertEquals(4, n.get("quote_version").intValue());
   }
 

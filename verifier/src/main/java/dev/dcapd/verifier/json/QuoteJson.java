@@ -18,8 +18,10 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * The JSON rendering of a parsed quote, with the field names of Phala's attestation API
- * ({@code header}, {@code body}, {@code cert_data}) plus the PCK facts dcapd adds. Byte strings
- * are {@code 0x}-prefixed lower-case hex; the checksum is bare hex, as Phala's API gives it.
+ * ({@code header}, {@code body}, {@code cert_data}) and its value spellings ({@code ak_type}
+ * {@code "ECDSA_P256"}, {@code tee_type} {@code "TEE_TDX"}), plus the PCK facts dcapd adds. Byte
+ * strings are {@code 0x}-prefixed lower-case hex except {@code tee_tcb_svn}/{@code tee_tcb_svn2}
+ * and the checksum, which are bare hex, as Phala's API gives them.
  */
 public final class QuoteJson {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -67,8 +69,8 @@ public final class QuoteJson {
   public static ObjectNode header(QuoteHeader h) {
     ObjectNode n = F.objectNode();
     n.put("version", h.version());
-    n.put("ak_type", h.attestationKeyType());
-    n.put("tee_type", h.teeType().name());
+    n.put("ak_type", QuoteHeader.attestationKeyTypeName(h.attestationKeyType()));
+    n.put("tee_type", h.teeType().apiName());
     n.put("qe_svn", h.qeSvn());
     n.put("pce_svn", h.pceSvn());
     n.put("qe_vendor", h.qeVendorId().hex0x());
@@ -83,7 +85,8 @@ public final class QuoteJson {
 
   public static ObjectNode tdReport(TdReport td) {
     ObjectNode n = F.objectNode();
-    n.put("tee_tcb_svn", td.teeTcbSvn().hex0x());
+    // Phala prints the TEE TCB SVNs as bare hex, unlike every other byte string.
+    n.put("tee_tcb_svn", td.teeTcbSvn().hex());
     n.put("mrseam", td.mrSeam().hex0x());
     n.put("mrsignerseam", td.mrSignerSeam().hex0x());
     n.put("seamattributes", td.seamAttributes().hex0x());
@@ -97,7 +100,7 @@ public final class QuoteJson {
       n.put("rtmr" + i, td.rtmr(i).hex0x());
     }
     n.put("reportdata", td.reportData().hex0x());
-    td.teeTcbSvn2().ifPresent(b -> n.put("tee_tcb_svn2", b.hex0x()));
+    td.teeTcbSvn2().ifPresent(b -> n.put("tee_tcb_svn2", b.hex()));
     td.mrServiceTd().ifPresent(b -> n.put("mrservicetd", b.hex0x()));
     return n;
   }

@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * The JSON rendering of a {@link Verdict}, one shape for the CLI and HTTP: snake_case keys, every
  * key always present ({@code null} when the verification stopped before that evidence), byte
- * strings as {@code 0x}-prefixed lower-case hex, instants as ISO-8601 UTC, statuses with Intel's
+ * strings as {@code 0x}-prefixed lower-case hex, {@code tee_type} as Phala spells it
+ * ({@code TEE_TDX}), instants as ISO-8601 UTC, statuses with Intel's
  * names, {@code failure} {@code null} or {@code {code, message}}.
  */
 public final class VerdictJson {
@@ -39,7 +40,7 @@ public final class VerdictJson {
     }
     n.put("checksum", v.checksum());
     n.put("quote_version", v.quoteVersion());
-    n.put("tee_type", v.teeType().name());
+    n.put("tee_type", v.teeType().apiName());
     n.put("fmspc", v.fmspc().map(b -> b.hex0x()).orElse(null));
     n.put("pce_id", v.pceId().map(b -> b.hex0x()).orElse(null));
     n.put("ca", v.caType().map(c -> c.pcsName()).orElse(null));

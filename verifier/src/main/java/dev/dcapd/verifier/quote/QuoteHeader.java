@@ -27,6 +27,23 @@ public record QuoteHeader(
     requireU16(pceSvn, "pceSvn");
   }
 
+  /** Attestation key type 2: ECDSA on P-256, the only one DCAP quotes use. */
+  public static final int AK_ECDSA_P256 = 2;
+  /** Attestation key type 3: ECDSA on P-384, defined by Intel's format and unused. */
+  public static final int AK_ECDSA_P384 = 3;
+
+  /**
+   * The name Phala's attestation API and dcapd's JSON give an attestation key type:
+   * {@code ECDSA_P256}, {@code ECDSA_P384}, else {@code UNKNOWN_n}.
+   */
+  public static String attestationKeyTypeName(int type) {
+    return switch (type) {
+      case AK_ECDSA_P256 -> "ECDSA_P256";
+      case AK_ECDSA_P384 -> "ECDSA_P384";
+      default -> "UNKNOWN_" + type;
+    };
+  }
+
   static void requireLength(Bytes b, int length, String name) {
     Objects.requireNonNull(b, name);
     if (b.length() != length) {

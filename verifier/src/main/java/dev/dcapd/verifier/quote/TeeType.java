@@ -11,6 +11,11 @@ public enum TeeType {
     this.code = code;
   }
 
+  /** The name Phala's attestation API and dcapd's JSON give it: {@code TEE_SGX} or {@code TEE_TDX}. */
+  public String apiName() {
+    return "TEE_" + name();
+  }
+
   /** The header value. */
   public int code() {
     return code;

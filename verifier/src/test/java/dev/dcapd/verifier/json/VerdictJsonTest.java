@@ -31,7 +31,7 @@ class VerdictJsonTest {
     assertTrue(n.get("failure").isNull());
     assertEquals("f8b81014b6e443609746822194910f5dc1c92c322fa0584298d1e33e505ca3b5", n.get("checksum").textValue());
     assertEquals("0x00a067110000", n.get("fmspc").textValue());
-    assertEquals("SGX", n.get("tee_type").textValue());
+    assertEquals("TEE_SGX", n.get("tee_type").textValue());
     assertEquals(3, n.get("quote_version").intValue());
     assertEquals("processor", n.get("ca").textValue());
     assertEquals("2024-03-13T00:00:00Z", n.get("tcb_date").textValue());
