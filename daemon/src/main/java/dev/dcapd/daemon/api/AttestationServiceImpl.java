@@ -1,9 +1,6 @@
 package dev.dcapd.daemon.api;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
 import dev.dcapd.daemon.CollateralProvider;
 import dev.dcapd.daemon.Metrics;
 import dev.dcapd.daemon.store.AttestationStore;
@@ -19,7 +16,6 @@ import dev.dcapd.proto.v1.GetRawRequest;
 import dev.dcapd.proto.v1.GetRawResponse;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
-import dev.dcapd.proto.v1.RecentItem;
 import dev.dcapd.proto.v1.RecentRequest;
 import dev.dcapd.proto.v1.RecentResponse;
 import dev.dcapd.proto.v1.StatRawRequest;
@@ -38,7 +34,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 
@@ -55,17 +50,10 @@ import java.util.concurrent.Executor;
  */
 public final class AttestationServiceImpl extends AttestationServiceGrpc.AttestationServiceImplBase {
   private static final System.Logger LOG = System.getLogger("dcapd.verify");
-  /** Phala's default page size. */
-  static final int DEFAULT_LIMIT = 20;
-  static final int MAX_LIMIT = 100;
-  /** Offset paging scans the index; deeper pages must use the cursor. */
-  static final int MAX_SKIP = 10_000;
 
   private final Attestations attestations;
+  private final AnswerMessages messages;
   private final Executor blockingWork;
-  /** Collateral as the API message (about 20 KB that most answers carry), built once per content id. */
-  private final Cache<String, dev.dcapd.proto.v1.QuoteCollateral> collateralMessages =
-      Caffeine.newBuilder().maximumSize(StoredCollaterals.CAPACITY).build();
 
   public AttestationServiceImpl(AttestationStore store, QuoteVerifier verifier, CollateralProvider collateral, Clock clock,
       Metrics metrics, Executor blockingWork) {
@@ -87,6 +75,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
    */
   public AttestationServiceImpl(Attestations attestations, Executor blockingWork) {
     this.attestations = attestations;
+    this.messages = new AnswerMessages(attestations);
     this.blockingWork = blockingWork;
   }
 
@@ -95,15 +84,20 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     return attestations;
   }
 
+  /** Its answers as messages, shared with the HTTP adapter (and its collateral memo). */
+  public AnswerMessages messages() {
+    return messages;
+  }
+
   @Override
   public void verify(VerifyRequest request, StreamObserver<VerifyResponse> response) {
     answer(response, () -> {
       Quote quote = Attestations.parse(request.getQuote().toByteArray());
       Optional<Attestations.Answer> now = attestations.verifyFromMemory(quote, request.getReverify());
       if (now.isPresent()) {
-        return verifyResponse(now.get());
+        return messages.verifyResponse(now.get());
       }
-      handOff(response, () -> verifyResponse(
+      handOff(response, () -> messages.verifyResponse(
           attestations.verify(quote, request.getReverify(), AttestationServiceImpl::checkNotCancelled)));
       return null;
     });
@@ -133,29 +127,11 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       Bytes checksum = Attestations.checksum(request.getChecksum());
       Optional<Attestations.Answer> now = attestations.getFromMemory(checksum);
       if (now.isPresent()) {
-        return getResponse(now.get());
+        return messages.getResponse(now.get());
       }
-      handOff(response, () -> getResponse(attestations.get(checksum, AttestationServiceImpl::checkNotCancelled)));
+      handOff(response, () -> messages.getResponse(attestations.get(checksum, AttestationServiceImpl::checkNotCancelled)));
       return null;
     });
-  }
-
-  private GetResponse getResponse(Attestations.Answer a) {
-    StoredRecord r = a.record();
-    boolean ok = r.getVerdict().getSuccess();
-    return GetResponse.newBuilder()
-        .setSuccess(ok)
-        .setChecksum(a.checksum().hex())
-        .setQuote(ProtoQuotes.quote(a.quote(), ok))
-        .setVerified(ok)
-        .setCanDownload(r.getCanDownload())
-        .setUploadedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
-        .setVerifiedAt(ProtoVerdicts.timestampMicros(r.getVerifiedAtMicros()))
-        .setVerdict(currentAt(r.getVerdict(), a.at()))
-        .setCollateralId(r.getCollateralId())
-        .setSize(r.getSize())
-        .addAllHistory(r.getHistoryList())
-        .build();
   }
 
   @Override
@@ -165,7 +141,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       StoredCollaterals.Known c = attestations.collateralOf(checksum);
       return GetCollateralResponse.newBuilder()
           .setChecksum(checksum.hex())
-          .setQuoteCollateral(collateralMessage(c))
+          .setQuoteCollateral(messages.collateral(c))
           .setCollateralId(c.id())
           .build();
     });
@@ -189,28 +165,9 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   @Override
   public void recent(RecentRequest request, StreamObserver<RecentResponse> response) {
     answer(response, () -> {
-      int limit = request.getLimit() == 0 ? DEFAULT_LIMIT : Math.min(request.getLimit(), MAX_LIMIT);
       Optional<String> token = request.getPageToken().isEmpty() ? Optional.empty() : Optional.of(request.getPageToken());
-      if (token.isEmpty() && request.getSkip() > MAX_SKIP) {
-        throw AttestationFailure.invalidArgument("skip is at most " + MAX_SKIP + "; page deeper with page_token");
-      }
-      Attestations.Recent page = attestations.recent(request.getSkip(), limit, token);
-      RecentResponse.Builder b = RecentResponse.newBuilder();
-      for (Attestations.Listed e : page.entries()) {
-        StoredRecord r = e.record();
-        RecentItem.Builder item = RecentItem.newBuilder()
-            .setChecksum(e.checksum())
-            .setVerified(e.verified())
-            .setCreatedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
-            .setTeeType(r.getTeeType())
-            .setTcbStatus(e.verified() ? r.getVerdict().getTcbStatus() : "");
-        if (request.getIncludeQuote()) {
-          item.setQuote(ProtoQuotes.quote(attestations.storedQuote(Bytes.fromHex(e.checksum())), e.verified()));
-        }
-        b.addItems(item);
-      }
-      page.nextPageToken().ifPresent(b::setNextPageToken);
-      return b.build();
+      return messages.recentResponse(attestations.recent(request.getSkip(), request.getLimit(), token),
+          request.getIncludeQuote());
     });
   }
 
@@ -238,39 +195,6 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       Attestations.Export e = attestations.export(Attestations.checksum(request.getChecksum()));
       return ProtoOnchain.export(e.checksum().hex(), e.export(), e.upserts());
     });
-  }
-
-  /**
-   * {@code v} shown current at {@code now}: as it is when it was reached at that instant (a fresh
-   * judgement), else a copy with {@code current_at} set.
-   */
-  private static dev.dcapd.proto.v1.Verdict currentAt(dev.dcapd.proto.v1.Verdict v, Instant now) {
-    Timestamp at = v.getCurrentAt();
-    if (at.getSeconds() == now.getEpochSecond() && at.getNanos() == now.getNano()) {
-      return v;
-    }
-    return v.toBuilder().setCurrentAt(ProtoVerdicts.timestamp(now)).build();
-  }
-
-  private VerifyResponse verifyResponse(Attestations.Answer a) {
-    StoredRecord r = a.record();
-    boolean ok = r.getVerdict().getSuccess();
-    VerifyResponse.Builder b = VerifyResponse.newBuilder()
-        .setSuccess(ok)
-        .setQuote(ProtoQuotes.quote(a.quote(), ok))
-        .setChecksum(r.getVerdict().getChecksum())
-        .setCanDownload(r.getCanDownload())
-        .setUploadedAt(ProtoVerdicts.timestampMicros(r.getUploadedAtMicros()))
-        .setVerifiedAt(ProtoVerdicts.timestampMicros(r.getVerifiedAtMicros()))
-        .setVerdict(currentAt(r.getVerdict(), a.at()))
-        .setAlreadyStored(a.alreadyStored())
-        .addAllHistory(r.getHistoryList());
-    attestations.collateral(r.getCollateralId()).map(this::collateralMessage).ifPresent(b::setQuoteCollateral);
-    return b.build();
-  }
-
-  private dev.dcapd.proto.v1.QuoteCollateral collateralMessage(StoredCollaterals.Known c) {
-    return collateralMessages.get(c.id(), id -> ProtoQuotes.collateral(c.model()));
   }
 
   private static void checkNotCancelled() {

@@ -41,6 +41,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Attestations {
   private static final System.Logger LOG = System.getLogger("dcapd.verify");
   private static final int LOCK_STRIPES = 256;
+  /** Phala's default page size, for a limit of 0. */
+  public static final int DEFAULT_LIMIT = 20;
+  /** The largest page; a larger limit is cut to it. */
+  public static final int MAX_LIMIT = 100;
+  /** Offset paging scans the index; deeper pages must use the cursor. */
+  public static final int MAX_SKIP = 10_000;
 
   private final AttestationStore store;
   private final Judge judge;
@@ -265,15 +271,22 @@ public final class Attestations {
   }
 
   /**
-   * Newest first: {@code limit} entries after a page token this store issued, or after skipping
-   * {@code skip}. A verdict proven under another root or policy, or whose collateral has expired,
+   * Newest first: {@code limit} entries ({@link #DEFAULT_LIMIT} for 0, at most {@link #MAX_LIMIT})
+   * after a page token this store issued, or after skipping {@code skip} (at most
+   * {@link #MAX_SKIP}). A verdict proven under another root or policy, or whose collateral has expired,
    * is not listed as verified; the background re-appraisal (or the next read) judges it again.
    */
   public Recent recent(int skip, int limit, Optional<String> pageToken) {
+    if (skip < 0 || limit < 0) {
+      throw AttestationFailure.invalidArgument("skip and limit must not be negative");
+    }
     if (pageToken.isPresent() && !store.acceptsPageToken(pageToken.get())) {
       throw AttestationFailure.invalidArgument("page_token is not a token this server issued");
     }
-    RecentPage page = store.recent(skip, limit, pageToken);
+    if (pageToken.isEmpty() && skip > MAX_SKIP) {
+      throw AttestationFailure.invalidArgument("skip is at most " + MAX_SKIP + "; page deeper with page_token");
+    }
+    RecentPage page = store.recent(skip, limit == 0 ? DEFAULT_LIMIT : Math.min(limit, MAX_LIMIT), pageToken);
     Instant now = clock.instant();
     List<Listed> entries = new ArrayList<>(page.entries().size());
     for (RecentPage.Entry e : page.entries()) {
