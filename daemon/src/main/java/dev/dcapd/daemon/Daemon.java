@@ -13,6 +13,7 @@ import dev.dcapd.daemon.api.AttestationServiceImpl;
 import dev.dcapd.daemon.api.Attestations;
 import dev.dcapd.daemon.api.Judge;
 import dev.dcapd.daemon.api.Reappraiser;
+import dev.dcapd.daemon.http.HttpApi;
 import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.daemon.store.QuoteStore;
 import dev.dcapd.verifier.policy.Policy;
@@ -53,6 +54,7 @@ public final class Daemon implements AutoCloseable {
   private volatile Reappraiser reappraiser;
   private AttestationServiceImpl service;
   private MetricsEndpoint metricsEndpoint;
+  private HttpApi httpApi;
   private boolean closed;
 
   private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor, Policy policy, String ecdsaEngine) {
@@ -165,6 +167,10 @@ public final class Daemon implements AutoCloseable {
     if (config.metrics().isPresent()) {
       metricsEndpoint = new MetricsEndpoint(config.metrics().get(), metrics);
     }
+    if (config.http().isPresent()) {
+      httpApi = HttpApi.start(config.http().get(), attestations, service.messages(), metrics.registry(),
+          config.maxMessageBytes(), null);
+    }
     if (anchor.insecure()) {
       LOG.log(System.Logger.Level.WARNING, "INSECURE: trusting root {0} instead of the Intel SGX Root CA; every verdict says so",
           anchor.fingerprint().hex());
@@ -219,6 +225,11 @@ public final class Daemon implements AutoCloseable {
     return Optional.of((InetSocketAddress) servers.get(0).server().getListenSockets().get(0));
   }
 
+  /** The HTTP listener's bound address, if it serves one. */
+  public Optional<InetSocketAddress> httpAddress() {
+    return Optional.ofNullable(httpApi).map(HttpApi::address);
+  }
+
   public Optional<InetSocketAddress> metricsAddress() {
     return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
   }
@@ -237,6 +248,7 @@ public final class Daemon implements AutoCloseable {
     grpcAddress().ifPresent(a -> sb.append(" grpc ").append(a.getHostString()).append(':').append(a.getPort())
         .append(config.tls().isPresent() ? " (tls)" : ""));
     config.unixSocket().ifPresent(p -> sb.append(" unix:").append(p));
+    httpAddress().ifPresent(a -> sb.append(" http://").append(a.getHostString()).append(':').append(a.getPort()).append('/'));
     metricsAddress().ifPresent(a -> sb.append(" metrics http://").append(a.getHostString()).append(':').append(a.getPort())
         .append("/metrics"));
     sb.append(" data ").append(config.dataDir());
@@ -258,6 +270,9 @@ public final class Daemon implements AutoCloseable {
       return;
     }
     closed = true;
+    if (httpApi != null) {
+      httpApi.close();
+    }
     for (DaemonServer s : servers) {
       try {
         s.stop(config.shutdownGrace().toMillis());

@@ -1,6 +1,7 @@
 package dev.dcapd.daemon;
 
 import dev.dcapd.daemon.crypto.EcdsaChoice;
+import dev.dcapd.daemon.http.HttpSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import java.util.Optional;
  * @param reappraisalRate stored quotes judged again per second at most, in the background, when
  *     new collateral, a new trust root or a new policy changes what their verdicts rest on
  * @param ecdsaEngine the engine the verifier hands ECDSA arithmetic to
+ * @param http the HTTP listener (Phala's API, report pages, metrics), if any
  */
 public record DaemonConfig(
     Optional<InetSocketAddress> grpc,
@@ -44,7 +46,8 @@ public record DaemonConfig(
     Optional<Path> policy,
     boolean insecureAllowDebug,
     int reappraisalRate,
-    EcdsaChoice ecdsaEngine) {
+    EcdsaChoice ecdsaEngine,
+    Optional<HttpSettings> http) {
 
   /** The default {@code --reappraisal-rate}: a million stored quotes judged again in under 20 minutes. */
   public static final int DEFAULT_REAPPRAISAL_RATE = 1000;
@@ -56,28 +59,35 @@ public record DaemonConfig(
       long blockCacheBytes, Duration collateralTimeout, Duration shutdownGrace) {
     this(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites, tls, workers,
         maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, Optional.empty(), false,
-        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO);
+        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO, Optional.empty());
   }
 
   /** This configuration with another policy. */
   public DaemonConfig withPolicy(Optional<Path> policyFile, boolean allowDebug) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policyFile,
-        allowDebug, reappraisalRate, ecdsaEngine);
+        allowDebug, reappraisalRate, ecdsaEngine, http);
   }
 
   /** This configuration with another re-appraisal rate. */
   public DaemonConfig withReappraisalRate(int quotesPerSecond) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, quotesPerSecond, ecdsaEngine);
+        insecureAllowDebug, quotesPerSecond, ecdsaEngine, http);
   }
 
   /** This configuration with another ECDSA engine. */
   public DaemonConfig withEcdsaEngine(EcdsaChoice engine) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, engine);
+        insecureAllowDebug, reappraisalRate, engine, http);
+  }
+
+  /** This configuration with an HTTP listener, or none. */
+  public DaemonConfig withHttp(Optional<HttpSettings> listener) {
+    return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
+        tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, listener);
   }
 
   public DaemonConfig {
@@ -86,6 +96,7 @@ public record DaemonConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(ecdsaEngine, "ecdsaEngine");
+    Objects.requireNonNull(http, "http");
     pccs = List.copyOf(pccs);
     if (grpc.isEmpty() && unixSocket.isEmpty()) {
       throw new IllegalArgumentException("the daemon needs a TCP address or a Unix socket to listen on");

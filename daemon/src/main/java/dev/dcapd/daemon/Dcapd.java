@@ -2,6 +2,7 @@ package dev.dcapd.daemon;
 
 import dev.dcapd.collateral.PcsClient;
 import dev.dcapd.daemon.crypto.EcdsaChoice;
+import dev.dcapd.daemon.http.HttpSettings;
 import dev.dcapd.daemon.store.QuoteStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -158,6 +159,14 @@ public final class Dcapd implements Runnable {
     @Option(names = "--metrics", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
     String metrics;
 
+    @Option(names = "--http", paramLabel = "HOST:PORT",
+        description = "Serve Phala's attestation API, report pages, /metrics and /healthz over HTTP here (off unless given).")
+    String http;
+
+    @Option(names = "--http-rate", paramLabel = "N", defaultValue = "" + HttpSettings.DEFAULT_REQUESTS_PER_SECOND,
+        description = "HTTP requests per second one client address may make before it is answered 429 (default ${DEFAULT-VALUE}).")
+    int httpRate;
+
     @Option(names = "--sync-writes", description = "fsync every upload before acknowledging it.")
     boolean syncWrites;
 
@@ -213,7 +222,8 @@ public final class Dcapd implements Runnable {
             Duration.ofSeconds(10))
             .withPolicy(Optional.ofNullable(policy), insecureAllowDebug)
             .withReappraisalRate(reappraisalRate)
-            .withEcdsaEngine(EcdsaChoice.parse(ecdsaEngine));
+            .withEcdsaEngine(EcdsaChoice.parse(ecdsaEngine))
+            .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate)));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

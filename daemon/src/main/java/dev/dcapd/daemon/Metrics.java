@@ -157,7 +157,7 @@ public final class Metrics {
   }
 
   /** The registry {@link MetricsEndpoint} serves. */
-  PrometheusRegistry registry() {
+  public PrometheusRegistry registry() {
     return registry;
   }
 

@@ -3,6 +3,7 @@ package dev.dcapd.daemon.testing;
 import dev.dcapd.daemon.Daemon;
 import dev.dcapd.daemon.DaemonConfig;
 import dev.dcapd.daemon.Listeners;
+import dev.dcapd.daemon.http.HttpSettings;
 import dev.dcapd.verifier.Vectors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,6 +35,8 @@ public final class LiveDaemon implements AutoCloseable {
   private final int maxMessageBytes;
   private final Optional<Listeners.Tls> tls;
   private int port;
+  /** The HTTP listener's port: -1 for none, 0 until first bound. */
+  private int httpPort = -1;
   private Daemon daemon;
 
   private LiveDaemon(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) {
@@ -46,12 +49,23 @@ public final class LiveDaemon implements AutoCloseable {
     return start(dir, MESSAGE_BYTES, Optional.empty());
   }
 
+  /** A daemon that also serves HTTP (Phala's API, pages, metrics) on 127.0.0.1. */
+  public static LiveDaemon startWithHttp(Path dir) throws IOException {
+    return start(dir, MESSAGE_BYTES, Optional.empty(), true);
+  }
+
   public static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) throws IOException {
+    return start(dir, maxMessageBytes, tls, false);
+  }
+
+  private static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls, boolean http)
+      throws IOException {
     Path collateral = Files.createDirectories(dir.resolve("collateral"));
     for (String name : List.of("tdx_quote_collateral.json", "sgx_quote_collateral.json")) {
       Files.writeString(collateral.resolve(name), Vectors.text("dcap-qvl/" + name), StandardCharsets.UTF_8);
     }
     LiveDaemon d = new LiveDaemon(dir, maxMessageBytes, tls);
+    d.httpPort = http ? 0 : -1;
     d.startAgain();
     return d;
   }
@@ -73,9 +87,12 @@ public final class LiveDaemon implements AutoCloseable {
         maxMessageBytes,
         16 << 20,
         Duration.ofSeconds(5),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1))
+        .withHttp(httpPort < 0 ? Optional.empty()
+            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), HttpSettings.DEFAULT_REQUESTS_PER_SECOND)));
     daemon = Daemon.start(config, Clock.fixed(TDX_AT, ZoneOffset.UTC));
     port = daemon.grpcAddress().orElseThrow().getPort();
+    daemon.httpAddress().ifPresent(a -> httpPort = a.getPort());
   }
 
   /** Stops the daemon; the port and data stay for {@link #startAgain()}. */
@@ -88,6 +105,19 @@ public final class LiveDaemon implements AutoCloseable {
 
   public String target() {
     return "127.0.0.1:" + port;
+  }
+
+  /** The HTTP listener's base URL, {@code http://127.0.0.1:PORT}, for a daemon started with it. */
+  public String httpUrl() {
+    if (httpPort <= 0) {
+      throw new IllegalStateException("this daemon serves no HTTP");
+    }
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  /** The running daemon. */
+  public Daemon daemon() {
+    return daemon;
   }
 
   public Path socket() {

@@ -1,0 +1,276 @@
+package dev.dcapd.daemon.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dcapd.proto.json.AnswerJson;
+import dev.dcapd.daemon.api.AnswerMessages;
+import dev.dcapd.daemon.api.AttestationFailure;
+import dev.dcapd.daemon.api.Attestations;
+import dev.dcapd.daemon.api.StoredCollaterals;
+import dev.dcapd.proto.store.v1.StoredRecord;
+import dev.dcapd.proto.v1.RecentItem;
+import dev.dcapd.proto.v1.RecentResponse;
+import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.quote.Quote;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * Phala Cloud's attestation API under {@code /api/v1/attestations/}, over {@link Attestations}:
+ * the same paths, methods, status codes, headers, JSON field names and value spellings (see
+ * {@code reference/peer-services.md}), with dcapd's {@code verdict} added to every answer about a
+ * quote. Failures are {@code {"detail": …}} as Phala gives them, plus a stable {@code code}.
+ */
+final class PhalaApi extends Handler.Abstract {
+  static final String PREFIX = "/api/v1/attestations/";
+  /** Phala's cache lifetime for collateral and raw quotes. */
+  static final String CACHE = "public, max-age=86400";
+
+  private static final System.Logger LOG = System.getLogger("dcapd.http");
+
+  private final Attestations attestations;
+  private final AnswerMessages messages;
+  private final int maxBodyBytes;
+
+  PhalaApi(Attestations attestations, AnswerMessages messages, int maxBodyBytes) {
+    this.attestations = attestations;
+    this.messages = messages;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    String path = Request.getPathInContext(request);
+    if (!path.startsWith(PREFIX)) {
+      return false;
+    }
+    String rest = path.substring(PREFIX.length());
+    int slash = rest.indexOf('/');
+    String route = slash < 0 ? rest : rest.substring(0, slash);
+    String argument = slash < 0 ? null : rest.substring(slash + 1);
+    try {
+      switch (route) {
+        case "verify" -> {
+          allow(request, response, argument == null, HttpMethod.POST);
+          verify(request, response, callback);
+        }
+        case "recent" -> {
+          allow(request, response, argument == null, HttpMethod.GET, HttpMethod.HEAD);
+          recent(request, response, callback);
+        }
+        case "view" -> {
+          allow(request, response, argument != null, HttpMethod.GET, HttpMethod.HEAD);
+          view(checksum(argument), response, callback);
+        }
+        case "collateral" -> {
+          allow(request, response, argument != null, HttpMethod.GET, HttpMethod.HEAD);
+          collateral(checksum(argument), request, response, callback);
+        }
+        case "raw" -> {
+          allow(request, response, argument != null, HttpMethod.GET, HttpMethod.HEAD);
+          raw(checksum(argument), request, response, callback);
+        }
+        default -> throw notFound();
+      }
+    } catch (HttpFailure f) {
+      Answers.failure(response, callback, f);
+    } catch (AttestationFailure f) {
+      Answers.failure(response, callback, Answers.of(f));
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "internal error answering " + request.getMethod() + " " + path, e);
+      Answers.failure(response, callback,
+          new HttpFailure(HttpStatus.INTERNAL_SERVER_ERROR_500, "INTERNAL", "Internal server error"));
+    }
+    return true;
+  }
+
+  /**
+   * {@code POST verify}: 200 and Phala's {@code VerificationResponse} when the quote verified; 400
+   * {@code "Quote verification failed"} with the same answer (stored, as Phala does) when it did
+   * not; 422 when it does not parse; 500 when no collateral could be had (nothing stored).
+   */
+  private void verify(Request request, Response response, Callback callback) {
+    Quote quote = Attestations.parse(QuoteUpload.read(request, maxBodyBytes));
+    Attestations.Answer a = attestations.verifyFromMemory(quote, false)
+        .orElseGet(() -> attestations.verify(quote, false, () -> {}));
+    ObjectNode body = AnswerJson.verification(messages.verifyResponse(a));
+    if (!a.record().getVerdict().getSuccess()) {
+      String code = a.record().getVerdict().getFailure().getCode();
+      throw new HttpFailure(HttpStatus.BAD_REQUEST_400, code.isEmpty() ? "VERIFICATION_FAILED" : code,
+          "Quote verification failed", body);
+    }
+    Answers.json(response, callback, HttpStatus.OK_200, body);
+  }
+
+  /** {@code GET view/{checksum}}: the stored quote, judged now. */
+  private void view(Bytes checksum, Response response, Callback callback) {
+    Attestations.Answer a = attestations.getFromMemory(checksum).orElseGet(() -> attestations.get(checksum, () -> {}));
+    Answers.json(response, callback, HttpStatus.OK_200, AnswerJson.stored(messages.getResponse(a)));
+  }
+
+  /**
+   * {@code GET collateral/{checksum}}: the {@code QuoteCollateralV3} the quote's current verdict
+   * was reached against, with Phala's cache headers; 304 when {@code If-None-Match} names it; 400
+   * when the quote was judged without collateral (its platform names none).
+   */
+  private void collateral(Bytes checksum, Request request, Response response, Callback callback) {
+    requireStored(checksum);
+    String etag = "\"" + checksum.hex() + "\"";
+    cacheHeaders(response, etag);
+    response.getHeaders().put(HttpHeader.VARY, "Accept-Encoding");
+    if (matches(request.getHeaders().get(HttpHeader.IF_NONE_MATCH), etag)) {
+      response.setStatus(HttpStatus.NOT_MODIFIED_304);
+      callback.succeeded();
+      return;
+    }
+    StoredCollaterals.Known c;
+    try {
+      c = attestations.collateralOf(checksum);
+    } catch (AttestationFailure f) {
+      if (f.kind() != AttestationFailure.Kind.NOT_FOUND) {
+        throw f;
+      }
+      response.getHeaders().remove(HttpHeader.CACHE_CONTROL);
+      response.getHeaders().remove("CDN-Cache-Control");
+      response.getHeaders().remove(HttpHeader.ETAG);
+      throw new HttpFailure(HttpStatus.BAD_REQUEST_400, "COLLATERAL_NOT_AVAILABLE", f.getMessage());
+    }
+    Answers.json(response, callback, HttpStatus.OK_200, AnswerJson.collateral(messages.collateral(c)));
+  }
+
+  /** {@code GET}/{@code HEAD raw/{checksum}}: the exact bytes uploaded, as a download. */
+  private void raw(Bytes checksum, Request request, Response response, Callback callback) {
+    StoredRecord r = requireStored(checksum);
+    String etag = "\"" + checksum.hex() + "\"";
+    cacheHeaders(response, etag);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+    response.getHeaders().put(HttpHeader.CONTENT_DISPOSITION, "attachment; filename=" + checksum.hex() + ".bin");
+    if (matches(request.getHeaders().get(HttpHeader.IF_NONE_MATCH), etag)) {
+      response.setStatus(HttpStatus.NOT_MODIFIED_304);
+      callback.succeeded();
+      return;
+    }
+    if (HttpMethod.HEAD.is(request.getMethod())) {
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, r.getSize());
+      response.setStatus(HttpStatus.OK_200);
+      callback.succeeded();
+      return;
+    }
+    byte[] bytes = attestations.raw(checksum);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    response.setStatus(HttpStatus.OK_200);
+    response.write(true, ByteBuffer.wrap(bytes), callback);
+  }
+
+  /**
+   * {@code GET recent?skip=&limit=}: Phala's list, newest first. Deep pages use the cursor: the
+   * answer's {@code X-Next-Page-Token} (and {@code Link: <…>; rel="next"}) goes back as
+   * {@code page_token}.
+   */
+  private void recent(Request request, Response response, Callback callback) {
+    Fields query = Request.extractQueryParameters(request);
+    int skip = intParameter(query, "skip", 0);
+    int limit = intParameter(query, "limit", Attestations.DEFAULT_LIMIT);
+    if (limit < 1) {
+      throw new HttpFailure(HttpStatus.UNPROCESSABLE_ENTITY_422, "INVALID_ARGUMENT", "limit must be at least 1");
+    }
+    Optional<String> token = Optional.ofNullable(query.getValue("page_token")).filter(t -> !t.isEmpty());
+    RecentResponse page = messages.recentResponse(attestations.recent(skip, limit, token), false);
+    ArrayNode items = Answers.JSON.createArrayNode();
+    for (RecentItem item : page.getItemsList()) {
+      items.add(AnswerJson.recentItem(item));
+    }
+    if (!page.getNextPageToken().isEmpty()) {
+      String next = page.getNextPageToken();
+      response.getHeaders().put("X-Next-Page-Token", next);
+      response.getHeaders().put(HttpHeader.LINK, "<" + PREFIX + "recent?limit=" + Math.min(limit, Attestations.MAX_LIMIT)
+          + "&page_token=" + URLEncoder.encode(next, StandardCharsets.UTF_8) + ">; rel=\"next\"");
+    }
+    Answers.json(response, callback, HttpStatus.OK_200, items);
+  }
+
+  private StoredRecord requireStored(Bytes checksum) {
+    return attestations.stat(checksum).orElseThrow(PhalaApi::quoteNotFound);
+  }
+
+  private static void cacheHeaders(Response response, String etag) {
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, CACHE);
+    response.getHeaders().put("CDN-Cache-Control", CACHE);
+    response.getHeaders().put(HttpHeader.ETAG, etag);
+  }
+
+  /** Whether an {@code If-None-Match} value names {@code etag} (or is {@code *}), weak or strong. */
+  static boolean matches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch == null) {
+      return false;
+    }
+    for (String tag : ifNoneMatch.split(",")) {
+      String t = tag.trim();
+      t = t.startsWith("W/") ? t.substring(2) : t;
+      if (t.equals("*") || t.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A checksum in a path: 64 hex digits, else 422 (as Phala's validation answers). */
+  static Bytes checksum(String argument) {
+    if (argument == null || argument.isEmpty() || argument.indexOf('/') >= 0) {
+      throw new HttpFailure(HttpStatus.UNPROCESSABLE_ENTITY_422, "INVALID_ARGUMENT", "checksum must be 64 hex digits");
+    }
+    return Attestations.checksum(argument);
+  }
+
+  private static int intParameter(Fields query, String name, int absent) {
+    String v = query.getValue(name);
+    if (v == null || v.isEmpty()) {
+      return absent;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new HttpFailure(HttpStatus.UNPROCESSABLE_ENTITY_422, "INVALID_ARGUMENT", name + " must be a non-negative integer");
+    }
+  }
+
+  /** 405 with {@code Allow} for a known path asked with another method; 404 for a path with a missing or extra part. */
+  private static void allow(Request request, Response response, boolean shapeOk, HttpMethod... methods) {
+    if (!shapeOk) {
+      throw notFound();
+    }
+    for (HttpMethod m : methods) {
+      if (m.is(request.getMethod())) {
+        return;
+      }
+    }
+    StringBuilder allowed = new StringBuilder();
+    for (HttpMethod m : methods) {
+      allowed.append(allowed.length() == 0 ? "" : ", ").append(m.asString());
+    }
+    response.getHeaders().put(HttpHeader.ALLOW, allowed.toString());
+    throw new HttpFailure(HttpStatus.METHOD_NOT_ALLOWED_405, "METHOD_NOT_ALLOWED", "Method Not Allowed");
+  }
+
+  private static HttpFailure notFound() {
+    return new HttpFailure(HttpStatus.NOT_FOUND_404, "NOT_FOUND", "Not Found");
+  }
+
+  private static HttpFailure quoteNotFound() {
+    return new HttpFailure(HttpStatus.NOT_FOUND_404, "NOT_FOUND", "Quote not found");
+  }
+}
