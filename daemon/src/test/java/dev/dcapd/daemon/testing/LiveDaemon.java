@@ -37,6 +37,7 @@ public final class LiveDaemon implements AutoCloseable {
   private int port;
   /** The HTTP listener's port: -1 for none, 0 until first bound. */
   private int httpPort = -1;
+  private int httpRate = HttpSettings.DEFAULT_REQUESTS_PER_SECOND;
   private Daemon daemon;
 
   private LiveDaemon(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) {
@@ -51,21 +52,27 @@ public final class LiveDaemon implements AutoCloseable {
 
   /** A daemon that also serves HTTP (Phala's API, pages, metrics) on 127.0.0.1. */
   public static LiveDaemon startWithHttp(Path dir) throws IOException {
-    return start(dir, MESSAGE_BYTES, Optional.empty(), true);
+    return startWithHttp(dir, HttpSettings.DEFAULT_REQUESTS_PER_SECOND);
+  }
+
+  /** A daemon that also serves HTTP, allowing each client address {@code requestsPerSecond}. */
+  public static LiveDaemon startWithHttp(Path dir, int requestsPerSecond) throws IOException {
+    return start(dir, MESSAGE_BYTES, Optional.empty(), true, requestsPerSecond);
   }
 
   public static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) throws IOException {
-    return start(dir, maxMessageBytes, tls, false);
+    return start(dir, maxMessageBytes, tls, false, HttpSettings.DEFAULT_REQUESTS_PER_SECOND);
   }
 
-  private static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls, boolean http)
-      throws IOException {
+  private static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls, boolean http,
+      int httpRate) throws IOException {
     Path collateral = Files.createDirectories(dir.resolve("collateral"));
     for (String name : List.of("tdx_quote_collateral.json", "sgx_quote_collateral.json")) {
       Files.writeString(collateral.resolve(name), Vectors.text("dcap-qvl/" + name), StandardCharsets.UTF_8);
     }
     LiveDaemon d = new LiveDaemon(dir, maxMessageBytes, tls);
     d.httpPort = http ? 0 : -1;
+    d.httpRate = httpRate;
     d.startAgain();
     return d;
   }
@@ -89,7 +96,7 @@ public final class LiveDaemon implements AutoCloseable {
         Duration.ofSeconds(5),
         Duration.ofSeconds(1))
         .withHttp(httpPort < 0 ? Optional.empty()
-            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), HttpSettings.DEFAULT_REQUESTS_PER_SECOND)));
+            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), httpRate)));
     daemon = Daemon.start(config, Clock.fixed(TDX_AT, ZoneOffset.UTC));
     port = daemon.grpcAddress().orElseThrow().getPort();
     daemon.httpAddress().ifPresent(a -> httpPort = a.getPort());
