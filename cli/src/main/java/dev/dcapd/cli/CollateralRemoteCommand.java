@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dcapd.client.Collaterals;
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
+import dev.dcapd.proto.json.AnswerJson;
 import dev.dcapd.proto.v1.GetCollateralResponse;
 import dev.dcapd.proto.v1.QuoteCollateral;
 import java.io.IOException;
@@ -22,8 +23,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code dcap --server S collateral CHECKSUM}: the collateral a stored quote was judged against, as
- * a summary, the RPC's JSON, or ({@code -o FILE}) the {@code QuoteCollateralV3} file that offline
- * verification reads.
+ * a summary, the HTTP API's {@code QuoteCollateralV3} JSON, or ({@code -o FILE}) the
+ * {@code QuoteCollateralV3} file that offline verification reads.
  */
 @Command(name = "collateral", description = "Show the collateral a stored quote was judged against (needs --server).")
 public final class CollateralRemoteCommand implements Callable<Integer> {
@@ -38,7 +39,7 @@ public final class CollateralRemoteCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CHECKSUM", arity = "0..1", description = "SHA-256 of a stored quote, 64 hex digits.")
     public String checksum;
 
-    @Option(names = "--json", description = "Print the RPC's answer as JSON.")
+    @Option(names = "--json", description = "Print the collateral as the HTTP API's collateral answers it (QuoteCollateralV3 JSON).")
     public boolean json;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Also write the collateral as QuoteCollateralV3 JSON.")
@@ -81,7 +82,7 @@ public final class CollateralRemoteCommand implements Callable<Integer> {
         write(args.output, Collaterals.fromProto(r.getQuoteCollateral()).toJson());
       }
       if (args.json) {
-        Remote.printJson(out, r);
+        CliIo.printJson(out, AnswerJson.collateral(r.getQuoteCollateral()));
       } else {
         summary(out, r);
         if (args.output != null) {

@@ -2,6 +2,7 @@ package dev.dcapd.cli;
 
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
+import dev.dcapd.proto.json.AnswerJson;
 import dev.dcapd.proto.v1.GetResponse;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -17,7 +18,7 @@ final class GetCommand implements Callable<Integer> {
   @Parameters(paramLabel = "CHECKSUM", description = "SHA-256 of the quote, 64 hex digits.")
   String checksum;
 
-  @Option(names = "--json", description = "Print the RPC's answer as JSON.")
+  @Option(names = "--json", description = "Print the record as the HTTP API's view answers it (Phala's JSON).")
   boolean json;
 
   @Spec CommandSpec spec;
@@ -29,7 +30,7 @@ final class GetCommand implements Callable<Integer> {
     try (DcapClient client = remote.connect("get")) {
       GetResponse r = client.get(checksum);
       if (json) {
-        Remote.printJson(out, r);
+        CliIo.printJson(out, AnswerJson.stored(r));
       } else {
         Remote.printSummary(out, r.getChecksum(), r.getVerdict(), r.getQuote(), r.getUploadedAt());
         Remote.line(out, "size", r.getSize() + " bytes");

@@ -1,5 +1,7 @@
 package dev.dcapd.cli;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
 import dev.dcapd.proto.v1.StatRawResponse;
@@ -20,6 +22,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "raw", description = "Download a stored quote's original bytes, or with --head only say whether it is stored (needs --server).")
 final class RawCommand implements Callable<Integer> {
+  /**
+   * {@code --head --json} prints the RPC's answer as protobuf JSON: the HTTP API answers
+   * {@code HEAD raw} with headers only, so there is no Phala JSON to match.
+   */
+  private static final JsonFormat.Printer STAT_JSON = JsonFormat.printer().preservingProtoFieldNames();
+
   @Parameters(paramLabel = "CHECKSUM", description = "SHA-256 of the quote, 64 hex digits.")
   String checksum;
 
@@ -45,7 +53,7 @@ final class RawCommand implements Callable<Integer> {
       if (head) {
         StatRawResponse r = client.statRaw(checksum);
         if (json) {
-          Remote.printJson(out, r);
+          out.println(statJson(r));
         } else {
           out.println(r.getExists() ? "stored, " + r.getSize() + " bytes" : "not stored");
         }
@@ -61,6 +69,14 @@ final class RawCommand implements Callable<Integer> {
       return 0;
     } catch (DcapClientException e) {
       throw Remote.failure(remote.server(), e);
+    }
+  }
+
+  private static String statJson(StatRawResponse r) {
+    try {
+      return STAT_JSON.print(r);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("StatRawResponse has no Any field and always prints", e);
     }
   }
 }

@@ -1,7 +1,10 @@
 package dev.dcapd.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
+import dev.dcapd.proto.json.AnswerJson;
 import dev.dcapd.proto.v1.RecentItem;
 import dev.dcapd.proto.v1.RecentRequest;
 import dev.dcapd.proto.v1.RecentResponse;
@@ -12,10 +15,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code dcap --server S recent [--skip N --limit N | --page-token T]}: stored quotes, newest first. */
+/**
+ * {@code dcap --server S recent [--skip N --limit N | --page-token T]}: stored quotes, newest first.
+ * With {@code --json} the list is the HTTP API's {@code recent} array; the next page's token, which
+ * the HTTP API sends as a header, goes to stderr so that stdout stays that array.
+ */
 @Command(name = "recent", description = "List stored quotes, newest first (needs --server).")
 final class RecentCommand implements Callable<Integer> {
   private static final String ROW = "%-20s  %-64s  %-3s  %-8s  %s%n";
+  /** Followed by the next page's token: on stdout under the table, on stderr with {@code --json}. */
+  static final String MORE = "more: --page-token ";
 
   @Option(names = "--skip", paramLabel = "N", description = "Skip this many of the newest records.")
   Integer skip;
@@ -29,7 +38,7 @@ final class RecentCommand implements Callable<Integer> {
   @Option(names = "--quotes", description = "Include each parsed quote (with --json).")
   boolean quotes;
 
-  @Option(names = "--json", description = "Print the RPC's answer as JSON.")
+  @Option(names = "--json", description = "Print the list as the HTTP API's recent answers it (Phala's JSON array); the next page's token on stderr.")
   boolean json;
 
   @Spec CommandSpec spec;
@@ -57,7 +66,12 @@ final class RecentCommand implements Callable<Integer> {
     try (DcapClient client = remote.connect("recent")) {
       RecentResponse r = client.recent(req.build());
       if (json) {
-        Remote.printJson(out, r);
+        ArrayNode items = JsonNodeFactory.instance.arrayNode();
+        r.getItemsList().forEach(i -> items.add(AnswerJson.recentItem(i)));
+        CliIo.printJson(out, items);
+        if (!r.getNextPageToken().isEmpty()) {
+          spec.commandLine().getErr().println(MORE + r.getNextPageToken());
+        }
         return 0;
       }
       out.printf(ROW, "CREATED", "CHECKSUM", "TEE", "VERIFIED", "TCB STATUS");
@@ -66,7 +80,7 @@ final class RecentCommand implements Callable<Integer> {
             i.getVerified() ? "yes" : "no", i.getTcbStatus().isEmpty() ? "-" : i.getTcbStatus());
       }
       if (!r.getNextPageToken().isEmpty()) {
-        out.println("more: --page-token " + r.getNextPageToken());
+        out.println(MORE + r.getNextPageToken());
       }
       return 0;
     } catch (DcapClientException e) {

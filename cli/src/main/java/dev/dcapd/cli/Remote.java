@@ -1,10 +1,7 @@
 package dev.dcapd.cli;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.util.JsonFormat;
 import dev.dcapd.client.DcapClientException;
 import dev.dcapd.client.Target;
 import dev.dcapd.proto.v1.Quote;
@@ -17,20 +14,10 @@ import java.util.HexFormat;
 
 /** Output and error mapping shared by the commands that talk to a daemon. */
 final class Remote {
-  private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames();
   private static final HexFormat HEX = HexFormat.of();
   private static final String LABEL_FORMAT = "%-12s %s%n";
 
   private Remote() {}
-
-  /** The RPC's answer as JSON with the proto's own field names. */
-  static void printJson(PrintWriter out, MessageOrBuilder message) {
-    try {
-      out.println(JSON.print(message));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("every dcapd message prints as JSON", e);
-    }
-  }
 
   /** Whether this failure means the daemon could not be reached in time. */
   static boolean unreachable(DcapClientException e) {

@@ -5,6 +5,7 @@ import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
 import dev.dcapd.cli.VerifyBatch.Outcome;
 import dev.dcapd.cli.VerifyBatch.Row;
+import dev.dcapd.proto.json.AnswerJson;
 import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.verifier.policy.Policy;
 import dev.dcapd.verifier.policy.PolicyException;
@@ -88,7 +89,7 @@ public final class RemoteVerify {
       Attested<VerifyResponse> a = client.verify(bytes);
       VerifyResponse r = a.response();
       if (json) {
-        Remote.printJson(out, r);
+        CliIo.printJson(out, AnswerJson.verification(r));
       } else {
         Remote.printSummary(out, r.getChecksum(), r.getVerdict(), r.getQuote(), r.getUploadedAt());
       }
@@ -169,7 +170,7 @@ public final class RemoteVerify {
       if (t == null) {
         VerifyResponse r = a.response();
         Optional<PolicyException> broken = localPolicy(a, policy);
-        Consumer<PrintWriter> printJson = out -> Remote.printJson(out, r);
+        Consumer<PrintWriter> printJson = out -> CliIo.printJson(out, AnswerJson.verification(r));
         if (broken.isPresent()) {
           return new Row(file, r.getChecksum(), Outcome.REJECTED, broken.get().violation().name(), printJson);
         }

@@ -51,7 +51,7 @@ final class VerifyCommand implements Callable<Integer> {
           + "--collateral, --collateral-dir or --pccs; progress then shows on a terminal's stderr.")
   List<Path> quotes;
 
-  @Option(names = "--json", description = "With several QUOTEs or dcap --server: print each verdict or RPC answer as JSON.")
+  @Option(names = "--json", description = "With several QUOTEs or dcap --server: print each verdict, or each answer as the HTTP API's verify gives it, as JSON.")
   boolean json;
 
   @Option(names = "--collateral", paramLabel = "FILE",

@@ -7,33 +7,44 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.Message;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.util.JsonFormat;
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.daemon.testing.LiveDaemon;
-import dev.dcapd.proto.v1.GetCollateralResponse;
-import dev.dcapd.proto.v1.GetResponse;
-import dev.dcapd.proto.v1.RecentResponse;
 import dev.dcapd.proto.v1.StatRawResponse;
-import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.quote.QuoteLayout;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The dcap CLI's remote commands end to end against a live daemon: output for people, JSON, exit codes. */
+/**
+ * The dcap CLI's remote commands end to end against a live daemon: output for people, JSON, exit
+ * codes. The JSON is compared with what the same daemon's HTTP API answers, so that one parser
+ * reads both.
+ */
 class DcapCliTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final Pattern PHALA_TIME = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{6})?\\+00:00");
+  private static final Pattern BARE_HEX = Pattern.compile("[0-9a-f]+");
+  private static final Pattern HEX_0X = Pattern.compile("0x[0-9a-f]+");
   @TempDir static Path dir;
   private static LiveDaemon daemon;
   /** dcap-qvl tdx_quote with one byte of its quote signature changed: parses, verifies, is rejected. */
@@ -47,9 +58,11 @@ class DcapCliTest {
 
   @BeforeAll
   static void start() throws Exception {
-    daemon = LiveDaemon.start(dir);
+    daemon = LiveDaemon.startWithHttp(dir);
     try (DcapClient client = DcapClient.builder(daemon.target()).build()) {
       assertTrue(client.verify(TDX).success());
+      // A second record, so that a page of one has a next page.
+      assertTrue(client.verify(LiveDaemon.SGX).success());
     }
   }
 
@@ -79,10 +92,42 @@ class DcapCliTest {
     return new Result(exit, out.toString(), err.toString());
   }
 
-  @SuppressWarnings("unchecked")
-  private static <T extends Message> T json(String text, T.Builder builder) throws Exception {
-    JsonFormat.parser().merge(text, builder);
-    return (T) builder.build();
+  private static JsonNode json(String text) throws Exception {
+    return JSON.readTree(text);
+  }
+
+  /** The same daemon's HTTP API answer under {@code /api/v1/attestations/}: GET, or POST of a body. */
+  private static JsonNode http(String path, byte[] post) throws Exception {
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(daemon.httpUrl() + "/api/v1/attestations/" + path));
+    if (post != null) {
+      req.header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(post));
+    }
+    HttpResponse<String> r = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return JSON.readTree(r.body());
+  }
+
+  /** Phala's spellings in a TD quote's {@code header} and {@code body}, as the HTTP API writes them. */
+  private static void assertPhalaTdQuote(JsonNode quote) {
+    assertEquals(4, quote.at("/header/version").intValue(), quote.toString());
+    assertEquals("ECDSA_P256", quote.at("/header/ak_type").textValue());
+    assertEquals("TEE_TDX", quote.at("/header/tee_type").textValue());
+    assertTrue(HEX_0X.matcher(quote.at("/header/qe_vendor").textValue()).matches(), quote.toString());
+    String svn = quote.at("/body/tee_tcb_svn").textValue();
+    assertTrue(BARE_HEX.matcher(svn).matches() && svn.length() == 32, svn);
+    assertTrue(quote.at("/body/mrtd").textValue().startsWith("0x91eb2b44"), quote.toString());
+    assertTrue(HEX_0X.matcher(quote.at("/body/reportdata").textValue()).matches(), quote.toString());
+    assertTrue(quote.at("/body/mrTd").isMissingNode() && quote.at("/body/mrenclave").isMissingNode(), quote.toString());
+  }
+
+  /** dcapd's verdict of the TDX vector, spelled as the offline verdict and the HTTP API spell it. */
+  private static void assertTdxVerdict(JsonNode verdict) {
+    assertTrue(verdict.get("success").booleanValue(), verdict.toString());
+    assertEquals("UpToDate", verdict.get("tcb_status").textValue());
+    assertTrue(verdict.get("failure").isNull());
+    assertEquals(TDX_CHECKSUM, verdict.get("checksum").textValue());
+    assertEquals("TEE_TDX", verdict.get("tee_type").textValue());
+    assertEquals("0xb0c06f000000", verdict.get("fmspc").textValue());
   }
 
   private static ServerOptions remote() {
@@ -114,11 +159,15 @@ class DcapCliTest {
     assertTrue(human.out().contains("rtmr3"), human.out());
 
     Result json = dcap("--server", daemon.target(), "get", "--json", TDX_CHECKSUM);
-    assertEquals(0, json.exit());
-    assertTrue(json.out().contains("\"can_download\": true"), json.out());
-    GetResponse g = json(json.out(), GetResponse.newBuilder());
-    assertEquals(TDX_CHECKSUM, g.getChecksum());
-    assertEquals("UpToDate", g.getVerdict().getTcbStatus());
+    assertEquals(0, json.exit(), json.err());
+    JsonNode g = json(json.out());
+    assertEquals(TDX_CHECKSUM, g.get("checksum").textValue());
+    assertTrue(g.get("can_download").booleanValue());
+    assertTrue(g.get("verified").booleanValue());
+    assertTrue(PHALA_TIME.matcher(g.get("uploaded_at").textValue()).matches(), g.toString());
+    assertPhalaTdQuote(g);
+    assertTdxVerdict(g.get("verdict"));
+    assertEquals(http("view/" + TDX_CHECKSUM, null), g);
 
     assertOneLine(dcap("--server", daemon.target(), "get", "ab".repeat(32)), 2);
     assertOneLine(dcap("--server", daemon.target(), "get", "not-a-checksum"), 2);
@@ -135,8 +184,10 @@ class DcapCliTest {
     Result head = dcap("--server", daemon.target(), "raw", "--head", TDX_CHECKSUM);
     assertEquals(0, head.exit());
     assertEquals("stored, 5006 bytes", head.out().strip());
-    StatRawResponse s = json(dcap("--server", daemon.target(), "raw", "--head", "--json", TDX_CHECKSUM).out(),
-        StatRawResponse.newBuilder());
+    // No Phala JSON to match (HTTP HEAD answers with headers): the RPC's answer in protobuf JSON.
+    StatRawResponse.Builder s = StatRawResponse.newBuilder();
+    JsonFormat.parser().merge(dcap("--server", daemon.target(), "raw", "--head", "--json", TDX_CHECKSUM).out(), s);
+    assertTrue(s.getExists());
     assertEquals(5006, s.getSize());
 
     Result missing = dcap("--server", daemon.target(), "raw", "--head", "cd".repeat(32));
@@ -152,12 +203,45 @@ class DcapCliTest {
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().lines().anyMatch(l -> l.contains(TDX_CHECKSUM) && l.contains("TDX")), r.out());
 
-    RecentResponse page = json(dcap("--server", daemon.target(), "recent", "--json", "--skip", "0", "--limit", "1").out(),
-        RecentResponse.newBuilder());
-    assertEquals(1, page.getItemsCount());
-    if (!page.getNextPageToken().isEmpty()) {
-      Result next = dcap("--server", daemon.target(), "recent", "--page-token", page.getNextPageToken());
-      assertEquals(0, next.exit(), next.err());
+    Result all = dcap("--server", daemon.target(), "recent", "--json", "--limit", "10");
+    assertEquals(0, all.exit(), all.err());
+    assertEquals("", all.err());
+    JsonNode list = json(all.out());
+    assertTrue(list.isArray(), all.out());
+    assertEquals(http("recent?limit=10", null), list);
+    JsonNode tdx = null;
+    for (JsonNode item : list) {
+      if (TDX_CHECKSUM.equals(item.get("checksum").textValue())) {
+        tdx = item;
+      }
+    }
+    assertTrue(tdx != null, all.out());
+    assertEquals(1, tdx.get("verified").intValue());
+    assertTrue(tdx.get("verified").isInt());
+    assertEquals("TEE_TDX", tdx.get("tee_type").textValue());
+    assertEquals("UpToDate", tdx.get("tcb_status").textValue());
+    assertTrue(PHALA_TIME.matcher(tdx.get("created_at").textValue()).matches(), tdx.toString());
+
+    Result first = dcap("--server", daemon.target(), "recent", "--json", "--skip", "0", "--limit", "1");
+    assertEquals(0, first.exit(), first.err());
+    assertEquals(1, json(first.out()).size(), first.out());
+    assertEquals(list.get(0), json(first.out()).get(0));
+    List<String> more = first.errLines();
+    assertEquals(1, more.size(), first.err());
+    assertTrue(more.get(0).startsWith(RecentCommand.MORE), first.err());
+    String token = more.get(0).substring(RecentCommand.MORE.length());
+    Result next = dcap("--server", daemon.target(), "recent", "--json", "--limit", "1", "--page-token", token);
+    assertEquals(0, next.exit(), next.err());
+    assertEquals(list.get(1), json(next.out()).get(0));
+    assertEquals(http("recent?limit=1&page_token=" + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8), null),
+        json(next.out()));
+
+    Result withQuotes = dcap("--server", daemon.target(), "recent", "--json", "--quotes", "--limit", "10");
+    assertEquals(0, withQuotes.exit(), withQuotes.err());
+    for (JsonNode item : json(withQuotes.out())) {
+      if (TDX_CHECKSUM.equals(item.get("checksum").textValue())) {
+        assertPhalaTdQuote(item);
+      }
     }
     assertOneLine(dcap("--server", daemon.target(), "recent", "--skip", "1", "--page-token", "x"), 2);
   }
@@ -174,11 +258,16 @@ class DcapCliTest {
     QuoteCollateral expected = QuoteCollateral.fromJson(Vectors.text("dcap-qvl/tdx_quote_collateral.json"));
     assertEquals(expected.tcbInfo(), written.tcbInfo());
 
+    JsonNode file = JSON.readTree(Files.readString(args.output));
     args.output = null;
     args.json = true;
     Result json = with((out, err) -> CollateralRemoteCommand.run(remote(), args, out, err));
-    GetCollateralResponse c = json(json.out(), GetCollateralResponse.newBuilder());
-    assertEquals(expected.tcbInfo(), c.getQuoteCollateral().getTcbInfo());
+    assertEquals(0, json.exit(), json.err());
+    JsonNode c = json(json.out());
+    assertEquals(http("collateral/" + TDX_CHECKSUM, null), c);
+    assertEquals(file, c);
+    assertEquals(expected.tcbInfo(), QuoteCollateral.fromJson(json.out()).tcbInfo());
+    assertTrue(BARE_HEX.matcher(c.get("root_ca_crl").textValue()).matches(), json.out());
 
     args.checksum = "ef".repeat(32);
     assertOneLine(with((out, err) -> CollateralRemoteCommand.run(remote(), args, out, err)), 2);
@@ -197,9 +286,14 @@ class DcapCliTest {
     assertTrue(one.out().contains("verified     yes"), one.out());
     Result oneJson = with((out, err) -> RemoteVerify.run(remote(), List.of(hex), true, out, err));
     assertEquals(0, oneJson.exit());
-    VerifyResponse v = json(oneJson.out(), VerifyResponse.newBuilder());
-    assertEquals(TDX_CHECKSUM, v.getChecksum());
-    assertTrue(v.getAlreadyStored());
+    JsonNode v = json(oneJson.out());
+    assertEquals(TDX_CHECKSUM, v.get("checksum").textValue());
+    assertTrue(v.get("success").booleanValue());
+    assertTrue(v.get("already_stored").booleanValue());
+    assertTrue(PHALA_TIME.matcher(v.get("verified_at").textValue()).matches(), v.toString());
+    assertPhalaTdQuote(v.get("quote"));
+    assertTdxVerdict(v.get("verdict"));
+    assertEquals(http("verify", TDX), v);
 
     Result rejected = with((out, err) -> RemoteVerify.run(remote(), List.of(bad), false, out, err));
     assertEquals(1, rejected.exit(), rejected.err());
@@ -221,6 +315,16 @@ class DcapCliTest {
     assertTrue(table.get(4).contains("error:") && table.get(4).contains("no such file"), mixed.out());
     assertTrue(table.get(5).contains("verified UpToDate"), mixed.out());
     assertEquals("5 files: 2 verified, 1 rejected, 2 errors", table.get(6));
+
+    Result manyJson = with((out, err) -> RemoteVerify.run(remote(), List.of(good, bad), true, out, err));
+    assertEquals(1, manyJson.exit(), manyJson.err());
+    List<JsonNode> answers = JSON.readerFor(JsonNode.class).<JsonNode>readValues(manyJson.out()).readAll();
+    assertEquals(2, answers.size(), manyJson.out());
+    assertTdxVerdict(answers.get(0).get("verdict"));
+    assertPhalaTdQuote(answers.get(1).get("quote"));
+    assertFalse(answers.get(1).get("success").booleanValue());
+    assertEquals("INVALID_QUOTE_SIGNATURE", answers.get(1).at("/verdict/failure/code").textValue());
+    assertEquals("UNTRUSTED", answers.get(1).at("/verdict/failure/kind").textValue());
 
     assertOneLine(with((out, err) -> RemoteVerify.run(remote(), List.of(missing), false, out, err)), 2);
   }
@@ -261,8 +365,10 @@ class DcapCliTest {
     assertTrue(many.out().contains("2 files: 1 verified, 1 rejected, 0 errors"), many.out());
     Result json = dcap("--server", daemon.target(), "verify", "--json", good.toString());
     assertEquals(0, json.exit(), json.err());
-    VerifyResponse answer = json(json.out(), VerifyResponse.newBuilder());
-    assertEquals(TDX_CHECKSUM, answer.getChecksum());
+    JsonNode answer = json(json.out());
+    assertEquals(TDX_CHECKSUM, answer.get("checksum").textValue());
+    assertPhalaTdQuote(answer.get("quote"));
+    assertTdxVerdict(answer.get("verdict"));
     Result c = dcap("--server", daemon.target(), "collateral", TDX_CHECKSUM);
     assertEquals(0, c.exit(), c.err());
     assertTrue(c.out().contains("tcb info     TDX v3"), c.out());
