@@ -14,6 +14,7 @@ import dev.dcapd.daemon.api.Attestations;
 import dev.dcapd.daemon.api.Judge;
 import dev.dcapd.daemon.api.Reappraiser;
 import dev.dcapd.daemon.http.HttpApi;
+import dev.dcapd.daemon.token.ResultTokens;
 import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.daemon.store.QuoteStore;
 import dev.dcapd.verifier.policy.Policy;
@@ -55,6 +56,7 @@ public final class Daemon implements AutoCloseable {
   private AttestationServiceImpl service;
   private MetricsEndpoint metricsEndpoint;
   private HttpApi httpApi;
+  private ResultTokens tokens;
   private boolean closed;
 
   private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor, Policy policy, String ecdsaEngine) {
@@ -147,7 +149,9 @@ public final class Daemon implements AutoCloseable {
     metrics.gauge("dcapd_block_cache_capacity_bytes", "RocksDB block cache capacity.", store::blockCacheCapacity);
     CollateralProvider provider = new ServiceCollateralProvider(collateral, metrics);
     Attestations attestations = new Attestations(store, new Judge(verifier, provider, policy), clock, metrics);
-    service = new AttestationServiceImpl(attestations, workers);
+    String version = Daemon.class.getPackage().getImplementationVersion();
+    tokens = ResultTokens.open(config.dataDir(), config.tokens(), "dcapd " + (version == null ? "dev" : version), clock);
+    service = new AttestationServiceImpl(attestations, tokens, workers);
     reappraiser = new Reappraiser(store, attestations, clock, config.reappraisalRate()).start();
     metrics.gauge("dcapd_reappraisals_in_progress", "Re-appraisal jobs in progress (each a platform or the whole store).", reappraiser::inProgress);
     judgeAgainIfRootOrPolicyChanged();
@@ -168,7 +172,7 @@ public final class Daemon implements AutoCloseable {
       metricsEndpoint = new MetricsEndpoint(config.metrics().get(), metrics);
     }
     if (config.http().isPresent()) {
-      httpApi = HttpApi.start(config.http().get(), attestations, service.messages(), metrics.registry(),
+      httpApi = HttpApi.start(config.http().get(), attestations, service.messages(), tokens, metrics.registry(),
           config.maxMessageBytes(), null);
     }
     if (anchor.insecure()) {
@@ -232,6 +236,11 @@ public final class Daemon implements AutoCloseable {
 
   public Optional<InetSocketAddress> metricsAddress() {
     return Optional.ofNullable(metricsEndpoint).map(MetricsEndpoint::address);
+  }
+
+  /** The signer of attestation result tokens and its keys. */
+  public ResultTokens tokens() {
+    return tokens;
   }
 
   public TrustAnchor trustAnchor() {

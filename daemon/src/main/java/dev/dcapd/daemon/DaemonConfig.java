@@ -2,6 +2,7 @@ package dev.dcapd.daemon;
 
 import dev.dcapd.daemon.crypto.EcdsaChoice;
 import dev.dcapd.daemon.http.HttpSettings;
+import dev.dcapd.daemon.token.TokenSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.Optional;
  *     new collateral, a new trust root or a new policy changes what their verdicts rest on
  * @param ecdsaEngine the engine the verifier hands ECDSA arithmetic to
  * @param http the HTTP listener (Phala's API, report pages, metrics), if any
+ * @param tokens how signed attestation results are made
  */
 public record DaemonConfig(
     Optional<InetSocketAddress> grpc,
@@ -47,7 +49,8 @@ public record DaemonConfig(
     boolean insecureAllowDebug,
     int reappraisalRate,
     EcdsaChoice ecdsaEngine,
-    Optional<HttpSettings> http) {
+    Optional<HttpSettings> http,
+    TokenSettings tokens) {
 
   /** The default {@code --reappraisal-rate}: a million stored quotes judged again in under 20 minutes. */
   public static final int DEFAULT_REAPPRAISAL_RATE = 1000;
@@ -59,35 +62,42 @@ public record DaemonConfig(
       long blockCacheBytes, Duration collateralTimeout, Duration shutdownGrace) {
     this(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites, tls, workers,
         maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, Optional.empty(), false,
-        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO, Optional.empty());
+        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO, Optional.empty(), TokenSettings.DEFAULTS);
   }
 
   /** This configuration with another policy. */
   public DaemonConfig withPolicy(Optional<Path> policyFile, boolean allowDebug) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policyFile,
-        allowDebug, reappraisalRate, ecdsaEngine, http);
+        allowDebug, reappraisalRate, ecdsaEngine, http, tokens);
   }
 
   /** This configuration with another re-appraisal rate. */
   public DaemonConfig withReappraisalRate(int quotesPerSecond) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, quotesPerSecond, ecdsaEngine, http);
+        insecureAllowDebug, quotesPerSecond, ecdsaEngine, http, tokens);
   }
 
   /** This configuration with another ECDSA engine. */
   public DaemonConfig withEcdsaEngine(EcdsaChoice engine) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, engine, http);
+        insecureAllowDebug, reappraisalRate, engine, http, tokens);
   }
 
   /** This configuration with an HTTP listener, or none. */
   public DaemonConfig withHttp(Optional<HttpSettings> listener) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, ecdsaEngine, listener);
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, listener, tokens);
+  }
+
+  /** This configuration with other token settings. */
+  public DaemonConfig withTokens(TokenSettings settings) {
+    return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
+        tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, settings);
   }
 
   public DaemonConfig {
@@ -97,6 +107,7 @@ public record DaemonConfig(
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(ecdsaEngine, "ecdsaEngine");
     Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(tokens, "tokens");
     pccs = List.copyOf(pccs);
     if (grpc.isEmpty() && unixSocket.isEmpty()) {
       throw new IllegalArgumentException("the daemon needs a TCP address or a Unix socket to listen on");

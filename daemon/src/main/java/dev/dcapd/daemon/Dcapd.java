@@ -3,6 +3,7 @@ package dev.dcapd.daemon;
 import dev.dcapd.collateral.PcsClient;
 import dev.dcapd.daemon.crypto.EcdsaChoice;
 import dev.dcapd.daemon.http.HttpSettings;
+import dev.dcapd.daemon.token.TokenSettings;
 import dev.dcapd.daemon.store.QuoteStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -167,6 +168,18 @@ public final class Dcapd implements Runnable {
         description = "HTTP requests per second one client address may make before it is answered 429 (default ${DEFAULT-VALUE}).")
     int httpRate;
 
+    @Option(names = "--token-key", paramLabel = "FILE",
+        description = "P-256 private key (PEM or JWK) that signs attestation result tokens; default: one generated in the data directory.")
+    Path tokenKey;
+
+    @Option(names = "--token-lifetime", paramLabel = "DURATION", defaultValue = "PT5M",
+        description = "How long a result token is valid (ISO-8601, default ${DEFAULT-VALUE}, at most a day).")
+    Duration tokenLifetime;
+
+    @Option(names = "--rotate-token-key",
+        description = "Start signing with a new token key; the old one stays in the JWKS until its tokens expire.")
+    boolean rotateTokenKey;
+
     @Option(names = "--sync-writes", description = "fsync every upload before acknowledging it.")
     boolean syncWrites;
 
@@ -223,7 +236,8 @@ public final class Dcapd implements Runnable {
             .withPolicy(Optional.ofNullable(policy), insecureAllowDebug)
             .withReappraisalRate(reappraisalRate)
             .withEcdsaEngine(EcdsaChoice.parse(ecdsaEngine))
-            .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate)));
+            .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate)))
+            .withTokens(new TokenSettings(Optional.ofNullable(tokenKey), tokenLifetime, rotateTokenKey));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

@@ -18,10 +18,12 @@ import org.junit.jupiter.api.Test;
  */
 class ApiContractTest {
   private static final Map<String, List<String>> FIELDS = Map.ofEntries(
-      Map.entry("VerifyRequest", List.of("quote:BYTES")),
+      Map.entry("VerifyRequest", List.of("quote:BYTES", "token:STRING", "nonce:BYTES")),
       Map.entry("VerifyResponse", List.of("success:BOOL", "quote:MESSAGE", "checksum:STRING", "can_download:BOOL",
-          "uploaded_at:MESSAGE", "quote_collateral:MESSAGE", "verdict:MESSAGE")),
-      Map.entry("GetRequest", List.of("checksum:STRING")),
+          "uploaded_at:MESSAGE", "quote_collateral:MESSAGE", "verdict:MESSAGE", "token:STRING")),
+      Map.entry("GetRequest", List.of("checksum:STRING", "token:STRING", "nonce:BYTES")),
+      Map.entry("GetChallengeResponse", List.of("nonce:BYTES", "expires_at:MESSAGE")),
+      Map.entry("GetKeysResponse", List.of("jwks:STRING")),
       Map.entry("GetResponse", List.of("success:BOOL", "checksum:STRING", "quote:MESSAGE", "verified:BOOL",
           "can_download:BOOL", "uploaded_at:MESSAGE", "verdict:MESSAGE")),
       Map.entry("GetCollateralRequest", List.of("checksum:STRING")),
@@ -53,7 +55,7 @@ class ApiContractTest {
     assertEquals("dcapd.v1", AttestationProto.getDescriptor().getPackage());
     ServiceDescriptor s = AttestationProto.getDescriptor().findServiceByName("AttestationService");
     assertNotNull(s);
-    for (String m : List.of("Verify", "Get", "GetCollateral", "GetRaw", "StatRaw", "Recent", "Check")) {
+    for (String m : List.of("Verify", "Get", "GetCollateral", "GetRaw", "StatRaw", "Recent", "Check", "GetChallenge", "GetKeys")) {
       assertNotNull(s.findMethodByName(m), m);
     }
     assertEquals("dcapd.v1.AttestationService", AttestationServiceGrpc.SERVICE_NAME);

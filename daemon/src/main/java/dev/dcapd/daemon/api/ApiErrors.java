@@ -27,7 +27,7 @@ public final class ApiErrors {
   public static StatusRuntimeException of(AttestationFailure f) {
     return switch (f.kind()) {
       case FAILURE -> of(f.code().orElseThrow(), f.getMessage());
-      case INVALID_ARGUMENT -> invalidArgument(f.getMessage());
+      case INVALID_ARGUMENT -> status(Code.INVALID_ARGUMENT, f.reason().orElse(INVALID_ARGUMENT), f.getMessage());
       case NOT_FOUND -> notFound(f.getMessage());
       case INTERNAL -> internal(f.getMessage());
     };

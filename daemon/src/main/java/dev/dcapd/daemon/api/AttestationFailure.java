@@ -25,28 +25,43 @@ public final class AttestationFailure extends RuntimeException {
 
   private final Kind kind;
   private final transient FailureCode code;
+  private final String reason;
 
-  private AttestationFailure(Kind kind, FailureCode code, String message) {
+  private AttestationFailure(Kind kind, FailureCode code, String reason, String message) {
     super(message, null, false, false);
     this.kind = kind;
     this.code = code;
+    this.reason = reason;
   }
 
   /** A verification failure that stops the call (malformed input, no collateral). */
   public static AttestationFailure of(FailureCode code, String message) {
-    return new AttestationFailure(Kind.FAILURE, code, message);
+    return new AttestationFailure(Kind.FAILURE, code, null, message);
   }
 
   public static AttestationFailure invalidArgument(String message) {
-    return new AttestationFailure(Kind.INVALID_ARGUMENT, null, message);
+    return new AttestationFailure(Kind.INVALID_ARGUMENT, null, null, message);
+  }
+
+  /**
+   * A request refused for a reason a client branches on (e.g. {@code NONCE_REPLAYED}): invalid
+   * argument, with that reason as its code.
+   */
+  public static AttestationFailure refused(String reason, String message) {
+    return new AttestationFailure(Kind.INVALID_ARGUMENT, null, reason, message);
   }
 
   public static AttestationFailure notFound(String message) {
-    return new AttestationFailure(Kind.NOT_FOUND, null, message);
+    return new AttestationFailure(Kind.NOT_FOUND, null, null, message);
   }
 
   public static AttestationFailure internal(String message) {
-    return new AttestationFailure(Kind.INTERNAL, null, message);
+    return new AttestationFailure(Kind.INTERNAL, null, null, message);
+  }
+
+  /** The specific reason of a {@link #refused} request. */
+  public Optional<String> reason() {
+    return Optional.ofNullable(reason);
   }
 
   public Kind kind() {

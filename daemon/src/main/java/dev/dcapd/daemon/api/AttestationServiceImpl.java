@@ -10,7 +10,13 @@ import dev.dcapd.proto.v1.CheckRequest;
 import dev.dcapd.proto.v1.CheckResponse;
 import dev.dcapd.proto.v1.ExportOnchainRequest;
 import dev.dcapd.proto.v1.ExportOnchainResponse;
+import dev.dcapd.daemon.token.ResultTokens;
+import dev.dcapd.daemon.token.TokenSettings;
+import dev.dcapd.proto.v1.GetChallengeRequest;
+import dev.dcapd.proto.v1.GetChallengeResponse;
 import dev.dcapd.proto.v1.GetCollateralRequest;
+import dev.dcapd.proto.v1.GetKeysRequest;
+import dev.dcapd.proto.v1.GetKeysResponse;
 import dev.dcapd.proto.v1.GetCollateralResponse;
 import dev.dcapd.proto.v1.GetRawRequest;
 import dev.dcapd.proto.v1.GetRawResponse;
@@ -53,11 +59,13 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   private final Attestations attestations;
   private final AnswerMessages messages;
+  private final ResultTokens tokens;
   private final Executor blockingWork;
 
   public AttestationServiceImpl(AttestationStore store, QuoteVerifier verifier, CollateralProvider collateral, Clock clock,
       Metrics metrics, Executor blockingWork) {
-    this(new Attestations(store, new Judge(verifier, collateral, defaultPolicy(verifier)), clock, metrics), blockingWork);
+    this(new Attestations(store, new Judge(verifier, collateral, defaultPolicy(verifier)), clock, metrics),
+        ResultTokens.ephemeral(TokenSettings.DEFAULT_LIFETIME, "dcapd embedded", clock), blockingWork);
   }
 
   /**
@@ -73,9 +81,10 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
    * @param blockingWork runs calls that may wait on a collateral source, a lock or a synced write;
    *     bounded by the caller (the capacity limiter bounds the calls queued on it)
    */
-  public AttestationServiceImpl(Attestations attestations, Executor blockingWork) {
+  public AttestationServiceImpl(Attestations attestations, ResultTokens tokens, Executor blockingWork) {
     this.attestations = attestations;
     this.messages = new AnswerMessages(attestations);
+    this.tokens = tokens;
     this.blockingWork = blockingWork;
   }
 
@@ -92,13 +101,16 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   @Override
   public void verify(VerifyRequest request, StreamObserver<VerifyResponse> response) {
     answer(response, () -> {
+      ResultTokens.requireFormat(request.getToken(), !request.getNonce().isEmpty());
       Quote quote = Attestations.parse(request.getQuote().toByteArray());
       Optional<Attestations.Answer> now = attestations.verifyFromMemory(quote, request.getReverify());
       if (now.isPresent()) {
-        return messages.verifyResponse(now.get());
+        return withToken(messages.verifyResponse(now.get()), now.get(), request.getToken(), request.getNonce());
       }
-      handOff(response, () -> messages.verifyResponse(
-          attestations.verify(quote, request.getReverify(), AttestationServiceImpl::checkNotCancelled)));
+      handOff(response, () -> {
+        Attestations.Answer a = attestations.verify(quote, request.getReverify(), AttestationServiceImpl::checkNotCancelled);
+        return withToken(messages.verifyResponse(a), a, request.getToken(), request.getNonce());
+      });
       return null;
     });
   }
@@ -124,12 +136,16 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   @Override
   public void get(GetRequest request, StreamObserver<GetResponse> response) {
     answer(response, () -> {
+      ResultTokens.requireFormat(request.getToken(), !request.getNonce().isEmpty());
       Bytes checksum = Attestations.checksum(request.getChecksum());
       Optional<Attestations.Answer> now = attestations.getFromMemory(checksum);
       if (now.isPresent()) {
-        return messages.getResponse(now.get());
+        return withToken(messages.getResponse(now.get()), now.get(), request.getToken(), request.getNonce());
       }
-      handOff(response, () -> messages.getResponse(attestations.get(checksum, AttestationServiceImpl::checkNotCancelled)));
+      handOff(response, () -> {
+        Attestations.Answer a = attestations.get(checksum, AttestationServiceImpl::checkNotCancelled);
+        return withToken(messages.getResponse(a), a, request.getToken(), request.getNonce());
+      });
       return null;
     });
   }
@@ -175,6 +191,10 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
     // Check may fetch collateral and is not the hot path: always on the blocking pool.
     handOff(response, () -> {
+      ResultTokens.requireFormat(request.getToken(), !request.getNonce().isEmpty());
+      if (!request.getToken().isEmpty() && request.hasAt()) {
+        throw AttestationFailure.invalidArgument("a token states a judgement made now: ask for one without \"at\"");
+      }
       Quote quote = Attestations.parse(request.getQuote().toByteArray());
       Attestations.Checked c = attestations.check(quote,
           request.hasCollateral() ? Optional.of(ProtoQuotes.collateral(request.getCollateral())) : Optional.empty(),
@@ -185,8 +205,44 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
           .setQuote(ProtoQuotes.quote(quote, c.verdict().getSuccess()))
           .setVerdict(c.verdict());
       c.judgement().collateral().ifPresent(qc -> b.setQuoteCollateral(ProtoQuotes.collateral(qc)));
+      if (!request.getToken().isEmpty()) {
+        b.setToken(tokens.issue(quote, c.verdict(), nonce(request.getNonce())));
+      }
       return b.build();
     });
+  }
+
+  @Override
+  public void getChallenge(GetChallengeRequest request, StreamObserver<GetChallengeResponse> response) {
+    answer(response, () -> {
+      ResultTokens.Challenge c = tokens.challenge();
+      return GetChallengeResponse.newBuilder()
+          .setNonce(ByteString.copyFrom(c.nonce()))
+          .setExpiresAt(ProtoVerdicts.timestamp(c.expiresAt()))
+          .build();
+    });
+  }
+
+  @Override
+  public void getKeys(GetKeysRequest request, StreamObserver<GetKeysResponse> response) {
+    answer(response, () -> GetKeysResponse.newBuilder().setJwks(tokens.jwks()).build());
+  }
+
+  /** The signer of result tokens. */
+  public ResultTokens tokens() {
+    return tokens;
+  }
+
+  private VerifyResponse withToken(VerifyResponse r, Attestations.Answer a, String format, ByteString nonce) {
+    return format.isEmpty() ? r : r.toBuilder().setToken(tokens.issue(a.quote(), r.getVerdict(), nonce(nonce))).build();
+  }
+
+  private GetResponse withToken(GetResponse r, Attestations.Answer a, String format, ByteString nonce) {
+    return format.isEmpty() ? r : r.toBuilder().setToken(tokens.issue(a.quote(), r.getVerdict(), nonce(nonce))).build();
+  }
+
+  private static Optional<byte[]> nonce(ByteString nonce) {
+    return nonce.isEmpty() ? Optional.empty() : Optional.of(nonce.toByteArray());
   }
 
   @Override

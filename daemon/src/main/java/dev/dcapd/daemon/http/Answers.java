@@ -48,13 +48,16 @@ final class Answers {
   }
 
   /**
-   * A use-case failure as Phala's API answers it: input that does not parse 422, nothing stored
+   * A use-case failure as Phala's API answers it: input that does not parse 422 (a request refused
+   * for a stated reason, such as a replayed nonce, 400 with that code), nothing stored
    * 404, no collateral to be had (and bugs) 500. The detail is Phala's words where Phala has them,
    * with dcapd's reason after them; the code is stable.
    */
   static HttpFailure of(AttestationFailure f) {
     return switch (f.kind()) {
-      case INVALID_ARGUMENT -> new HttpFailure(HttpStatus.UNPROCESSABLE_ENTITY_422, "INVALID_ARGUMENT", f.getMessage());
+      case INVALID_ARGUMENT -> f.reason().isPresent()
+          ? new HttpFailure(HttpStatus.BAD_REQUEST_400, f.reason().get(), f.getMessage())
+          : new HttpFailure(HttpStatus.UNPROCESSABLE_ENTITY_422, "INVALID_ARGUMENT", f.getMessage());
       case NOT_FOUND -> new HttpFailure(HttpStatus.NOT_FOUND_404, "NOT_FOUND", f.getMessage());
       case INTERNAL -> new HttpFailure(HttpStatus.INTERNAL_SERVER_ERROR_500, "INTERNAL", "Internal server error");
       case FAILURE -> {

@@ -3,6 +3,7 @@ package dev.dcapd.daemon.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.daemon.api.AnswerMessages;
 import dev.dcapd.daemon.api.Attestations;
+import dev.dcapd.daemon.token.ResultTokens;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -12,7 +13,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Level;
@@ -38,7 +41,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The daemon's HTTP listener ({@code --http HOST:PORT}), Jetty 12: Phala's attestation API under
  * {@code /api/v1/attestations/} ({@link PhalaApi}), its OpenAPI document at
- * {@code /api/v1/openapi.json}, report pages, {@code /metrics} and {@code /healthz}.
+ * {@code /api/v1/openapi.json}, the result tokens' keys at {@code /.well-known/jwks.json} and
+ * nonces at {@code POST /api/v1/challenge}, report pages, {@code /metrics} and {@code /healthz}.
  *
  * <p>Every answer carries {@code X-Request-Id} (the caller's, when it sent a short plain one); GET
  * answers allow any origin (CORS), so a page elsewhere can embed results; answers are gzipped when
@@ -49,6 +53,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HttpApi implements AutoCloseable {
   static final String REQUEST_ID = "X-Request-Id";
   static final String OPENAPI_PATH = "/api/v1/openapi.json";
+  static final String JWKS_PATH = "/.well-known/jwks.json";
+  static final String CHALLENGE_PATH = "/api/v1/challenge";
   private static final Pattern CALLER_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
   private static final int MAX_HEAD_BYTES = 16 * 1024;
   private static final int THREADS = 32;
@@ -76,7 +82,7 @@ public final class HttpApi implements AutoCloseable {
    * @param pages the report pages and upload page, or {@code null} to serve the API alone
    */
   public static HttpApi start(HttpSettings settings, Attestations attestations, AnswerMessages messages,
-      PrometheusRegistry registry, int maxBodyBytes, Handler pages) throws IOException {
+      ResultTokens tokens, PrometheusRegistry registry, int maxBodyBytes, Handler pages) throws IOException {
     QueuedThreadPool pool = new QueuedThreadPool(THREADS, 2);
     pool.setName("dcapd-http");
     pool.setDaemon(true);
@@ -92,8 +98,8 @@ public final class HttpApi implements AutoCloseable {
     server.addConnector(connector);
 
     Handler.Sequence routes = new Handler.Sequence();
-    routes.addHandler(new PhalaApi(attestations, messages, maxBodyBytes));
-    routes.addHandler(new Fixed(registry));
+    routes.addHandler(new PhalaApi(attestations, messages, tokens, maxBodyBytes));
+    routes.addHandler(new Fixed(registry, tokens));
     if (pages != null) {
       routes.addHandler(pages);
     }
@@ -156,14 +162,16 @@ public final class HttpApi implements AutoCloseable {
     }
   }
 
-  /** The fixed paths: the OpenAPI document, metrics and health. */
+  /** The fixed paths: the OpenAPI document, the token keys and challenges, metrics and health. */
   private static final class Fixed extends Handler.Abstract {
     private final PrometheusRegistry registry;
+    private final ResultTokens tokens;
     private final ExpositionFormats formats = ExpositionFormats.init();
     private final byte[] openApi;
 
-    Fixed(PrometheusRegistry registry) {
+    Fixed(PrometheusRegistry registry, ResultTokens tokens) {
       this.registry = registry;
+      this.tokens = tokens;
       try (InputStream in = HttpApi.class.getResourceAsStream("openapi.json")) {
         if (in == null) {
           throw new IllegalStateException("openapi.json is missing from the daemon's jar");
@@ -195,6 +203,29 @@ public final class HttpApi implements AutoCloseable {
             response.write(true, ByteBuffer.wrap(out.toByteArray()), callback);
             return true;
           }
+        }
+        case JWKS_PATH -> {
+          if (read) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/jwk-set+json");
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "public, max-age=300");
+            response.write(true, ByteBuffer.wrap(tokens.jwks().getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+          }
+        }
+        case CHALLENGE_PATH -> {
+          if (HttpMethod.POST.is(request.getMethod())) {
+            ResultTokens.Challenge c = tokens.challenge();
+            ObjectNode n = Answers.JSON.createObjectNode();
+            n.put("nonce", HexFormat.of().formatHex(c.nonce()));
+            n.put("expires_at", c.expiresAt().toString());
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            Answers.json(response, callback, HttpStatus.OK_200, n);
+            return true;
+          }
+          response.getHeaders().put(HttpHeader.ALLOW, "POST");
+          Answers.failure(response, callback, new HttpFailure(HttpStatus.METHOD_NOT_ALLOWED_405, "METHOD_NOT_ALLOWED",
+              "Method Not Allowed"));
+          return true;
         }
         case "/healthz" -> {
           if (read) {

@@ -8,8 +8,11 @@ import dev.dcapd.daemon.api.AttestationFailure;
 import dev.dcapd.daemon.api.Attestations;
 import dev.dcapd.daemon.api.StoredCollaterals;
 import dev.dcapd.proto.store.v1.StoredRecord;
+import dev.dcapd.daemon.token.ResultTokens;
+import dev.dcapd.proto.v1.GetResponse;
 import dev.dcapd.proto.v1.RecentItem;
 import dev.dcapd.proto.v1.RecentResponse;
+import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.quote.Quote;
 import java.net.URLEncoder;
@@ -38,13 +41,18 @@ final class PhalaApi extends Handler.Abstract {
 
   private static final System.Logger LOG = System.getLogger("dcapd.http");
 
+  /** Media types that ask for the signed result alone, as the body. */
+  static final java.util.List<String> TOKEN_TYPES = java.util.List.of("application/eat+jwt", "application/jwt");
+
   private final Attestations attestations;
   private final AnswerMessages messages;
+  private final ResultTokens tokens;
   private final int maxBodyBytes;
 
-  PhalaApi(Attestations attestations, AnswerMessages messages, int maxBodyBytes) {
+  PhalaApi(Attestations attestations, AnswerMessages messages, ResultTokens tokens, int maxBodyBytes) {
     this.attestations = attestations;
     this.messages = messages;
+    this.tokens = tokens;
     this.maxBodyBytes = maxBodyBytes;
   }
 
@@ -70,7 +78,7 @@ final class PhalaApi extends Handler.Abstract {
         }
         case "view" -> {
           allow(request, response, argument != null, HttpMethod.GET, HttpMethod.HEAD);
-          view(checksum(argument), response, callback);
+          view(checksum(argument), request, response, callback);
         }
         case "collateral" -> {
           allow(request, response, argument != null, HttpMethod.GET, HttpMethod.HEAD);
@@ -100,10 +108,18 @@ final class PhalaApi extends Handler.Abstract {
    * not; 422 when it does not parse; 500 when no collateral could be had (nothing stored).
    */
   private void verify(Request request, Response response, Callback callback) {
+    TokenAsk ask = TokenAsk.of(request);
     Quote quote = Attestations.parse(QuoteUpload.read(request, maxBodyBytes));
     Attestations.Answer a = attestations.verifyFromMemory(quote, false)
         .orElseGet(() -> attestations.verify(quote, false, () -> {}));
-    ObjectNode body = AnswerJson.verification(messages.verifyResponse(a));
+    VerifyResponse message = messages.verifyResponse(a);
+    ObjectNode body = AnswerJson.verification(message);
+    Optional<String> token = ask.issue(tokens, a.quote(), message.getVerdict());
+    if (ask.bare()) {
+      answerToken(response, callback, token.orElseThrow());
+      return;
+    }
+    token.ifPresent(t -> body.put("token", t));
     if (!a.record().getVerdict().getSuccess()) {
       String code = a.record().getVerdict().getFailure().getCode();
       throw new HttpFailure(HttpStatus.BAD_REQUEST_400, code.isEmpty() ? "VERIFICATION_FAILED" : code,
@@ -113,9 +129,47 @@ final class PhalaApi extends Handler.Abstract {
   }
 
   /** {@code GET view/{checksum}}: the stored quote, judged now. */
-  private void view(Bytes checksum, Response response, Callback callback) {
+  private void view(Bytes checksum, Request request, Response response, Callback callback) {
+    TokenAsk ask = TokenAsk.of(request);
     Attestations.Answer a = attestations.getFromMemory(checksum).orElseGet(() -> attestations.get(checksum, () -> {}));
-    Answers.json(response, callback, HttpStatus.OK_200, AnswerJson.stored(messages.getResponse(a)));
+    GetResponse message = messages.getResponse(a);
+    Optional<String> token = ask.issue(tokens, a.quote(), message.getVerdict());
+    if (ask.bare()) {
+      answerToken(response, callback, token.orElseThrow());
+      return;
+    }
+    ObjectNode body = AnswerJson.stored(message);
+    token.ifPresent(t -> body.put("token", t));
+    Answers.json(response, callback, HttpStatus.OK_200, body);
+  }
+
+  /** The signed result alone, as {@code application/eat+jwt}. */
+  private static void answerToken(Response response, Callback callback, String token) {
+    Answers.text(response, callback, HttpStatus.OK_200, "application/eat+jwt", token);
+  }
+
+  /**
+   * Whether a request asks for a signed result: {@code ?token=ear} (added to the JSON as
+   * {@code token}) or {@code Accept: application/eat+jwt} (the token alone is the body), with an
+   * optional {@code ?nonce=HEX} from {@code POST /api/v1/challenge}.
+   */
+  private record TokenAsk(boolean wanted, boolean bare, Optional<byte[]> nonce) {
+    static TokenAsk of(Request request) {
+      Fields query = Request.extractQueryParameters(request);
+      String format = Optional.ofNullable(query.getValue("token")).orElse("");
+      String accept = Optional.ofNullable(request.getHeaders().get(HttpHeader.ACCEPT)).orElse("");
+      boolean bare = TOKEN_TYPES.stream().anyMatch(accept::contains);
+      String nonceHex = query.getValue("nonce");
+      Optional<byte[]> nonce = nonceHex == null || nonceHex.isEmpty() ? Optional.empty()
+          : Optional.of(QuoteUpload.decodeHex(nonceHex));
+      String asked = bare && format.isEmpty() ? ResultTokens.FORMAT_EAR : format;
+      ResultTokens.requireFormat(asked, nonce.isPresent());
+      return new TokenAsk(!asked.isEmpty(), bare, nonce);
+    }
+
+    Optional<String> issue(ResultTokens tokens, Quote quote, dev.dcapd.proto.v1.Verdict verdict) {
+      return wanted ? Optional.of(tokens.issue(quote, verdict, nonce)) : Optional.empty();
+    }
   }
 
   /**

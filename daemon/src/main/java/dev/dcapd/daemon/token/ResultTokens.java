@@ -1,0 +1,284 @@
+package dev.dcapd.daemon.token;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import dev.dcapd.daemon.api.AttestationFailure;
+import dev.dcapd.proto.v1.Verdict;
+import dev.dcapd.token.EarIssuer;
+import dev.dcapd.token.KeyRing;
+import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.binding.ReportDataBinding;
+import dev.dcapd.verifier.policy.PolicyCheck;
+import dev.dcapd.verifier.quote.EnclaveReport;
+import dev.dcapd.verifier.quote.Quote;
+import dev.dcapd.verifier.quote.TdReport;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Signed attestation results: the daemon's EAR tokens, its signing keys and the nonces it hands
+ * out. A token restates a verdict judged for the answer it comes with, so it is true when issued;
+ * it stays valid for {@link TokenSettings#lifetime()} only.
+ *
+ * <p>Keys: the ring lives in {@code token-keys.json} in the data directory (owner-only), generated
+ * on first start; an operator's key file ({@code --token-key}) or {@code --rotate-token-key} makes
+ * a new current key and retires the old one, which stays in the JWKS until its last token expired.
+ *
+ * <p>Nonces ({@code GetChallenge}): 32 random bytes, accepted once within
+ * {@link #CHALLENGE_LIFETIME}, and only for a quote whose report_data carries them (its first
+ * bytes, or the SHA-256 in a {@code dcapdbv1} binding's nonce field).
+ */
+public final class ResultTokens {
+  public static final String FORMAT_EAR = "ear";
+  public static final Duration CHALLENGE_LIFETIME = Duration.ofMinutes(5);
+  /** The ring's file in the data directory. */
+  public static final String KEY_RING_FILE = "token-keys.json";
+  private static final int MAX_OPEN_CHALLENGES = 100_000;
+  private static final int NONCE_BYTES = 32;
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final EarIssuer issuer;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+  /** Nonces handed out and not yet used, by hex. */
+  private final Cache<String, Instant> open = Caffeine.newBuilder()
+      .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
+  /** Nonces used, remembered as long as they could have been open, so a replay is named as one. */
+  private final Cache<String, Boolean> used = Caffeine.newBuilder()
+      .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
+
+  ResultTokens(EarIssuer issuer, Clock clock) {
+    this.issuer = issuer;
+    this.clock = clock;
+  }
+
+  /**
+   * The daemon's tokens: the key ring in {@code dataDir} (created on first start), with the
+   * operator's key as current key when one is given, rotated when asked.
+   */
+  public static ResultTokens open(Path dataDir, TokenSettings settings, String build, Clock clock) throws IOException {
+    Path file = dataDir.resolve(KEY_RING_FILE);
+    Instant now = clock.instant();
+    KeyRing ring = Files.exists(file) ? KeyRing.load(file) : null;
+    if (settings.keyFile().isPresent()) {
+      ECKey given = readKey(settings.keyFile().get());
+      ring = ring == null ? KeyRing.of(given, now) : ring.withCurrent(given, now);
+    } else if (ring == null) {
+      ring = KeyRing.generate(now);
+    } else if (settings.rotate()) {
+      ring = ring.rotate(now);
+    }
+    ring = ring.prune(now, settings.lifetime());
+    ring.save(file);
+    return new ResultTokens(new EarIssuer(ring, settings.lifetime(), "https://github.com/dcapd", build), clock);
+  }
+
+  /** Tokens signed by a key that lives in memory only (an embedded service, tests). */
+  public static ResultTokens ephemeral(Duration lifetime, String build, Clock clock) {
+    return new ResultTokens(new EarIssuer(KeyRing.generate(clock.instant()), lifetime, "https://github.com/dcapd", build),
+        clock);
+  }
+
+  /** A P-256 private key from a PEM file (PKCS#8 or SEC1) or a JWK JSON file. */
+  static ECKey readKey(Path file) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8).trim();
+    try {
+      JWK jwk = text.startsWith("{") ? JWK.parse(text) : JWK.parseFromPEMEncodedObjects(text);
+      if (!(jwk instanceof ECKey ec) || !jwk.isPrivate()) {
+        throw new IOException("token key " + file + " is not an EC private key");
+      }
+      return ec;
+    } catch (java.text.ParseException | JOSEException e) {
+      throw new IOException("token key " + file + " does not parse: " + e.getMessage(), e);
+    }
+  }
+
+  /** A nonce handed out now, and when it stops being accepted. */
+  public record Challenge(byte[] nonce, Instant expiresAt) {}
+
+  public Challenge challenge() {
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
+    Instant now = clock.instant();
+    open.put(HEX.formatHex(nonce), now);
+    return new Challenge(nonce, now.plus(CHALLENGE_LIFETIME));
+  }
+
+  /** The public keys, as a JWKS document. */
+  public String jwks() {
+    return issuer.jwks(clock.instant());
+  }
+
+  /** Refuses any format but {@code ear}, and a nonce without a token. */
+  public static void requireFormat(String format, boolean nonceGiven) {
+    if (format.isEmpty()) {
+      if (nonceGiven) {
+        throw AttestationFailure.invalidArgument("a nonce goes with a token: ask for token \"ear\"");
+      }
+      return;
+    }
+    if (!FORMAT_EAR.equals(format.toLowerCase(Locale.ROOT))) {
+      throw AttestationFailure.invalidArgument("token format must be \"ear\", not \"" + format + "\"");
+    }
+  }
+
+  /**
+   * The EAR token for {@code verdict} (judged for this answer) about {@code quote}. With a nonce,
+   * it must be one this daemon handed out, unused and unexpired, and the quote must carry it; it
+   * is used up by this call.
+   */
+  public String issue(Quote quote, Verdict verdict, Optional<byte[]> nonce) {
+    Optional<String> nonceHex = Optional.empty();
+    if (nonce.isPresent()) {
+      byte[] n = nonce.get();
+      if (!binds(quote, n)) {
+        throw AttestationFailure.refused("NONCE_NOT_BOUND", "the quote's report_data does not carry the nonce");
+      }
+      String hex = HEX.formatHex(n);
+      if (open.asMap().remove(hex) == null) {
+        boolean replayed = used.getIfPresent(hex) != null;
+        throw replayed
+            ? AttestationFailure.refused("NONCE_REPLAYED", "the nonce was used already")
+            : AttestationFailure.refused("NONCE_UNKNOWN", "the nonce was not issued by this daemon or has expired");
+      }
+      used.put(hex, Boolean.TRUE);
+      nonceHex = Optional.of(hex);
+    }
+    return issuer.issue(new EarIssuer.Appraisal(vector(verdict, quote), policyId(verdict), claims(quote, verdict),
+        nonceHex), clock.instant());
+  }
+
+  /** Whether report_data starts with the nonce, or holds a dcapdbv1 binding whose nonce field is its SHA-256. */
+  static boolean binds(Quote quote, byte[] nonce) {
+    Bytes reportData = reportData(quote);
+    if (nonce.length == 0 || nonce.length > reportData.length()) {
+      return false;
+    }
+    if (reportData.slice(0, nonce.length).equals(Bytes.of(nonce))) {
+      return true;
+    }
+    Bytes magic = reportData.slice(ReportDataBinding.MAGIC_START, ReportDataBinding.MAGIC_END - ReportDataBinding.MAGIC_START);
+    Bytes nonceHash = reportData.slice(ReportDataBinding.NONCE_START, ReportDataBinding.NONCE_END - ReportDataBinding.NONCE_START);
+    return magic.equals(ReportDataBinding.MAGIC) && nonceHash.equals(Bytes.of(sha256(nonce)));
+  }
+
+  /**
+   * The AR4SI trustworthiness vector for a verdict: {@code instance-identity} and {@code hardware}
+   * 2 for a genuine platform whose TCB is up to date, {@code hardware} 32 (known vulnerabilities)
+   * for any other accepted TCB status, 96 when revoked, 97 when the quote could not be traced to
+   * genuine hardware; {@code runtime-opaque} 2 for a non-debug TEE, 96 for a debug one;
+   * {@code configuration} 2 when the policy accepted it, 96 when it did not. Executables, file
+   * system, storage and sourced data are not appraised (0).
+   */
+  static Map<String, Integer> vector(Verdict v, Quote quote) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    String code = v.hasFailure() ? v.getFailure().getCode() : "";
+    boolean policyRefused = v.getViolationsCount() > 0;
+    boolean genuine = v.getSuccess() || policyRefused;
+    if (genuine) {
+      out.put("instance-identity", 2);
+      out.put("hardware", "UpToDate".equals(v.getTcbStatus()) ? 2 : 32);
+      out.put("configuration", v.getSuccess() ? 2 : 96);
+      out.put("runtime-opaque", PolicyCheck.isDebug(quote) ? 96 : 2);
+    } else if (code.equals("TCB_REVOKED") || code.equals("PCK_REVOKED") || code.equals("INTERMEDIATE_CA_REVOKED")) {
+      out.put("instance-identity", 96);
+      out.put("hardware", 96);
+    } else {
+      out.put("instance-identity", 97);
+      out.put("hardware", 97);
+    }
+    return out;
+  }
+
+  private static String policyId(Verdict v) {
+    return "policy:" + v.getPolicy().getName() + "#" + v.getPolicy().getSha256();
+  }
+
+  /** dcapd's claims: the verdict's fields, the quote's measurements and report_data. */
+  static Map<String, Object> claims(Quote quote, Verdict v) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("checksum", v.getChecksum());
+    c.put("success", v.getSuccess());
+    c.put("failure", v.hasFailure() ? v.getFailure().getCode() : null);
+    c.put("tee_type", quote.teeType().apiName());
+    c.put("quote_version", v.getQuoteVersion());
+    c.put("fmspc", v.getFmspc().isEmpty() ? null : "0x" + HEX.formatHex(v.getFmspc().toByteArray()));
+    c.put("ca", empty(v.getCa()));
+    c.put("tcb_status", empty(v.getTcbStatus()));
+    c.put("tcb_date", empty(v.getTcbDate()));
+    c.put("advisory_ids", List.copyOf(v.getAdvisoryIdsList()));
+    c.put("measurements", measurements(quote));
+    c.put("report_data", reportData(quote).hex0x());
+    c.put("collateral_id", empty(v.getCollateralId()));
+    c.put("earliest_expiry", v.hasEarliestExpiry() ? instant(v.getEarliestExpiry()) : null);
+    c.put("verified_at", v.hasVerifiedAt() ? instant(v.getVerifiedAt()) : null);
+    Map<String, Object> policy = new LinkedHashMap<>();
+    policy.put("name", v.getPolicy().getName());
+    policy.put("sha256", v.getPolicy().getSha256());
+    c.put("policy", policy);
+    c.put("trust_root", v.getTrustRoot());
+    c.put("insecure_root", v.getInsecureRoot());
+    return c;
+  }
+
+  private static Map<String, Object> measurements(Quote quote) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (quote.body() instanceof TdReport td) {
+      m.put("mrtd", td.mrTd().hex0x());
+      for (int i = 0; i < td.rtmrs().size(); i++) {
+        m.put("rtmr" + i, td.rtmr(i).hex0x());
+      }
+      m.put("mrseam", td.mrSeam().hex0x());
+      m.put("mrconfig", td.mrConfigId().hex0x());
+      m.put("mrowner", td.mrOwner().hex0x());
+      m.put("mrownerconfig", td.mrOwnerConfig().hex0x());
+      m.put("tdattributes", td.tdAttributes().hex0x());
+      m.put("xfam", td.xfam().hex0x());
+    } else {
+      EnclaveReport e = (EnclaveReport) quote.body();
+      m.put("mrenclave", e.mrEnclave().hex0x());
+      m.put("mrsigner", e.mrSigner().hex0x());
+      m.put("isvprodid", e.isvProdId());
+      m.put("isvsvn", e.isvSvn());
+      m.put("attributes", e.attributes().hex0x());
+    }
+    return m;
+  }
+
+  private static Bytes reportData(Quote quote) {
+    return quote.body() instanceof TdReport td ? td.reportData() : ((EnclaveReport) quote.body()).reportData();
+  }
+
+  private static String instant(com.google.protobuf.Timestamp t) {
+    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos()).toString();
+  }
+
+  private static String empty(String s) {
+    return s.isEmpty() ? null : s;
+  }
+
+  private static byte[] sha256(byte[] b) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(b);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+  }
+}
