@@ -15,6 +15,7 @@ import dev.dcapd.daemon.api.Judge;
 import dev.dcapd.daemon.api.Reappraiser;
 import dev.dcapd.daemon.http.HttpApi;
 import dev.dcapd.daemon.token.ResultTokens;
+import dev.dcapd.daemon.http.ReportPages;
 import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.daemon.store.QuoteStore;
 import dev.dcapd.verifier.policy.Policy;
@@ -173,7 +174,7 @@ public final class Daemon implements AutoCloseable {
     }
     if (config.http().isPresent()) {
       httpApi = HttpApi.start(config.http().get(), attestations, service.messages(), tokens, metrics.registry(),
-          config.maxMessageBytes(), null);
+          config.maxMessageBytes(), new ReportPages(attestations, service.messages(), config.maxMessageBytes()));
     }
     if (anchor.insecure()) {
       LOG.log(System.Logger.Level.WARNING, "INSECURE: trusting root {0} instead of the Intel SGX Root CA; every verdict says so",

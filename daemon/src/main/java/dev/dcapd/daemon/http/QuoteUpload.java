@@ -75,16 +75,22 @@ final class QuoteUpload {
       throw badRequest("the multipart form does not parse");
     }
     try (parts) {
-      MultiPart.Part file = parts.getFirst("file");
-      MultiPart.Part hex = parts.getFirst("hex");
-      if (file != null && hex != null) {
+      // A browser's form sends every field, the ones left empty too (a file input with no file
+      // chosen, an empty textarea): an empty part counts as absent.
+      MultiPart.Part filePart = parts.getFirst("file");
+      MultiPart.Part hexPart = parts.getFirst("hex");
+      byte[] file = filePart == null ? new byte[0] : bytes(filePart);
+      String hex = hexPart == null ? "" : hexPart.getContentAsString(StandardCharsets.US_ASCII);
+      boolean hasFile = file.length > 0;
+      boolean hasHex = !hex.isBlank();
+      if (hasFile && hasHex) {
         throw badRequest("give the quote once: as the file or as hex, not both");
       }
-      if (file != null) {
-        return requireSome(bytes(file));
+      if (hasFile) {
+        return file;
       }
-      if (hex != null) {
-        return decodeHex(hex.getContentAsString(StandardCharsets.US_ASCII));
+      if (hasHex) {
+        return decodeHex(hex);
       }
       throw badRequest("no quote: send it as the multipart field \"file\" (or \"hex\")");
     }
