@@ -61,7 +61,8 @@ class HttpApiTest {
       for (String route : List.of("POST /api/v1/attestations/verify", "GET /api/v1/attestations/view/{checksum}",
           "GET /api/v1/attestations/collateral/{checksum}", "GET /api/v1/attestations/raw/{checksum}",
           "HEAD /api/v1/attestations/raw/{checksum}", "GET /api/v1/attestations/recent", "GET /api/v1/openapi.json",
-          "GET /healthz", "GET /metrics")) {
+          "GET /healthz", "GET /metrics", "GET /.well-known/jwks.json", "POST /api/v1/challenge", "GET /",
+          "GET /reports/{checksum}")) {
         assertTrue(checked.contains(route), route + " is not in the OpenAPI document");
       }
     }
