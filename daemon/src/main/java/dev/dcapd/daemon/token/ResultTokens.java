@@ -2,7 +2,8 @@ package dev.dcapd.daemon.token;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.nimbusds.jose.JOSEException;
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import dev.dcapd.daemon.api.AttestationFailure;
@@ -16,6 +17,20 @@ import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.TdReport;
 import java.io.IOException;
+import java.io.StringReader;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.jce.ECNamedCurveTable;
+import org.bouncycastle.jce.spec.ECNamedCurveParameterSpec;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,15 +73,22 @@ public final class ResultTokens {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   /** Nonces handed out and not yet used, by hex. */
-  private final Cache<String, Instant> open = Caffeine.newBuilder()
-      .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
+  private final Cache<String, Instant> open;
   /** Nonces used, remembered as long as they could have been open, so a replay is named as one. */
-  private final Cache<String, Boolean> used = Caffeine.newBuilder()
-      .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
+  private final Cache<String, Boolean> used;
 
   ResultTokens(EarIssuer issuer, Clock clock) {
+    this(issuer, clock, Ticker.systemTicker());
+  }
+
+  /** @param ticker measures how long a nonce has been open (its lifetime is real time, not the clock's) */
+  ResultTokens(EarIssuer issuer, Clock clock, Ticker ticker) {
     this.issuer = issuer;
     this.clock = clock;
+    this.open = Caffeine.newBuilder().ticker(ticker)
+        .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
+    this.used = Caffeine.newBuilder().ticker(ticker)
+        .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
   }
 
   /**
@@ -96,18 +118,46 @@ public final class ResultTokens {
         clock);
   }
 
-  /** A P-256 private key from a PEM file (PKCS#8 or SEC1) or a JWK JSON file. */
+  /** A P-256 private key from a PEM file (PKCS#8 or SEC1, as openssl writes them) or a JWK JSON file. */
   static ECKey readKey(Path file) throws IOException {
     String text = Files.readString(file, StandardCharsets.UTF_8).trim();
     try {
-      JWK jwk = text.startsWith("{") ? JWK.parse(text) : JWK.parseFromPEMEncodedObjects(text);
-      if (!(jwk instanceof ECKey ec) || !jwk.isPrivate()) {
-        throw new IOException("token key " + file + " is not an EC private key");
+      if (text.startsWith("{")) {
+        JWK jwk = JWK.parse(text);
+        if (!(jwk instanceof ECKey ec) || !jwk.isPrivate()) {
+          throw new IOException("token key " + file + " is not an EC private key");
+        }
+        return ec;
       }
-      return ec;
-    } catch (java.text.ParseException | JOSEException e) {
+      return fromPem(text);
+    } catch (java.text.ParseException | GeneralSecurityException | RuntimeException e) {
       throw new IOException("token key " + file + " does not parse: " + e.getMessage(), e);
     }
+  }
+
+  /** A PEM private key, its public half derived from it when the file does not carry it (PKCS#8). */
+  private static ECKey fromPem(String pem) throws IOException, GeneralSecurityException {
+    Object o;
+    try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+      o = parser.readObject();
+    }
+    JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+    PrivateKey priv;
+    if (o instanceof PEMKeyPair pair) {
+      priv = converter.getKeyPair(pair).getPrivate();
+    } else if (o instanceof PrivateKeyInfo info) {
+      priv = converter.getPrivateKey(info);
+    } else {
+      throw new GeneralSecurityException("no private key in the PEM file");
+    }
+    if (!(priv instanceof ECPrivateKey ec)) {
+      throw new GeneralSecurityException("not an EC private key");
+    }
+    ECNamedCurveParameterSpec p256 = ECNamedCurveTable.getParameterSpec("secp256r1");
+    org.bouncycastle.math.ec.ECPoint q = p256.getG().multiply(ec.getS()).normalize();
+    ECPublicKey pub = (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(
+        new ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger()), ec.getParams()));
+    return new ECKey.Builder(Curve.P_256, pub).privateKey(ec).build();
   }
 
   /** A nonce handed out now, and when it stops being accepted. */
@@ -263,7 +313,7 @@ public final class ResultTokens {
   }
 
   private static Bytes reportData(Quote quote) {
-    return quote.body() instanceof TdReport td ? td.reportData() : ((EnclaveReport) quote.body()).reportData();
+    return quote.body().reportData();
   }
 
   private static String instant(com.google.protobuf.Timestamp t) {
