@@ -156,9 +156,12 @@ class DaemonMetricsTest {
     String source = "dir:" + collateral;
     String escaped = source.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     String body = scrape(null).body();
-    assertTrue(body.contains("dcapd_collateral_requests_total{result=\"fetch\",source=\"" + escaped + "\"} 1.0\n"), body);
-    assertEquals(1, daemon.metrics().counter(
-        "dcapd_collateral_requests_total{result=\"fetch\",source=\"" + escaped + "\"}"));
+    // One fetch for the upload, and maybe a second: the clock stands within the refresh margin of
+    // the collateral's nextUpdate, so the cache also refreshes it once in the background, at a
+    // moment of its own. The label's escaping is what is tested; the count is at least one.
+    String series = "dcapd_collateral_requests_total{result=\"fetch\",source=\"" + escaped + "\"}";
+    assertTrue(body.lines().anyMatch(l -> l.equals(series + " 1.0") || l.equals(series + " 2.0")), body);
+    assertTrue(daemon.metrics().counter(series) >= 1);
   }
 
   @Test
