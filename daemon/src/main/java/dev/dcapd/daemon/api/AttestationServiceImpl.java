@@ -103,6 +103,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     answer(response, () -> {
       ResultTokens.requireFormat(request.getToken(), !request.getNonce().isEmpty());
       Quote quote = Attestations.parse(request.getQuote().toByteArray());
+      tokens.checkNonce(quote, nonce(request.getNonce()));
       Optional<Attestations.Answer> now = attestations.verifyFromMemory(quote, request.getReverify());
       if (now.isPresent()) {
         return withToken(messages.verifyResponse(now.get()), now.get(), request.getToken(), request.getNonce());

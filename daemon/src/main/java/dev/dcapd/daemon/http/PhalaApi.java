@@ -110,6 +110,7 @@ final class PhalaApi extends Handler.Abstract {
   private void verify(Request request, Response response, Callback callback) {
     TokenAsk ask = TokenAsk.of(request);
     Quote quote = Attestations.parse(QuoteUpload.read(request, maxBodyBytes));
+    tokens.checkNonce(quote, ask.nonce());
     Attestations.Answer a = attestations.verifyFromMemory(quote, false)
         .orElseGet(() -> attestations.verify(quote, false, () -> {}));
     VerifyResponse message = messages.verifyResponse(a);

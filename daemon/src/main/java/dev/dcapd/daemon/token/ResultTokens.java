@@ -197,22 +197,37 @@ public final class ResultTokens {
   public String issue(Quote quote, Verdict verdict, Optional<byte[]> nonce) {
     Optional<String> nonceHex = Optional.empty();
     if (nonce.isPresent()) {
-      byte[] n = nonce.get();
-      if (!binds(quote, n)) {
-        throw AttestationFailure.refused("NONCE_NOT_BOUND", "the quote's report_data does not carry the nonce");
-      }
-      String hex = HEX.formatHex(n);
+      String hex = HEX.formatHex(nonce.get());
+      checkNonce(quote, nonce);
       if (open.asMap().remove(hex) == null) {
-        boolean replayed = used.getIfPresent(hex) != null;
-        throw replayed
-            ? AttestationFailure.refused("NONCE_REPLAYED", "the nonce was used already")
-            : AttestationFailure.refused("NONCE_UNKNOWN", "the nonce was not issued by this daemon or has expired");
+        // Used or expired since it was checked.
+        checkNonce(quote, nonce);
+        throw AttestationFailure.refused("NONCE_REPLAYED", "the nonce was used already");
       }
       used.put(hex, Boolean.TRUE);
       nonceHex = Optional.of(hex);
     }
     return issuer.issue(new EarIssuer.Appraisal(vector(verdict, quote), policyId(verdict), claims(quote, verdict),
         nonceHex), clock.instant());
+  }
+
+  /**
+   * Refuses a nonce this daemon would not put in a token for {@code quote}, without using it up:
+   * adapters call this before an upload, so that a refused nonce stores nothing.
+   */
+  public void checkNonce(Quote quote, Optional<byte[]> nonce) {
+    if (nonce.isEmpty()) {
+      return;
+    }
+    if (!binds(quote, nonce.get())) {
+      throw AttestationFailure.refused("NONCE_NOT_BOUND", "the quote's report_data does not carry the nonce");
+    }
+    String hex = HEX.formatHex(nonce.get());
+    if (open.getIfPresent(hex) == null) {
+      throw used.getIfPresent(hex) != null
+          ? AttestationFailure.refused("NONCE_REPLAYED", "the nonce was used already")
+          : AttestationFailure.refused("NONCE_UNKNOWN", "the nonce was not issued by this daemon or has expired");
+    }
   }
 
   /** Whether report_data starts with the nonce, or holds a dcapdbv1 binding whose nonce field is its SHA-256. */
