@@ -3,6 +3,7 @@ package dev.dcapd.daemon.token;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -12,10 +13,9 @@ import dev.dcapd.token.EarIssuer;
 import dev.dcapd.token.KeyRing;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.binding.ReportDataBinding;
+import dev.dcapd.verifier.json.QuoteJson;
 import dev.dcapd.verifier.policy.PolicyCheck;
-import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
-import dev.dcapd.verifier.quote.TdReport;
 import java.io.IOException;
 import java.io.StringReader;
 import java.security.GeneralSecurityException;
@@ -68,6 +68,7 @@ public final class ResultTokens {
   private static final int MAX_OPEN_CHALLENGES = 100_000;
   private static final int NONCE_BYTES = 32;
   private static final HexFormat HEX = HexFormat.of();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final EarIssuer issuer;
   private final Clock clock;
@@ -303,28 +304,10 @@ public final class ResultTokens {
     return c;
   }
 
+  /** The quote's body (TD or SGX report) with the names and spellings of the JSON answers. */
+  @SuppressWarnings("unchecked")
   private static Map<String, Object> measurements(Quote quote) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    if (quote.body() instanceof TdReport td) {
-      m.put("mrtd", td.mrTd().hex0x());
-      for (int i = 0; i < td.rtmrs().size(); i++) {
-        m.put("rtmr" + i, td.rtmr(i).hex0x());
-      }
-      m.put("mrseam", td.mrSeam().hex0x());
-      m.put("mrconfig", td.mrConfigId().hex0x());
-      m.put("mrowner", td.mrOwner().hex0x());
-      m.put("mrownerconfig", td.mrOwnerConfig().hex0x());
-      m.put("tdattributes", td.tdAttributes().hex0x());
-      m.put("xfam", td.xfam().hex0x());
-    } else {
-      EnclaveReport e = (EnclaveReport) quote.body();
-      m.put("mrenclave", e.mrEnclave().hex0x());
-      m.put("mrsigner", e.mrSigner().hex0x());
-      m.put("isvprodid", e.isvProdId());
-      m.put("isvsvn", e.isvSvn());
-      m.put("attributes", e.attributes().hex0x());
-    }
-    return m;
+    return JSON.convertValue(QuoteJson.body(quote), Map.class);
   }
 
   private static Bytes reportData(Quote quote) {
