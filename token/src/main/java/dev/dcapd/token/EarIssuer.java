@@ -28,6 +28,14 @@ public final class EarIssuer {
    * @param developer and {@code build}: the {@code ear.verifier-id}
    */
   public EarIssuer(KeyRing ring, Duration lifetime, String developer, String build) {
+    this(ring, lifetime, developer, build, null);
+  }
+
+  /**
+   * @param provider the JCA provider that signs (a native one is some ten times faster than the
+   *     JDK's), or {@code null} for the JDK's default
+   */
+  public EarIssuer(KeyRing ring, Duration lifetime, String developer, String build, java.security.Provider provider) {
     this.ring = Objects.requireNonNull(ring, "ring");
     if (lifetime.isNegative() || lifetime.isZero()) {
       throw new IllegalArgumentException("a token lifetime must be positive");
@@ -36,6 +44,9 @@ public final class EarIssuer {
     this.verifierId = Map.of("developer", developer, "build", build);
     try {
       this.signer = new ECDSASigner(ring.current());
+      if (provider != null) {
+        signer.getJCAContext().setProvider(provider);
+      }
     } catch (JOSEException e) {
       throw new IllegalArgumentException("not a P-256 signing key: " + e.getMessage(), e);
     }

@@ -69,6 +69,11 @@ public final class AwsLcEcdsa implements EcdsaEngine {
     }
   }
 
+  /** The provider, for other uses of the same native library (signing result tokens). */
+  public java.security.Provider provider() {
+    return provider;
+  }
+
   @Override
   public String name() {
     return "aws-lc (" + provider.getName() + " " + provider.getVersionStr() + ")";

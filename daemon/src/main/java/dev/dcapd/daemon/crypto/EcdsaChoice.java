@@ -1,7 +1,9 @@
 package dev.dcapd.daemon.crypto;
 
 import dev.dcapd.verifier.verify.Ecdsa;
+import java.security.Provider;
 import java.util.Locale;
+import java.util.Optional;
 
 /** The daemon's {@code --ecdsa-engine} setting: which engine the verifier hands ECDSA arithmetic to. */
 public enum EcdsaChoice {
@@ -36,6 +38,7 @@ public enum EcdsaChoice {
   public String install() {
     if (this == BOUNCYCASTLE) {
       Ecdsa.useEngine(null);
+      signing = null;
       return Ecdsa.engine();
     }
     AwsLcEcdsa.Loaded loaded = AwsLcEcdsa.load();
@@ -44,9 +47,19 @@ public enum EcdsaChoice {
         throw new IllegalStateException("--ecdsa-engine aws-lc, but " + loaded.unavailableReason());
       }
       Ecdsa.useEngine(null);
+      signing = null;
       return Ecdsa.engine() + " (" + loaded.unavailableReason() + ")";
     }
     Ecdsa.useEngine(loaded.engine());
+    signing = loaded.engine().provider();
     return Ecdsa.engine();
+  }
+
+  /** The provider of the engine installed last, when it can also sign (AWS-LC), for result tokens. */
+  private static volatile Provider signing;
+
+  /** The JCA provider that signs with the installed engine, or empty for the JDK's (BouncyCastle verifies). */
+  public static Optional<Provider> signingProvider() {
+    return Optional.ofNullable(signing);
   }
 }

@@ -8,6 +8,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import dev.dcapd.daemon.api.AttestationFailure;
+import dev.dcapd.daemon.crypto.EcdsaChoice;
 import dev.dcapd.proto.v1.Verdict;
 import dev.dcapd.token.EarIssuer;
 import dev.dcapd.token.KeyRing;
@@ -110,7 +111,8 @@ public final class ResultTokens {
     }
     ring = ring.prune(now, settings.lifetime());
     ring.save(file);
-    return new ResultTokens(new EarIssuer(ring, settings.lifetime(), "https://github.com/dcapd", build), clock);
+    return new ResultTokens(new EarIssuer(ring, settings.lifetime(), "https://github.com/dcapd", build,
+        EcdsaChoice.signingProvider().orElse(null)), clock);
   }
 
   /** Tokens signed by a key that lives in memory only (an embedded service, tests). */
