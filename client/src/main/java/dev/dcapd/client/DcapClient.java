@@ -10,8 +10,11 @@ import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceFutureStub;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.CheckRequest;
 import dev.dcapd.proto.v1.CheckResponse;
+import dev.dcapd.proto.v1.GetChallengeRequest;
+import dev.dcapd.proto.v1.GetChallengeResponse;
 import dev.dcapd.proto.v1.GetCollateralRequest;
 import dev.dcapd.proto.v1.GetCollateralResponse;
+import dev.dcapd.proto.v1.GetKeysRequest;
 import dev.dcapd.proto.v1.GetRawRequest;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
@@ -43,6 +46,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -75,6 +79,11 @@ public final class DcapClient implements AutoCloseable {
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
   /** Default cap on an answer's size: Recent with quotes and collateral answers stay well below. */
   public static final int DEFAULT_MAX_INBOUND_BYTES = 16 * 1024 * 1024;
+  /**
+   * The format of signed results the daemon issues: an EAR (a JWT, ES256), verified by a relying
+   * party against {@link #getKeys()} with the {@code dcapd-token} module or any JOSE library.
+   */
+  public static final String TOKEN_EAR = "ear";
   private static final Pattern CHECKSUM = Pattern.compile("[0-9a-fA-F]{64}");
   private static final double JITTER = 0.2;
 
@@ -140,16 +149,33 @@ public final class DcapClient implements AutoCloseable {
   }
 
   public CompletableFuture<Attested<VerifyResponse>> verifyAsync(byte[] quote, boolean reverify) {
+    return verifyAsync(quote, VerifyRequest.newBuilder().setReverify(reverify));
+  }
+
+  /**
+   * As {@link #verify(byte[])}, and the answer's {@code token} is a signed result (an EAR) about
+   * this verdict; with a nonce from {@link #getChallenge()} that the quote's report_data carries, the
+   * token carries it too. This library does not verify the token: a relying party does, against
+   * {@link #getKeys()}.
+   */
+  public Attested<VerifyResponse> verifyWithToken(byte[] quote, Optional<byte[]> nonce) throws DcapClientException {
+    return await(verifyWithTokenAsync(quote, nonce));
+  }
+
+  public CompletableFuture<Attested<VerifyResponse>> verifyWithTokenAsync(byte[] quote, Optional<byte[]> nonce) {
+    VerifyRequest.Builder request = VerifyRequest.newBuilder().setToken(TOKEN_EAR);
+    nonce.ifPresent(n -> request.setNonce(ByteString.copyFrom(n)));
+    return verifyAsync(quote, request);
+  }
+
+  private CompletableFuture<Attested<VerifyResponse>> verifyAsync(byte[] quote, VerifyRequest.Builder request) {
     Quote parsed;
     try {
       parsed = QuoteInput.parse(quote.clone());
     } catch (QuoteParseException e) {
       return CompletableFuture.failedFuture(local(Status.INVALID_ARGUMENT, e.code().name(), e.getMessage()));
     }
-    VerifyRequest req = VerifyRequest.newBuilder()
-        .setQuote(ByteString.copyFrom(parsed.raw().toByteArray()))
-        .setReverify(reverify)
-        .build();
+    VerifyRequest req = request.setQuote(ByteString.copyFrom(parsed.raw().toByteArray())).build();
     return call("Verify", req, AttestationServiceFutureStub::verify)
         .thenCompose(r -> attested(r, parsed, r.getVerdict()));
   }
@@ -181,8 +207,22 @@ public final class DcapClient implements AutoCloseable {
   }
 
   public CompletableFuture<GetResponse> getAsync(String checksum) {
-    return withChecksum(checksum, c -> call("Get", GetRequest.newBuilder().setChecksum(c).build(),
-        AttestationServiceFutureStub::get));
+    return getAsync(checksum, GetRequest.newBuilder());
+  }
+
+  /** As {@link #get(String)}, with a signed result about the verdict judged for this answer (see {@link #verifyWithToken}). */
+  public GetResponse getWithToken(String checksum, Optional<byte[]> nonce) throws DcapClientException {
+    return await(getWithTokenAsync(checksum, nonce));
+  }
+
+  public CompletableFuture<GetResponse> getWithTokenAsync(String checksum, Optional<byte[]> nonce) {
+    GetRequest.Builder request = GetRequest.newBuilder().setToken(TOKEN_EAR);
+    nonce.ifPresent(n -> request.setNonce(ByteString.copyFrom(n)));
+    return getAsync(checksum, request);
+  }
+
+  private CompletableFuture<GetResponse> getAsync(String checksum, GetRequest.Builder request) {
+    return withChecksum(checksum, c -> call("Get", request.setChecksum(c).build(), AttestationServiceFutureStub::get));
   }
 
   /**
@@ -255,6 +295,27 @@ public final class DcapClient implements AutoCloseable {
 
   public CompletableFuture<RecentResponse> recentAsync(RecentRequest request) {
     return call("Recent", request, AttestationServiceFutureStub::recent);
+  }
+
+  // --- Signed results: GetChallenge, GetKeys -----------------------------------------------------
+
+  /** A fresh nonce for a token, to be put in a quote's report_data and used once before it expires. */
+  public GetChallengeResponse getChallenge() throws DcapClientException {
+    return await(getChallengeAsync());
+  }
+
+  public CompletableFuture<GetChallengeResponse> getChallengeAsync() {
+    return call("GetChallenge", GetChallengeRequest.getDefaultInstance(), AttestationServiceFutureStub::getChallenge);
+  }
+
+  /** The daemon's token keys as a JWKS document (RFC 7517 JSON), as {@code /.well-known/jwks.json} serves them. */
+  public String getKeys() throws DcapClientException {
+    return await(getKeysAsync());
+  }
+
+  public CompletableFuture<String> getKeysAsync() {
+    return call("GetKeys", GetKeysRequest.getDefaultInstance(), AttestationServiceFutureStub::getKeys)
+        .thenApply(r -> r.getJwks());
   }
 
   // --- machinery ------------------------------------------------------------------------------

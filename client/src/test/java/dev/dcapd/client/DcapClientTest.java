@@ -18,9 +18,13 @@ import dev.dcapd.daemon.testing.LiveDaemon;
 import dev.dcapd.daemon.testing.TestCertificates;
 import dev.dcapd.proto.v1.CheckRequest;
 import dev.dcapd.proto.v1.CheckResponse;
+import dev.dcapd.proto.v1.GetChallengeResponse;
 import dev.dcapd.proto.v1.GetResponse;
 import dev.dcapd.proto.v1.RecentRequest;
 import dev.dcapd.proto.v1.VerifyResponse;
+import dev.dcapd.token.Ear;
+import dev.dcapd.token.EarVerifier;
+import dev.dcapd.token.VerifiedEar;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.Vectors;
@@ -110,6 +114,35 @@ class DcapClientTest {
       assertEquals(FailureCode.COLLATERAL_EXPIRED, c.verdict().failure().orElseThrow().code());
       assertTrue(unwrap(client.checkAsync(late.toBuilder().setAt(Timestamp.newBuilder()
           .setSeconds(TDX_AT.getEpochSecond())).build())).success());
+    }
+  }
+
+  @Test
+  void signedResultsAndTheKeysThatVerifyThem() throws Throwable {
+    daemon = LiveDaemon.start(dir);
+    try (DcapClient client = DcapClient.builder(daemon.target()).build()) {
+      // The client only carries tokens; the token module (a test dependency here) verifies them.
+      EarVerifier keys = EarVerifier.fromJwks(unwrap(client.getKeysAsync()));
+      Attested<VerifyResponse> v = client.verifyWithToken(TDX, Optional.empty());
+      VerifiedEar ear = keys.verify(v.response().getToken(), Optional.empty(), TDX_AT);
+      assertEquals(TDX_CHECKSUM, ear.checksum());
+      assertEquals(Ear.AFFIRMING, ear.status());
+      assertEquals("", client.verify(TDX).response().getToken(), "no token unless asked for");
+
+      GetResponse g = unwrap(client.getWithTokenAsync(TDX_CHECKSUM, Optional.empty()));
+      assertEquals(TDX_CHECKSUM, keys.verify(g.getToken(), Optional.empty(), TDX_AT).checksum());
+      assertEquals("", client.get(TDX_CHECKSUM).getToken());
+
+      GetChallengeResponse challenge = client.getChallenge();
+      assertEquals(32, challenge.getNonce().size());
+      assertEquals(TDX_AT.plus(Duration.ofMinutes(5)).getEpochSecond(), challenge.getExpiresAt().getSeconds());
+      // The nonce is sent: the daemon refuses it, as the vector's report_data cannot carry a fresh one.
+      DcapClientException unbound = assertThrows(DcapClientException.class,
+          () -> client.verifyWithToken(TDX, Optional.of(challenge.getNonce().toByteArray())));
+      assertEquals("NONCE_NOT_BOUND", unbound.reason());
+      assertEquals("NONCE_NOT_BOUND", assertThrows(DcapClientException.class,
+          () -> client.getWithToken(TDX_CHECKSUM, Optional.of(unwrap(client.getChallengeAsync()).getNonce().toByteArray())))
+          .reason());
     }
   }
 
