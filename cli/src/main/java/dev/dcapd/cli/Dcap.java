@@ -32,7 +32,7 @@ public final class Dcap implements Runnable {
    */
   private static final List<Class<?>> COMMANDS = List.of(InspectCommand.class, VerifyCommand.class,
       CollateralCommand.class, ForgeCommand.class, GetCommand.class, RawCommand.class, RecentCommand.class,
-      OnchainCommand.class, EventlogCommand.class, HelpCommand.class);
+      KeysCommand.class, TokenCommand.class, OnchainCommand.class, EventlogCommand.class, HelpCommand.class);
 
   /** Exit code: the input was verified and rejected. */
   public static final int EXIT_REJECTED = 1;

@@ -1,10 +1,12 @@
 package dev.dcapd.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
 import dev.dcapd.proto.json.AnswerJson;
 import dev.dcapd.proto.v1.GetResponse;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,6 +23,10 @@ final class GetCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the record as the HTTP API's view answers it (Phala's JSON).")
   boolean json;
 
+  @Option(names = "--token", description = "Ask for a signed result (an EAR token, see dcap token verify) about the verdict "
+      + "judged for this answer, and print it instead of the summary, or add it to the --json answer as \"token\".")
+  boolean token;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -28,9 +34,15 @@ final class GetCommand implements Callable<Integer> {
     ServerOptions remote = ServerOptions.of(spec);
     PrintWriter out = spec.commandLine().getOut();
     try (DcapClient client = remote.connect("get")) {
-      GetResponse r = client.get(checksum);
+      GetResponse r = token ? client.getWithToken(checksum, Optional.empty()) : client.get(checksum);
       if (json) {
-        CliIo.printJson(out, AnswerJson.stored(r));
+        ObjectNode answer = AnswerJson.stored(r);
+        if (token) {
+          answer.put("token", r.getToken());
+        }
+        CliIo.printJson(out, answer);
+      } else if (token) {
+        out.println(r.getToken());
       } else {
         Remote.printSummary(out, r.getChecksum(), r.getVerdict(), r.getQuote(), r.getUploadedAt());
         Remote.line(out, "size", r.getSize() + " bytes");

@@ -1,5 +1,6 @@
 package dev.dcapd.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.client.Attested;
 import dev.dcapd.client.DcapClient;
 import dev.dcapd.client.DcapClientException;
@@ -41,16 +42,18 @@ public final class RemoteVerify {
    * is given.
    */
   public static int run(CommandSpec spec, List<Path> files, boolean json) throws CliException {
-    return run(spec, files, json, Optional.empty());
+    return run(spec, files, json, Optional.empty(), false);
   }
 
   /**
    * As {@link #run(CommandSpec, List, boolean)}, and a verdict the daemon accepted is judged again
-   * here by {@code policy} (the daemon applies its own policy first).
+   * here by {@code policy} (the daemon applies its own policy first); with {@code token}, one file
+   * only, the answer's signed result is printed (or added to the JSON) instead of the summary.
    */
-  public static int run(CommandSpec spec, List<Path> files, boolean json, Optional<Policy> policy) throws CliException {
-    return execute(ServerOptions.of(spec), files, json, policy, spec.commandLine().getOut(), spec.commandLine().getErr(),
-        Dcap.stderrIsTerminal(spec));
+  public static int run(CommandSpec spec, List<Path> files, boolean json, Optional<Policy> policy, boolean token)
+      throws CliException {
+    return execute(ServerOptions.of(spec), files, json, policy, token, spec.commandLine().getOut(),
+        spec.commandLine().getErr(), Dcap.stderrIsTerminal(spec));
   }
 
   /**
@@ -59,7 +62,7 @@ public final class RemoteVerify {
    */
   public static int run(ServerOptions remote, List<Path> files, boolean json, PrintWriter out, PrintWriter err) {
     try {
-      return execute(remote, files, json, Optional.empty(), out, err, false);
+      return execute(remote, files, json, Optional.empty(), false, out, err, false);
     } catch (CliException e) {
       err.println("dcap: " + e.getMessage());
       return e.exitCode();
@@ -70,26 +73,35 @@ public final class RemoteVerify {
   }
 
   private static int execute(ServerOptions remote, List<Path> files, boolean json, Optional<Policy> policy,
-      PrintWriter out, PrintWriter err, boolean terminal) throws CliException {
+      boolean token, PrintWriter out, PrintWriter err, boolean terminal) throws CliException {
     if (files.isEmpty()) {
       throw new CliException(Dcap.EXIT_BAD_INPUT, "verify needs at least one FILE");
     }
+    if (token && files.size() != 1) {
+      throw new CliException(Dcap.EXIT_BAD_INPUT, "--token takes one QUOTE");
+    }
     try (DcapClient client = remote.connect("verify")) {
       if (files.size() == 1) {
-        return single(client, remote, files.get(0), json, policy, out, err);
+        return single(client, remote, files.get(0), json, policy, token, out, err);
       }
       return many(client, remote, files, json, policy, out, err, terminal);
     }
   }
 
   private static int single(DcapClient client, ServerOptions remote, Path file, boolean json, Optional<Policy> policy,
-      PrintWriter out, PrintWriter err) throws CliException {
+      boolean token, PrintWriter out, PrintWriter err) throws CliException {
     byte[] bytes = CliIo.read(file);
     try {
-      Attested<VerifyResponse> a = client.verify(bytes);
+      Attested<VerifyResponse> a = token ? client.verifyWithToken(bytes, Optional.empty()) : client.verify(bytes);
       VerifyResponse r = a.response();
       if (json) {
-        CliIo.printJson(out, AnswerJson.verification(r));
+        ObjectNode answer = AnswerJson.verification(r);
+        if (token) {
+          answer.put("token", r.getToken());
+        }
+        CliIo.printJson(out, answer);
+      } else if (token) {
+        out.println(r.getToken());
       } else {
         Remote.printSummary(out, r.getChecksum(), r.getVerdict(), r.getQuote(), r.getUploadedAt());
       }

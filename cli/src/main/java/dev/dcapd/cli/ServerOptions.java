@@ -23,7 +23,7 @@ public final class ServerOptions {
       Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
 
   @Option(names = "--server", paramLabel = "HOST:PORT|unix:PATH", converter = TargetConverter.class,
-      description = "The dcapd daemon to talk to (commands get, raw, recent, collateral CHECKSUM, verify FILE...).")
+      description = "The dcapd daemon to talk to (commands get, raw, recent, keys, collateral CHECKSUM, verify FILE...).")
   Target server;
 
   @Option(names = "--tls-ca", paramLabel = "PEM", description = "Use TLS, trusting only the CA certificate(s) in this file.")
@@ -61,6 +61,11 @@ public final class ServerOptions {
 
   public Target server() {
     return server;
+  }
+
+  /** {@code --timeout}: the deadline of each call to the server (and of fetching a token's keys). */
+  Duration timeout() {
+    return timeout;
   }
 
   /** A client for the daemon, or a one-line usage error when there is no {@code --server}. */

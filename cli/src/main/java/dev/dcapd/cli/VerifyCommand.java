@@ -71,12 +71,20 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Mixin PolicyOptions policy;
 
+  @Option(names = "--token", description = "With dcap --server and one QUOTE: ask for a signed result (an EAR token, "
+      + "see dcap token verify) and print it instead of the summary, or add it to the --json answer as \"token\".")
+  boolean token;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws CliException {
     if (ServerOptions.of(spec).isSet()) {
-      return RemoteVerify.run(spec, quotes, json, policy.given() ? Optional.of(policy.policy(false)) : Optional.empty());
+      return RemoteVerify.run(spec, quotes, json, policy.given() ? Optional.of(policy.policy(false)) : Optional.empty(),
+          token);
+    }
+    if (token) {
+      throw new CliException(Dcap.EXIT_BAD_INPUT, "--token needs dcap --server HOST:PORT: the daemon signs the result");
     }
     if (quotes.size() != 1 && collateral == null && !sources.given()) {
       throw new CliException(Dcap.EXIT_BAD_INPUT,

@@ -1,0 +1,143 @@
+package dev.dcapd.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dcapd.client.DcapClient;
+import dev.dcapd.client.DcapClientException;
+import dev.dcapd.token.Ear;
+import dev.dcapd.token.EarVerifier;
+import dev.dcapd.token.TokenException;
+import dev.dcapd.token.VerifiedEar;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code dcap token verify}: a relying party's check of the daemon's signed results (EAR tokens). */
+@Command(name = "token", description = "Verify signed attestation results (EAR tokens) from dcapd.",
+    subcommands = TokenCommand.Verify.class)
+final class TokenCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a token command is required (verify)");
+  }
+
+  /**
+   * Verifies a token offline against the daemon's keys ({@link EarVerifier}: ES256, a trusted key,
+   * the signature, iat/exp at the instant, the EAR profile, the nonce) and prints its claims as JSON
+   * with {@code key_id}. Exit 0 when it verifies and its {@code ear.status} is affirming or warning,
+   * 1 when it verifies and says the quote is not to be trusted (contraindicated, or none), 2 when it
+   * does not verify (one line: the {@link TokenException.Reason} and why) or the keys cannot be had.
+   */
+  @Command(name = "verify", description = "Verify a dcapd token against the daemon's keys and print its claims as JSON. "
+      + "Exit 0 affirming or warning, 1 contraindicated, 2 not verified (the reason on stderr).")
+  static final class Verify implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern HEX = Pattern.compile("(?:[0-9a-fA-F]{2})+");
+
+    @Parameters(paramLabel = "TOKEN|-", description = "The token (a compact JWT), or - to read it from standard input.")
+    String token;
+
+    @Option(names = "--jwks", paramLabel = "FILE|URL",
+        description = "The daemon's public keys: a JWKS file (dcap --server S keys > FILE) or its http(s) URL "
+            + "(.../.well-known/jwks.json), fetched once within --timeout. Default with dcap --server: the server's keys.")
+    String jwks;
+
+    @Option(names = "--nonce", paramLabel = "HEX", description = "Require the token to carry this nonce (eat_nonce).")
+    String nonce;
+
+    @Option(names = "--at", paramLabel = "TIME", description = "Judge iat/exp at TIME: Unix seconds or ISO-8601 (default: now).")
+    String at;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws CliException {
+      Optional<String> expectedNonce = expectedNonce();
+      Instant instant = at == null ? Instant.now() : CliIo.parseTime(at);
+      String text = "-".equals(token) ? readStdin() : token;
+      VerifiedEar ear;
+      try {
+        ear = keys().verify(text, expectedNonce, instant);
+      } catch (TokenException e) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, e.reason() + ": " + e.getMessage());
+      }
+      ObjectNode out = JSON.valueToTree(ear.claims().toJSONObject());
+      out.put("key_id", ear.keyId());
+      CliIo.printJson(spec.commandLine().getOut(), out);
+      String status = ear.status();
+      if (Ear.AFFIRMING.equals(status) || Ear.WARNING.equals(status)) {
+        return 0;
+      }
+      Object failure = ear.dcapd() == null ? null : ear.dcapd().get("failure");
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("dcap: the token verifies and its ear.status is " + status + (failure == null ? "" : " (" + failure + ")"));
+      return Dcap.EXIT_REJECTED;
+    }
+
+    private Optional<String> expectedNonce() throws CliException {
+      if (nonce == null) {
+        return Optional.empty();
+      }
+      String hex = nonce.startsWith("0x") || nonce.startsWith("0X") ? nonce.substring(2) : nonce;
+      if (!HEX.matcher(hex).matches()) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, "--nonce: " + nonce + " is not hex");
+      }
+      return Optional.of(hex.toLowerCase(Locale.ROOT));
+    }
+
+    /** The trusted keys: --jwks (a file, or a URL fetched once), else the --server's GetKeys. */
+    private EarVerifier keys() throws CliException {
+      ServerOptions remote = ServerOptions.of(spec);
+      if (jwks == null) {
+        if (!remote.isSet()) {
+          throw new CliException(Dcap.EXIT_BAD_INPUT, "token verify needs the daemon's keys: --jwks FILE|URL, or dcap --server HOST:PORT");
+        }
+        try (DcapClient client = remote.connect("token verify")) {
+          return fromJwks("the keys of " + remote.server(), client.getKeys());
+        } catch (DcapClientException e) {
+          throw Remote.failure(remote.server(), e);
+        }
+      }
+      String lower = jwks.toLowerCase(Locale.ROOT);
+      if (lower.startsWith("http://") || lower.startsWith("https://")) {
+        try {
+          return EarVerifier.fetch(URI.create(jwks), remote.timeout());
+        } catch (IOException | IllegalArgumentException e) {
+          throw new CliException(Dcap.EXIT_BAD_INPUT, "--jwks " + jwks + ": " + e.getMessage());
+        }
+      }
+      return fromJwks(jwks, new String(CliIo.read(Path.of(jwks)), StandardCharsets.UTF_8));
+    }
+
+    private static EarVerifier fromJwks(String where, String json) throws CliException {
+      try {
+        return EarVerifier.fromJwks(json);
+      } catch (TokenException e) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, where + ": " + e.getMessage());
+      }
+    }
+
+    private static String readStdin() throws CliException {
+      try {
+        return new String(System.in.readAllBytes(), StandardCharsets.US_ASCII).strip();
+      } catch (IOException e) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, "standard input cannot be read (" + e.getMessage() + ")");
+      }
+    }
+  }
+}
