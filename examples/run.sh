@@ -11,7 +11,8 @@
 # sample collateral at its instant proves the verification round trip.
 #
 # Needs: java 17, protoc + libprotobuf-dev, /usr/bin/python3 with python3-grpcio and
-# python3-protobuf, node with examples/node's packages (installed here with npm ci if missing).
+# python3-protobuf (and python3-jwt, python3-cryptography for the token), node with examples/node's
+# packages (installed here with npm ci if missing).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -25,9 +26,7 @@ ready_timeout=${DCAPD_EXAMPLES_READY_TIMEOUT:-180}
 # Build outside faketime (the launcher rebuilds only when sources changed).
 ./dcapd serve --help >/dev/null
 
-if [ ! -d examples/node/node_modules ]; then
-  (cd examples/node && npm ci --no-audit --no-fund)
-fi
+examples/node/install.sh
 
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 work=$(mktemp -d)
