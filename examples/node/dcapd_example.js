@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Calls dcapd from Node.js with nothing but the proto file (@grpc/grpc-js, @grpc/proto-loader).
-// Checks a quote against the sample collateral at a fixed instant, verifies it, reads its record
-// back, downloads the raw bytes and compares them with the file, and lists recent quotes. Exits
-// non-zero on any mismatch.
+// Checks a quote against the sample collateral at a fixed instant, verifies it, verifies the
+// daemon's signed result with its keys (verify_token.js, jose), reads its record back, downloads
+// the raw bytes and compares them with the file, and lists recent quotes. Exits non-zero on any
+// mismatch.
 //
 // Usage: node dcapd_example.js --server HOST:PORT --quote FILE --collateral FILE --at EPOCH_SECONDS [--expect-stored]
 'use strict';
@@ -13,6 +14,7 @@ const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const protobuf = require('protobufjs');
+const {verifyToken, status, ACCEPTED, Refused} = require('./verify_token');
 
 const PROTO_DIR = path.resolve(__dirname, '..', '..', 'proto', 'src', 'main', 'proto');
 const ERROR_DOMAIN = 'dcapd.dev';
@@ -112,6 +114,32 @@ async function expectError(promise, code, reason, what) {
   throw new Mismatch(what + ': the call succeeded');
 }
 
+/**
+ * The answer's token verifies with the daemon's keys (GetKeys), says what the answer says, and one
+ * changed byte makes it refused. It is judged as of the answer's instant (verdict.current_at):
+ * run.sh may run the daemon under faketime, far from this machine's clock; a relying party uses its
+ * own clock (no `at`).
+ */
+async function checkToken(client, answer, checksum) {
+  const jwks = JSON.parse((await call(client, 'GetKeys', {})).jwks);
+  const at = Number(answer.verdict.current_at.seconds);
+  const claims = await verifyToken(answer.token, jwks, {at});
+  expect(ACCEPTED.includes(status(claims)) === answer.success,
+      `token ear.status ${status(claims)}, answer success=${answer.success}`);
+  expect(claims.submods.quote.dcapd.checksum === checksum, 'token about another quote');
+  const [head, body, signature] = answer.token.split('.');
+  const raw = Buffer.from(signature, 'base64url');
+  raw[0] ^= 1;
+  try {
+    await verifyToken([head, body, raw.toString('base64url')].join('.'), jwks, {at});
+  } catch (e) {
+    expect(e instanceof Refused && e.reason === 'BAD_SIGNATURE', 'changed token refused with ' + e.message);
+    console.log(`token    ${checksum} ear.status=${status(claims)}; one changed byte: BAD_SIGNATURE`);
+    return;
+  }
+  throw new Mismatch('a token with one changed byte verified');
+}
+
 async function run(opts) {
   const definition = protoLoader.loadSync('dcapd/v1/attestation.proto', {
     includeDirs: [PROTO_DIR],
@@ -132,11 +160,12 @@ async function run(opts) {
   expect(check.verdict.tcb_status === 'UpToDate', 'Check status ' + check.verdict.tcb_status);
   console.log(`check    ${checksum} success=${check.success} tcb_status=${check.verdict.tcb_status}`);
 
-  // 2. Verify at the daemon's now: an answer stores the quote; UNAVAILABLE/COLLATERAL_UNAVAILABLE
-  //    means no usable collateral (the sample's has expired) and nothing is stored.
+  // 2. Verify at the daemon's now, asking for a signed result (token "ear"): an answer stores the
+  //    quote; UNAVAILABLE/COLLATERAL_UNAVAILABLE means no usable collateral (the sample's has
+  //    expired) and nothing is stored.
   let verify = null;
   try {
-    verify = await call(client, 'Verify', {quote});
+    verify = await call(client, 'Verify', {quote, token: 'ear'});
     expect(verify.checksum === checksum, `Verify checksum ${verify.checksum}, file ${checksum}`);
     expect(verify.success === verify.verdict.success, 'success and verdict.success disagree');
     console.log(`verify   ${checksum} success=${verify.success} failure=${verify.verdict.failure ? verify.verdict.failure.code : '-'}`);
@@ -152,7 +181,14 @@ async function run(opts) {
   }
   const stored = verify !== null;
 
-  // 3. The record, the raw bytes and the size, or NOT_FOUND when nothing was stored.
+  // 3. The signed result, checked as a relying party checks it: jose with the daemon's keys.
+  //    Verify's token when the quote was stored; else Check signs its verdict (at the daemon's now:
+  //    a token states a judgement made then, so Check takes no `at` with it).
+  const answer = stored ? verify
+    : await call(client, 'Check', {quote, collateral: collateral(opts.collateral), token: 'ear'});
+  await checkToken(client, answer, checksum);
+
+  // 4. The record, the raw bytes and the size, or NOT_FOUND when nothing was stored.
   if (stored) {
     const record = await call(client, 'Get', {checksum});
     expect(record.checksum === checksum, 'Get checksum ' + record.checksum);
@@ -170,10 +206,10 @@ async function run(opts) {
     console.log(`get      ${checksum} NOT_FOUND, as expected`);
   }
 
-  // 4. Errors carry dcapd's failure code.
+  // 5. Errors carry dcapd's failure code.
   await expectError(call(client, 'Get', {checksum: 'not-a-checksum'}), grpc.status.INVALID_ARGUMENT, null, 'malformed checksum');
 
-  // 5. Recent, newest first.
+  // 6. Recent, newest first.
   const recent = await call(client, 'Recent', {limit: 10});
   const listed = recent.items.map((i) => i.checksum);
   expect(listed.includes(checksum) === stored, 'Recent lists ' + listed.join(','));
@@ -191,6 +227,10 @@ try {
 run(opts).then(() => process.exit(0), (e) => {
   if (e instanceof Mismatch) {
     console.error('node example: MISMATCH: ' + e.message);
+    process.exit(1);
+  }
+  if (e instanceof Refused) {
+    console.error("node example: the daemon's token was refused: " + e.message);
     process.exit(1);
   }
   console.error('node example: ' + (e.code !== undefined ? `status ${e.code}: ${e.details}` : e.stack));

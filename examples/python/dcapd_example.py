@@ -4,12 +4,14 @@
 Generates the message classes at run time with protoc (Debian: protobuf-compiler, libprotobuf-dev)
 and calls the service through grpc's generic unary calls (Debian: python3-grpcio,
 python3-protobuf). Verifies a quote, reads its record back, downloads the raw bytes and compares
-them with the file, checks the quote against the sample collateral at a fixed instant, and lists
-recent quotes. Exits non-zero on any mismatch.
+them with the file, checks the quote against the sample collateral at a fixed instant, verifies the
+daemon's signed result with its keys (verify_token.py; Debian: python3-jwt, python3-cryptography),
+and lists recent quotes. Exits non-zero on any mismatch.
 
 Usage: dcapd_example.py --server HOST:PORT --quote FILE --collateral FILE --at EPOCH_SECONDS [--expect-stored]
 """
 import argparse
+import base64
 import hashlib
 import importlib
 import json
@@ -19,6 +21,8 @@ import sys
 import tempfile
 
 import grpc
+
+import verify_token
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROTO_DIR = os.path.join(ROOT, "proto", "src", "main", "proto")
@@ -102,6 +106,30 @@ def collateral_message(pb, path):
         pck_certificate_chain=c.get("pck_certificate_chain") or "")
 
 
+def check_token(client, pb, answer, checksum):
+    """The answer's token verifies with the daemon's keys (GetKeys), says what the answer says, and
+    one changed byte makes it refused. It is judged as of the answer's instant (verdict.current_at):
+    run.sh may run the daemon under faketime, far from this machine's clock; a relying party uses
+    its own clock (no `at`)."""
+    jwks = client.call("GetKeys", pb.GetKeysRequest(), pb.GetKeysResponse).jwks
+    at = answer.verdict.current_at.seconds
+    claims = verify_token.verify(answer.token, jwks, at=at)
+    status = verify_token.status(claims)
+    expect((status in verify_token.ACCEPTED) == answer.success,
+           "token ear.status %s, answer success=%s" % (status, answer.success))
+    expect(claims["submods"]["quote"]["dcapd"]["checksum"] == checksum, "token about another quote")
+    head, body, signature = answer.token.split(".")
+    raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+    raw[0] ^= 1
+    changed = ".".join([head, body, base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()])
+    try:
+        verify_token.verify(changed, jwks, at=at)
+        raise Mismatch("a token with one changed byte verified")
+    except verify_token.Refused as e:
+        expect(e.reason == "BAD_SIGNATURE", "changed token refused with %s" % e.reason)
+    print("token    %s ear.status=%s; one changed byte: BAD_SIGNATURE" % (checksum, status))
+
+
 def run(args, pb, rpc_pb):
     with open(args.quote, "rb") as f:
         quote = f.read()
@@ -116,12 +144,13 @@ def run(args, pb, rpc_pb):
     expect(check.verdict.tcb_status == "UpToDate", "Check status %s" % check.verdict.tcb_status)
     print("check    %s success=%s tcb_status=%s" % (checksum, check.success, check.verdict.tcb_status))
 
-    # 2. Verify at the daemon's now. An answer (success, or a verdict failure such as
-    #    COLLATERAL_EXPIRED) stores the quote; UNAVAILABLE/COLLATERAL_UNAVAILABLE means the daemon
-    #    found no collateral it could use (the sample's has expired) and stored nothing.
+    # 2. Verify at the daemon's now, asking for a signed result (token "ear"). An answer (success,
+    #    or a verdict failure such as COLLATERAL_EXPIRED) stores the quote;
+    #    UNAVAILABLE/COLLATERAL_UNAVAILABLE means the daemon found no collateral it could use (the
+    #    sample's has expired) and stored nothing.
     stored = False
     try:
-        verify = client.call("Verify", pb.VerifyRequest(quote=quote), pb.VerifyResponse)
+        verify = client.call("Verify", pb.VerifyRequest(quote=quote, token="ear"), pb.VerifyResponse)
         expect(verify.checksum == checksum, "Verify checksum %s, file %s" % (verify.checksum, checksum))
         expect(verify.success == verify.verdict.success, "success and verdict.success disagree")
         print("verify   %s success=%s failure=%s" % (checksum, verify.success, verify.verdict.failure.code or "-"))
@@ -133,7 +162,17 @@ def run(args, pb, rpc_pb):
         expect(not args.expect_stored, "Verify stored nothing (COLLATERAL_UNAVAILABLE) but --expect-stored was given")
         print("verify   %s UNAVAILABLE %s (no usable collateral now; nothing stored)" % (checksum, reason))
 
-    # 3. The record, the raw bytes and the size, or NOT_FOUND when nothing was stored.
+    # 3. The signed result, checked as a relying party checks it: PyJWT with the daemon's keys.
+    #    Verify's token when the quote was stored; else Check signs its verdict (at the daemon's
+    #    now: a token states a judgement made then, so Check takes no `at` with it).
+    if stored:
+        answer = verify
+    else:
+        answer = client.call("Check", pb.CheckRequest(quote=quote, collateral=collateral_message(pb, args.collateral),
+                                                      token="ear"), pb.CheckResponse)
+    check_token(client, pb, answer, checksum)
+
+    # 4. The record, the raw bytes and the size, or NOT_FOUND when nothing was stored.
     if stored:
         record = client.call("Get", pb.GetRequest(checksum=checksum), pb.GetResponse)
         expect(record.checksum == checksum, "Get checksum %s" % record.checksum)
@@ -155,14 +194,14 @@ def run(args, pb, rpc_pb):
         expect(not stat.exists, "StatRaw says stored although Verify stored nothing")
         print("get      %s NOT_FOUND, as expected" % checksum)
 
-    # 4. Errors carry dcapd's failure code.
+    # 5. Errors carry dcapd's failure code.
     try:
         client.call("Get", pb.GetRequest(checksum="not-a-checksum"), pb.GetResponse)
         raise Mismatch("Get accepted a malformed checksum")
     except grpc.RpcError as e:
         expect(e.code() == grpc.StatusCode.INVALID_ARGUMENT, "malformed checksum: %s" % e.code())
 
-    # 5. Recent, newest first.
+    # 6. Recent, newest first.
     recent = client.call("Recent", pb.RecentRequest(limit=10), pb.RecentResponse)
     listed = [item.checksum for item in recent.items]
     expect((checksum in listed) == stored, "Recent lists %s" % listed)
@@ -185,6 +224,9 @@ def main():
             return run(args, pb, rpc_pb)
         except Mismatch as e:
             print("python example: MISMATCH: %s" % e, file=sys.stderr)
+            return 1
+        except verify_token.Refused as e:
+            print("python example: the daemon's token was refused: %s" % e, file=sys.stderr)
             return 1
         except grpc.RpcError as e:
             print("python example: %s: %s" % (e.code(), e.details()), file=sys.stderr)
