@@ -2,22 +2,24 @@ package dev.dcapd.daemon.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dcapd.proto.json.AnswerJson;
 import dev.dcapd.daemon.api.AnswerMessages;
 import dev.dcapd.daemon.api.AttestationFailure;
 import dev.dcapd.daemon.api.Attestations;
 import dev.dcapd.daemon.api.StoredCollaterals;
-import dev.dcapd.proto.store.v1.StoredRecord;
 import dev.dcapd.daemon.token.ResultTokens;
+import dev.dcapd.proto.json.AnswerJson;
+import dev.dcapd.proto.store.v1.StoredRecord;
 import dev.dcapd.proto.v1.GetResponse;
 import dev.dcapd.proto.v1.RecentItem;
 import dev.dcapd.proto.v1.RecentResponse;
+import dev.dcapd.proto.v1.Verdict;
 import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.quote.Quote;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -42,7 +44,7 @@ final class PhalaApi extends Handler.Abstract {
   private static final System.Logger LOG = System.getLogger("dcapd.http");
 
   /** Media types that ask for the signed result alone, as the body. */
-  static final java.util.List<String> TOKEN_TYPES = java.util.List.of("application/eat+jwt", "application/jwt");
+  static final List<String> TOKEN_TYPES = List.of("application/eat+jwt", "application/jwt");
 
   private final Attestations attestations;
   private final AnswerMessages messages;
@@ -168,7 +170,7 @@ final class PhalaApi extends Handler.Abstract {
       return new TokenAsk(!asked.isEmpty(), bare, nonce);
     }
 
-    Optional<String> issue(ResultTokens tokens, Quote quote, dev.dcapd.proto.v1.Verdict verdict) {
+    Optional<String> issue(ResultTokens tokens, Quote quote, Verdict verdict) {
       return wanted ? Optional.of(tokens.issue(quote, verdict, nonce)) : Optional.empty();
     }
   }
