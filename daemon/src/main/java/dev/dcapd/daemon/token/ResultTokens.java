@@ -35,8 +35,6 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,7 +73,7 @@ public final class ResultTokens {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   /** Nonces handed out and not yet used, by hex. */
-  private final Cache<String, Instant> open;
+  private final Cache<String, Boolean> open;
   /** Nonces used, remembered as long as they could have been open, so a replay is named as one. */
   private final Cache<String, Boolean> used;
 
@@ -170,7 +168,7 @@ public final class ResultTokens {
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
     Instant now = clock.instant();
-    open.put(HEX.formatHex(nonce), now);
+    open.put(HEX.formatHex(nonce), Boolean.TRUE);
     return new Challenge(nonce, now.plus(CHALLENGE_LIFETIME));
   }
 
@@ -242,9 +240,9 @@ public final class ResultTokens {
     if (reportData.slice(0, nonce.length).equals(Bytes.of(nonce))) {
       return true;
     }
-    Bytes magic = reportData.slice(ReportDataBinding.MAGIC_START, ReportDataBinding.MAGIC_END - ReportDataBinding.MAGIC_START);
-    Bytes nonceHash = reportData.slice(ReportDataBinding.NONCE_START, ReportDataBinding.NONCE_END - ReportDataBinding.NONCE_START);
-    return magic.equals(ReportDataBinding.MAGIC) && nonceHash.equals(Bytes.of(sha256(nonce)));
+    return ReportDataBinding.decode(reportData)
+        .map(b -> b.nonceHash().equals(ReportDataBinding.nonceHash(Bytes.of(nonce))))
+        .orElse(false);
   }
 
   /**
@@ -324,11 +322,4 @@ public final class ResultTokens {
     return s.isEmpty() ? null : s;
   }
 
-  private static byte[] sha256(byte[] b) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(b);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JDK", e);
-    }
-  }
 }
