@@ -18,6 +18,7 @@ import dev.dcapd.proto.v1.VerdictChange;
 import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.quote.BodyType;
+import dev.dcapd.verifier.quote.TeeType;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -263,9 +264,13 @@ public final class AnswerJson {
     return n;
   }
 
-  /** {@code "TDX"} (the proto's spelling) as {@code "TEE_TDX"}; a name already prefixed is kept. */
+  /** {@code "TDX"} (the proto's spelling) as {@code "TEE_TDX"} ({@link TeeType#apiName()}); an unknown name is kept. */
   public static String teeType(String protoName) {
-    return protoName.startsWith("TEE_") ? protoName : "TEE_" + protoName;
+    try {
+      return TeeType.valueOf(protoName).apiName();
+    } catch (IllegalArgumentException e) {
+      return protoName;
+    }
   }
 
   /** Phala's spelling of an instant: ISO-8601 with {@code +00:00}, microseconds when there are any. */
