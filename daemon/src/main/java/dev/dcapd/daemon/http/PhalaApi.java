@@ -164,7 +164,7 @@ final class PhalaApi extends Handler.Abstract {
       boolean bare = TOKEN_TYPES.stream().anyMatch(accept::contains);
       String nonceHex = query.getValue("nonce");
       Optional<byte[]> nonce = nonceHex == null || nonceHex.isEmpty() ? Optional.empty()
-          : Optional.of(QuoteUpload.decodeHex(nonceHex));
+          : Optional.of(QuoteUpload.decodeHex(nonceHex, "the nonce"));
       String asked = bare && format.isEmpty() ? ResultTokens.FORMAT_EAR : format;
       ResultTokens.requireFormat(asked, nonce.isPresent());
       return new TokenAsk(!asked.isEmpty(), bare, nonce);

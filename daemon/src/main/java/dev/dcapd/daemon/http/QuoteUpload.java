@@ -136,8 +136,13 @@ final class QuoteUpload {
     return decodeHex(hex.getValue());
   }
 
-  /** Hex text, {@code 0x} prefix and white space allowed, as bytes: 400 when it is not hex. */
+  /** The quote as hex text, {@code 0x} prefix and white space allowed: 400 when it is not hex. */
   static byte[] decodeHex(String text) {
+    return decodeHex(text, "the quote");
+  }
+
+  /** Hex text naming {@code what}, {@code 0x} prefix and white space allowed, as bytes: 400 when it is not hex. */
+  static byte[] decodeHex(String text, String what) {
     StringBuilder digits = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
@@ -150,12 +155,12 @@ final class QuoteUpload {
       s = s.substring(2);
     }
     if (s.isEmpty()) {
-      throw badRequest("no quote: the hex is empty");
+      throw badRequest(what + " is empty");
     }
     try {
       return HexFormat.of().parseHex(s);
     } catch (IllegalArgumentException e) {
-      throw badRequest("the quote is not valid hex");
+      throw badRequest(what + " is not valid hex");
     }
   }
 
