@@ -213,21 +213,129 @@ public final class InMemoryCollateralCache implements CollateralCache {
     if (running != mine) {
       return await(key, running);
     }
+    boolean claimed = false;
     try {
       CachedCollateral done = alreadyDone.get();
       if (done != null) {
         mine.complete(done);
         return done;
       }
+      if (mayInstall && store.shared()) {
+        // Another cache on the store may have fetched it moments ago, or be fetching it now.
+        claimed = store.claimFetch(key);
+        CachedCollateral peers = claimed ? adopt(key, checkAt, true) : awaitPeer(key, checkAt);
+        if (peers != null) {
+          mine.complete(peers);
+          return peers;
+        }
+      }
       CachedCollateral fetched = fetcher.fetch(key, checkAt).collateral();
       // Installed before the flight is removed: a caller that misses the flight finds the entry.
       // Collateral not current now was checked for the caller's instant: it answers that call only.
       if (mayInstall && fetched.validAt(clock.instant())) {
-        install(key, fetched);
+        install(key, fetched, true);
       }
       mine.complete(fetched);
       return fetched;
     } catch (DcapException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      if (claimed) {
+        releaseFetch(key);
+      }
+      inFlight.asMap().remove(key, mine);
+    }
+  }
+
+  private void releaseFetch(CollateralKey key) {
+    try {
+      store.releaseFetch(key);
+    } catch (RuntimeException e) {
+      LOG.log(Level.DEBUG, "fetch of {0} not released (it expires): {1}", key, e.toString());
+    }
+  }
+
+  /**
+   * Installs, without fetching, what another cache sharing the store saved for {@code key} when it
+   * is newer than the entry held: {@link #shared} asks for it fetched within the minimum refresh
+   * interval (as good as fetching now), the daemon's periodic look at the store for any newer
+   * edition. It is checked like a fetch, at the clock's now, and never replaces a newer part.
+   * Returns the entry held afterwards if it is current at {@code at}, else {@code null}.
+   */
+  private CachedCollateral adopt(CollateralKey key, Instant at, boolean fetchedJustNow) {
+    Optional<CollateralStore.Stored> stored;
+    try {
+      stored = store.load(key);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "stored collateral for {0} cannot be read: {1}", key, e.toString());
+      return null;
+    }
+    if (stored.isEmpty()) {
+      return null;
+    }
+    CollateralStore.Stored s = stored.get();
+    Instant now = clock.instant();
+    CachedCollateral held = entries.getIfPresent(key);
+    boolean newer = held == null || !held.checked().id().equals(s.collateral().id()) || s.fetchedAt().isAfter(held.fetchedAt());
+    if (!newer || (fetchedJustNow && s.fetchedAt().isBefore(now.minus(minRefreshInterval)))) {
+      return null;
+    }
+    CachedCollateral peers;
+    try {
+      peers = new CachedCollateral(fetcher.check().check(s.collateral(), key, now), s.source(), s.fetchedAt());
+      install(key, peers, false);
+    } catch (DcapException e) {
+      LOG.log(Level.INFO, "stored collateral for {0} not adopted at {1}: {2}: {3}", key, now, e.code(), e.getMessage());
+      return null;
+    }
+    CachedCollateral current = entries.getIfPresent(key);
+    return current != null && current.validAt(at) ? current : null;
+  }
+
+  /** How long a cache waits for another's fetch of a key before it fetches the key itself. */
+  private static final Duration PEER_WAIT = Duration.ofSeconds(10);
+  private static final long PEER_POLL_MILLIS = 100;
+
+  /**
+   * Waits (bounded) for the cache that holds the fetch of {@code key} to save what it fetched;
+   * {@code null} when nothing came, and the caller fetches after all.
+   */
+  private CachedCollateral awaitPeer(CollateralKey key, Instant at) {
+    long deadline = System.nanoTime() + PEER_WAIT.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      CachedCollateral peers = adopt(key, at, true);
+      if (peers != null) {
+        return peers;
+      }
+      try {
+        Thread.sleep(PEER_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+    LOG.log(Level.INFO, "no collateral for {0} from the cache that holds its fetch within {1}; fetching it here", key, PEER_WAIT);
+    return null;
+  }
+
+  /**
+   * Installs what the store holds for {@code key} when another cache sharing it saved a newer
+   * edition than the one held (checked, and never older in any part). Nothing for a key that is
+   * being fetched here: that fetch looks at the store itself. Returns whether anything changed.
+   */
+  public boolean adoptStored(CollateralKey key) {
+    CompletableFuture<CachedCollateral> mine = new CompletableFuture<>();
+    if (inFlight.get(key, k -> mine) != mine) {
+      return false;
+    }
+    CachedCollateral before = entries.getIfPresent(key);
+    try {
+      adopt(key, clock.instant(), false);
+      CachedCollateral after = entries.getIfPresent(key);
+      mine.complete(after);
+      return after != before;
+    } catch (RuntimeException e) {
       mine.completeExceptionally(e);
       throw e;
     } finally {
@@ -258,9 +366,13 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * Holds {@code fetched} (current now) for {@code key} unless a part of it is older than the entry
    * held; then refuses it, and the caller is answered as if no source had served it.
    */
-  private void install(CollateralKey key, CachedCollateral fetched) throws DcapException {
+  private void install(CollateralKey key, CachedCollateral fetched, boolean save) throws DcapException {
     CachedCollateral held = entries.getIfPresent(key);
     if (held != null && held.checked().id().equals(fetched.checked().id())) {
+      if (save && store.shared()) {
+        // Caches sharing the store learn that the sources had nothing newer, and need not ask.
+        save(key, fetched);
+      }
       entries.put(key, fetched);
       return;
     }
@@ -273,17 +385,25 @@ public final class InMemoryCollateralCache implements CollateralCache {
             + fetched.source() + " is older than the collateral held: " + String.join("; ", older));
       }
     }
+    // Saved before it is held: a record judged against it (which other caches sharing the store
+    // may read at once) never names collateral they cannot find.
+    if (save) {
+      save(key, fetched);
+    }
     entries.put(key, fetched);
+    try {
+      onInstall.installed(key, Optional.ofNullable(held), fetched);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "collateral install listener for {0} failed: {1}", key, e.toString());
+    }
+  }
+
+  private void save(CollateralKey key, CachedCollateral fetched) {
     try {
       store.save(key, new CollateralStore.Stored(
           fetched.collateral(), fetched.source(), fetched.fetchedAt(), fetched.earliestExpiry()));
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "collateral for {0} not persisted: {1}", key, e.toString());
-    }
-    try {
-      onInstall.installed(key, Optional.ofNullable(held), fetched);
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "collateral install listener for {0} failed: {1}", key, e.toString());
     }
   }
 
