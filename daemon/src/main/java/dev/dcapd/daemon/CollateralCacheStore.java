@@ -7,22 +7,49 @@ import dev.dcapd.proto.store.v1.CachedCollateral;
 import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /**
  * Keeps the collateral cache's entries in the store's {@code collateral_cache} family, so a
- * restarted daemon serves from what it had (after checking it again) instead of refetching.
+ * restarted daemon serves from what it had (after checking it again) instead of refetching. On a
+ * store daemons share, it is their common cache: a lease per key lets one of them fetch it at a time.
  */
 public final class CollateralCacheStore implements CollateralStore {
+  /** How long a fetch lease holds if its daemon dies mid-fetch. */
+  static final Duration FETCH_LEASE = Duration.ofSeconds(30);
+
   private final AttestationStore store;
   private final String trustRoot;
+  private final String owner;
 
-  /** @param trustRoot hex SHA-256 of the root entries are checked under; entries saved under another are not loaded */
-  public CollateralCacheStore(AttestationStore store, String trustRoot) {
+  /**
+   * @param trustRoot hex SHA-256 of the root entries are checked under; entries saved under another are not loaded
+   * @param owner this daemon's name in leases
+   */
+  public CollateralCacheStore(AttestationStore store, String trustRoot, String owner) {
     this.store = store;
     this.trustRoot = trustRoot;
+    this.owner = owner;
+  }
+
+  @Override
+  public boolean shared() {
+    return store.shared();
+  }
+
+  @Override
+  public boolean claimFetch(CollateralKey key) {
+    return !store.shared() || store.claim("fetch/" + cacheKey(key), owner, FETCH_LEASE);
+  }
+
+  @Override
+  public void releaseFetch(CollateralKey key) {
+    if (store.shared()) {
+      store.release("fetch/" + cacheKey(key), owner);
+    }
   }
 
   static String cacheKey(CollateralKey key) {

@@ -1,6 +1,7 @@
 package dev.dcapd.daemon;
 
 import dev.dcapd.collateral.CollateralFetcher;
+import dev.dcapd.collateral.CollateralKey;
 import dev.dcapd.collateral.CollateralService;
 import dev.dcapd.collateral.CollateralSource;
 import dev.dcapd.collateral.HttpGetter;
@@ -18,6 +19,8 @@ import dev.dcapd.daemon.token.ResultTokens;
 import dev.dcapd.daemon.http.ReportPages;
 import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.daemon.store.StoreException;
+import dev.dcapd.daemon.store.cassandra.CassandraStore;
 import dev.dcapd.verifier.policy.Policy;
 import dev.dcapd.verifier.policy.PolicyFormatException;
 import dev.dcapd.verifier.policy.PolicyJson;
@@ -30,12 +33,16 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /** A running daemon: the store, the verifier, the collateral cache and its listeners. */
@@ -43,7 +50,11 @@ public final class Daemon implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dcapd");
 
   private final DaemonConfig config;
-  private final QuoteStore store;
+  private final AttestationStore store;
+  /** This daemon's name in the leases of a store others share: host, process and start. */
+  private final String owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID();
+  /** Looks at the shared collateral cache for what other daemons installed (a shared store only). */
+  private ScheduledExecutorService collateralSync;
   private final List<DaemonServer> servers = new ArrayList<>();
   private final List<Listeners.Listener> listeners = new ArrayList<>();
   private final Metrics metrics = new Metrics();
@@ -60,7 +71,7 @@ public final class Daemon implements AutoCloseable {
   private ResultTokens tokens;
   private boolean closed;
 
-  private Daemon(DaemonConfig config, QuoteStore store, TrustAnchor anchor, Policy policy, String ecdsaEngine) {
+  private Daemon(DaemonConfig config, AttestationStore store, TrustAnchor anchor, Policy policy, String ecdsaEngine) {
     this.ecdsaEngine = ecdsaEngine;
     this.workers = DaemonServer.workerPool(config.workers());
     this.config = config;
@@ -99,7 +110,7 @@ public final class Daemon implements AutoCloseable {
         ? Files.readAllBytes(config.insecureTrustRoot().get()) : null;
     TrustAnchor anchor = customRoot != null ? TrustAnchor.insecureCustomRoot(customRoot) : TrustAnchor.intel();
     Policy policy = policy(config, anchor);
-    QuoteStore store = QuoteStore.open(config.dataDir(), config.syncWrites(), config.blockCacheBytes());
+    AttestationStore store = openStore(config);
     Daemon d;
     try {
       String ecdsa;
@@ -122,6 +133,17 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /** RocksDB in the data directory, or the Cassandra keyspace the configuration names. */
+  private static AttestationStore openStore(DaemonConfig config) throws IOException {
+    try {
+      return config.cassandra().isPresent()
+          ? CassandraStore.open(config.cassandra().get())
+          : QuoteStore.open(config.dataDir(), config.syncWrites(), config.blockCacheBytes());
+    } catch (StoreException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
   private void startListeners(Clock clock) throws IOException {
     CollateralVerifier collateralVerifier = new CollateralVerifier();
     QuoteVerifier verifier = QuoteVerifier.create(anchor, collateralVerifier, QuoteVerifier.DEFAULT_PLATFORM_CAPACITY);
@@ -134,26 +156,40 @@ public final class Daemon implements AutoCloseable {
     CollateralFetcher fetcher = new CollateralFetcher(sources, new VerifierCollateralCheck(collateralVerifier, anchor), clock);
     InMemoryCollateralCache cache = InMemoryCollateralCache.builder(fetcher)
         .clock(clock)
-        .store(new CollateralCacheStore(store, anchor.fingerprint().hex()))
-        // New collateral for a platform re-appraises its stored quotes in the background.
+        .store(new CollateralCacheStore(store, anchor.fingerprint().hex(), owner))
+        // New collateral for a platform re-appraises its stored quotes in the background: once per
+        // collateral, however many daemons sharing the store install it.
         .onInstall((key, previous, installed) -> {
           Reappraiser r = reappraiser;
-          if (r != null) {
-            String platform = CollateralCacheStore.cacheKey(key);
+          String platform = CollateralCacheStore.cacheKey(key);
+          if (r != null && store.claim("reappraise/" + platform + "/" + installed.checked().id(), owner, REAPPRAISAL_ONCE)) {
             r.schedule(platform, "new collateral for " + platform);
           }
         })
         .build();
     CollateralService collateral = new CollateralService(cache);
-    metrics.gauge("dcapd_records", "Records in the store (RocksDB's estimate).", store::estimatedRecordCount);
-    metrics.gauge("dcapd_block_cache_bytes", "RocksDB block cache in use.", store::blockCacheUsage);
-    metrics.gauge("dcapd_block_cache_capacity_bytes", "RocksDB block cache capacity.", store::blockCacheCapacity);
-    CollateralProvider provider = new ServiceCollateralProvider(collateral, metrics);
+    metrics.gauge("dcapd_records", "Records in the store (the store's estimate).", store::estimatedRecordCount);
+    if (store instanceof QuoteStore rocks) {
+      metrics.gauge("dcapd_block_cache_bytes", "RocksDB block cache in use.", rocks::blockCacheUsage);
+      metrics.gauge("dcapd_block_cache_capacity_bytes", "RocksDB block cache capacity.", rocks::blockCacheCapacity);
+    }
+    CollateralProvider provider = new ServiceCollateralProvider(collateral, metrics,
+        key -> store.shared() && adoptQuietly(cache, key));
+    if (store.shared()) {
+      collateralSync = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "dcapd-collateral-sync");
+        t.setDaemon(true);
+        return t;
+      });
+      long every = COLLATERAL_SYNC.toMillis();
+      collateralSync.scheduleWithFixedDelay(() -> cache.entries().keySet().forEach(k -> adoptQuietly(cache, k)),
+          every, every, TimeUnit.MILLISECONDS);
+    }
     Attestations attestations = new Attestations(store, new Judge(verifier, provider, policy), clock, metrics);
     String version = Daemon.class.getPackage().getImplementationVersion();
     tokens = ResultTokens.open(config.dataDir(), config.tokens(), "dcapd " + (version == null ? "dev" : version), clock);
     service = new AttestationServiceImpl(attestations, tokens, workers);
-    reappraiser = new Reappraiser(store, attestations, clock, config.reappraisalRate()).start();
+    reappraiser = new Reappraiser(store, attestations, clock, owner, config.reappraisalRate()).start();
     metrics.gauge("dcapd_reappraisals_in_progress", "Re-appraisal jobs in progress (each a platform or the whole store).", reappraiser::inProgress);
     judgeAgainIfRootOrPolicyChanged();
 
@@ -183,6 +219,24 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
+   * How often a daemon on a shared store looks for collateral another daemon installed. Until it
+   * does, it judges new quotes by the collateral it holds (current, but perhaps not the newest); a
+   * record another daemon judged by newer collateral makes it look at once.
+   */
+  static final Duration COLLATERAL_SYNC = Duration.ofSeconds(5);
+  /** How long the claim to re-appraise after one collateral install is remembered. */
+  private static final Duration REAPPRAISAL_ONCE = Duration.ofDays(7);
+
+  private static boolean adoptQuietly(InMemoryCollateralCache cache, CollateralKey key) {
+    try {
+      return cache.adoptStored(key);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "collateral for {0} not read from the shared store: {1}", key, e.toString());
+      return false;
+    }
+  }
+
+  /**
    * A store last served under another trust root or policy (or by a daemon that did not record
    * them) has verdicts that prove nothing now: every record is judged again in the background, and
    * until then each read judges its record on demand and listings do not show it as verified.
@@ -200,7 +254,8 @@ public final class Daemon implements AutoCloseable {
     } else if (storedRoot.isEmpty() && hasRecords) {
       reason = "judged before verdicts named their trust root";
     }
-    if (reason != null && hasRecords) {
+    if (reason != null && hasRecords
+        && store.claim("reappraise/" + AttestationStore.ALL_PLATFORMS + "/" + root + "/" + policy.sha256(), owner, REAPPRAISAL_ONCE)) {
       LOG.log(System.Logger.Level.WARNING, "the store in {0} was last served under trust root {1}, policy {2}; every "
           + "stored verdict is judged again under {3}, policy {4} ({5})", config.dataDir(), storedRoot.orElse("unknown"),
           storedPolicy.orElse("unknown"), root, policy.name() + " " + policy.sha256(), reason);
@@ -261,7 +316,7 @@ public final class Daemon implements AutoCloseable {
     httpAddress().ifPresent(a -> sb.append(" http://").append(a.getHostString()).append(':').append(a.getPort()).append('/'));
     metricsAddress().ifPresent(a -> sb.append(" metrics http://").append(a.getHostString()).append(':').append(a.getPort())
         .append("/metrics"));
-    sb.append(" data ").append(config.dataDir());
+    sb.append(config.cassandra().isPresent() ? " store " + store.describe() : " data " + config.dataDir());
     sb.append(anchor.insecure() ? " INSECURE root " + anchor.fingerprint().hex() : " root Intel SGX Root CA");
     sb.append(" policy ").append(policy.name()).append(' ').append(policy.sha256(), 0, 12);
     if (config.insecureAllowDebug()) {
@@ -292,6 +347,9 @@ public final class Daemon implements AutoCloseable {
     }
     if (reappraiser != null) {
       reappraiser.close();
+    }
+    if (collateralSync != null) {
+      collateralSync.shutdownNow();
     }
     workers.shutdown();
     try {

@@ -2,6 +2,7 @@ package dev.dcapd.daemon;
 
 import dev.dcapd.daemon.crypto.EcdsaChoice;
 import dev.dcapd.daemon.http.HttpSettings;
+import dev.dcapd.daemon.store.cassandra.CassandraLocation;
 import dev.dcapd.daemon.token.TokenSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -28,6 +29,8 @@ import java.util.Optional;
  * @param ecdsaEngine the engine the verifier hands ECDSA arithmetic to
  * @param http the HTTP listener (Phala's API, report pages, metrics), if any
  * @param tokens how signed attestation results are made
+ * @param cassandra the Cassandra keyspace the store is in (shared with other daemons); absent: RocksDB
+ *     in {@code dataDir}. The data directory keeps the token keys either way.
  */
 public record DaemonConfig(
     Optional<InetSocketAddress> grpc,
@@ -50,7 +53,8 @@ public record DaemonConfig(
     int reappraisalRate,
     EcdsaChoice ecdsaEngine,
     Optional<HttpSettings> http,
-    TokenSettings tokens) {
+    TokenSettings tokens,
+    Optional<CassandraLocation> cassandra) {
 
   /** The default {@code --reappraisal-rate}: a million stored quotes judged again in under 20 minutes. */
   public static final int DEFAULT_REAPPRAISAL_RATE = 1000;
@@ -62,42 +66,49 @@ public record DaemonConfig(
       long blockCacheBytes, Duration collateralTimeout, Duration shutdownGrace) {
     this(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites, tls, workers,
         maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, Optional.empty(), false,
-        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO, Optional.empty(), TokenSettings.DEFAULTS);
+        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO, Optional.empty(), TokenSettings.DEFAULTS, Optional.empty());
   }
 
   /** This configuration with another policy. */
   public DaemonConfig withPolicy(Optional<Path> policyFile, boolean allowDebug) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policyFile,
-        allowDebug, reappraisalRate, ecdsaEngine, http, tokens);
+        allowDebug, reappraisalRate, ecdsaEngine, http, tokens, cassandra);
   }
 
   /** This configuration with another re-appraisal rate. */
   public DaemonConfig withReappraisalRate(int quotesPerSecond) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, quotesPerSecond, ecdsaEngine, http, tokens);
+        insecureAllowDebug, quotesPerSecond, ecdsaEngine, http, tokens, cassandra);
   }
 
   /** This configuration with another ECDSA engine. */
   public DaemonConfig withEcdsaEngine(EcdsaChoice engine) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, engine, http, tokens);
+        insecureAllowDebug, reappraisalRate, engine, http, tokens, cassandra);
   }
 
   /** This configuration with an HTTP listener, or none. */
   public DaemonConfig withHttp(Optional<HttpSettings> listener) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, ecdsaEngine, listener, tokens);
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, listener, tokens, cassandra);
   }
 
   /** This configuration with other token settings. */
   public DaemonConfig withTokens(TokenSettings settings) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, settings);
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, settings, cassandra);
+  }
+
+  /** This configuration with the store in a Cassandra keyspace, or in RocksDB (empty). */
+  public DaemonConfig withCassandra(Optional<CassandraLocation> location) {
+    return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
+        tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, tokens, location);
   }
 
   public DaemonConfig {
@@ -108,6 +119,7 @@ public record DaemonConfig(
     Objects.requireNonNull(ecdsaEngine, "ecdsaEngine");
     Objects.requireNonNull(http, "http");
     Objects.requireNonNull(tokens, "tokens");
+    Objects.requireNonNull(cassandra, "cassandra");
     pccs = List.copyOf(pccs);
     if (grpc.isEmpty() && unixSocket.isEmpty()) {
       throw new IllegalArgumentException("the daemon needs a TCP address or a Unix socket to listen on");

@@ -5,6 +5,10 @@ import dev.dcapd.daemon.crypto.EcdsaChoice;
 import dev.dcapd.daemon.http.HttpSettings;
 import dev.dcapd.daemon.token.TokenSettings;
 import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.daemon.store.StoreException;
+import dev.dcapd.daemon.store.cassandra.CassandraLocation;
+import dev.dcapd.daemon.store.cassandra.CassandraSchema;
+import dev.dcapd.daemon.store.cassandra.CassandraStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -33,13 +37,13 @@ import picocli.CommandLine.Option;
  * flags win over the environment, the environment over the file.
  */
 @Command(name = "dcapd", mixinStandardHelpOptions = true, description = "The dcapd attestation daemon.",
-    subcommands = {Dcapd.Serve.class})
+    subcommands = {Dcapd.Serve.class, Dcapd.Schema.class})
 public final class Dcapd implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve, schema)");
   }
 
   public static void main(String[] args) {
@@ -124,8 +128,14 @@ public final class Dcapd implements Runnable {
     @Option(names = "--unix", paramLabel = "PATH", description = "Also listen on this Unix socket.")
     Path unix;
 
-    @Option(names = "--data", paramLabel = "DIR", defaultValue = "./dcapd-data", description = "RocksDB data directory (default ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "./dcapd-data",
+        description = "Data directory: the RocksDB store (unless --store names another) and the token keys (default ${DEFAULT-VALUE}).")
     Path data;
+
+    @Option(names = "--store", paramLabel = "STORE",
+        description = "rocksdb:DIR (default: rocksdb in --data), or cassandra://HOST:PORT[,HOST:PORT...]/KEYSPACE?dc=DC&rf=N"
+            + "[&read=local_one][&timeout=PT5S]: a keyspace several daemons share (README, Deployment).")
+    String store;
 
     @Option(names = "--pccs", paramLabel = "URL", split = ",",
         description = "PCS or PCCS base URL, repeatable, tried in order. Default: Intel PCS, then Phala's PCCS "
@@ -214,13 +224,29 @@ public final class Dcapd implements Runnable {
       if ((tlsCert == null) != (tlsKey == null)) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
       }
+      Optional<CassandraLocation> cassandra = Optional.empty();
+      Path dataDir = data;
+      if (store != null && CassandraLocation.names(store)) {
+        try {
+          cassandra = Optional.of(CassandraLocation.parse(store));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--store: " + e.getMessage());
+        }
+      } else if (store != null && store.startsWith(ROCKSDB)) {
+        dataDir = Path.of(store.substring(ROCKSDB.length()));
+        if (dataDir.toString().isEmpty()) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--store rocksdb:DIR names no directory");
+        }
+      } else if (store != null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--store is rocksdb:DIR or cassandra://…, got '" + store + "'");
+      }
       List<String> sources = pccs != null ? pccs : collateralDir != null
           ? List.of() : List.of(PcsClient.INTEL_PCS_URL, PcsClient.PHALA_PCCS_URL);
       try {
         return new DaemonConfig(
             "none".equals(grpc) ? Optional.empty() : Optional.of(Listeners.hostPort(grpc)),
             Optional.ofNullable(unix),
-            data,
+            dataDir,
             new ArrayList<>(sources),
             Optional.ofNullable(collateralDir),
             Optional.ofNullable(insecureTrustRoot),
@@ -237,7 +263,8 @@ public final class Dcapd implements Runnable {
             .withReappraisalRate(reappraisalRate)
             .withEcdsaEngine(EcdsaChoice.parse(ecdsaEngine))
             .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate)))
-            .withTokens(new TokenSettings(Optional.ofNullable(tokenKey), tokenLifetime, rotateTokenKey));
+            .withTokens(new TokenSettings(Optional.ofNullable(tokenKey), tokenLifetime, rotateTokenKey))
+            .withCassandra(cassandra);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -262,6 +289,48 @@ public final class Dcapd implements Runnable {
       spec.commandLine().getOut().flush();
       stopped.await();
       return 0;
+    }
+  }
+
+  static final String ROCKSDB = "rocksdb:";
+
+  @Command(name = "schema", mixinStandardHelpOptions = true,
+      description = "The store's schema in a Cassandra keyspace.", subcommands = {Schema.Apply.class})
+  static final class Schema implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (apply)");
+    }
+
+    @Command(name = "apply", mixinStandardHelpOptions = true,
+        description = "Create the keyspace and tables that are missing, once, before daemons that share them start.")
+    static final class Apply implements Callable<Integer> {
+      @Option(names = "--store", paramLabel = "STORE", required = true,
+          description = "cassandra://HOST:PORT[,HOST:PORT...]/KEYSPACE?dc=DC&rf=N")
+      String store;
+
+      @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+      @Override
+      public Integer call() {
+        CassandraLocation at;
+        try {
+          at = CassandraLocation.parse(store);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--store: " + e.getMessage());
+        }
+        try {
+          boolean created = CassandraStore.applySchema(at);
+          spec.commandLine().getOut().println((created ? "applied" : "already at") + " dcapd schema "
+              + CassandraSchema.VERSION + " in " + at);
+          return 0;
+        } catch (StoreException e) {
+          spec.commandLine().getErr().println("dcapd: " + e.getMessage());
+          return e.unavailable() ? 3 : 2;
+        }
+      }
     }
   }
 }

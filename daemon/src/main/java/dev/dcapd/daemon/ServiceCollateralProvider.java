@@ -14,6 +14,7 @@ import dev.dcapd.verifier.quote.TeeType;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** The daemon's collateral: a {@link CollateralService} over its cache, with each lookup counted. */
 public final class ServiceCollateralProvider implements CollateralProvider {
@@ -29,9 +30,22 @@ public final class ServiceCollateralProvider implements CollateralProvider {
    */
   private final Cache<String, CachedCollateral> derived = Caffeine.newBuilder().maximumSize(DERIVED_LIMIT).build();
 
+  /** Installs newer collateral another daemon sharing the store installed; true if it did. */
+  private final Predicate<CollateralKey> adoptFromPeers;
+
   public ServiceCollateralProvider(CollateralService collateral, Metrics metrics) {
+    this(collateral, metrics, key -> false);
+  }
+
+  /**
+   * @param adoptFromPeers asked when a record names collateral other than the entry held: on a
+   *     store daemons share, another may have installed newer collateral and judged the record by
+   *     it, and judging it again by the older entry held here would roll the record back
+   */
+  public ServiceCollateralProvider(CollateralService collateral, Metrics metrics, Predicate<CollateralKey> adoptFromPeers) {
     this.collateral = Objects.requireNonNull(collateral, "collateral");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.adoptFromPeers = Objects.requireNonNull(adoptFromPeers, "adoptFromPeers");
   }
 
   @Override
@@ -66,18 +80,28 @@ public final class ServiceCollateralProvider implements CollateralProvider {
     if (caType == null || fmspc.length() != CollateralKey.FMSPC_LENGTH) {
       return CollateralProvider.super.isCurrent(collateralId, tee, fmspc, ca, quote, now);
     }
-    Optional<CachedCollateral> entry = collateral.peek(new CollateralKey(tee, fmspc, caType), now);
-    if (entry.isEmpty()) {
-      return false;
-    }
-    if (derived.getIfPresent(collateralId) == entry.get()) {
+    CollateralKey key = new CollateralKey(tee, fmspc, caType);
+    Optional<CachedCollateral> entry = collateral.peek(key, now);
+    if (entry.isPresent() && derived.getIfPresent(collateralId) == entry.get()) {
       return true;
     }
+    if (entry.isPresent() && derivedFrom(entry.get(), collateralId, quote, now)) {
+      return true;
+    }
+    if (!adoptFromPeers.test(key)) {
+      return false;
+    }
+    entry = collateral.peek(key, now);
+    return entry.isPresent() && derivedFrom(entry.get(), collateralId, quote, now);
+  }
+
+  /** Whether the quote's collateral derived from the entry held is {@code collateralId} (remembered if so). */
+  private boolean derivedFrom(CachedCollateral entry, String collateralId, Quote quote, Instant now) {
     Optional<String> id = currentId(quote, now);
     if (id.isEmpty() || !id.get().equals(collateralId)) {
       return false;
     }
-    derived.put(collateralId, entry.get());
+    derived.put(collateralId, entry);
     return true;
   }
 

@@ -20,6 +20,8 @@ public final class ApiErrors {
   public static final String INVALID_ARGUMENT = "INVALID_ARGUMENT";
   public static final String RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED";
   public static final String INTERNAL = "INTERNAL";
+  /** The store could not answer in time (a database timeout, too few replicas): try again. */
+  public static final String STORE_UNAVAILABLE = "STORE_UNAVAILABLE";
 
   private ApiErrors() {}
 
@@ -30,6 +32,7 @@ public final class ApiErrors {
       case INVALID_ARGUMENT -> status(Code.INVALID_ARGUMENT, f.reason().orElse(INVALID_ARGUMENT), f.getMessage());
       case NOT_FOUND -> notFound(f.getMessage());
       case INTERNAL -> internal(f.getMessage());
+      case UNAVAILABLE -> unavailable(f.getMessage());
     };
   }
 
@@ -54,6 +57,10 @@ public final class ApiErrors {
 
   public static StatusRuntimeException exhausted(String message) {
     return status(Code.RESOURCE_EXHAUSTED, RESOURCE_EXHAUSTED, message);
+  }
+
+  public static StatusRuntimeException unavailable(String message) {
+    return status(Code.UNAVAILABLE, STORE_UNAVAILABLE, message);
   }
 
   public static StatusRuntimeException internal(String message) {

@@ -20,7 +20,9 @@ public final class AttestationFailure extends RuntimeException {
     /** A failure code's own kind decides ({@link FailureCode.Kind}): malformed or unavailable. */
     FAILURE,
     /** A bug or a corrupt store. */
-    INTERNAL
+    INTERNAL,
+    /** The store could not answer in time; nothing was half-written, and trying again may succeed. */
+    UNAVAILABLE
   }
 
   private final Kind kind;
@@ -57,6 +59,16 @@ public final class AttestationFailure extends RuntimeException {
 
   public static AttestationFailure internal(String message) {
     return new AttestationFailure(Kind.INTERNAL, null, null, message);
+  }
+
+  /**
+   * What a store failure means to a caller: unavailable (try again) when the store could not
+   * answer in time, else internal.
+   */
+  public static AttestationFailure of(dev.dcapd.daemon.store.StoreException e) {
+    return e.unavailable()
+        ? new AttestationFailure(Kind.UNAVAILABLE, null, "STORE_UNAVAILABLE", "the store is unavailable: " + e.getMessage())
+        : new AttestationFailure(Kind.INTERNAL, null, null, "the store failed: " + e.getMessage());
   }
 
   /** The specific reason of a {@link #refused} request. */

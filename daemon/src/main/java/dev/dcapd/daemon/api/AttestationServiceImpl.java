@@ -37,6 +37,7 @@ import dev.dcapd.verifier.verify.QuoteVerifier;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import dev.dcapd.daemon.store.StoreException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
@@ -279,6 +280,10 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       return;
     } catch (StatusRuntimeException e) {
       response.onError(e);
+      return;
+    } catch (StoreException e) {
+      LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR, "store failure: {0}", e.getMessage());
+      response.onError(ApiErrors.of(AttestationFailure.of(e)));
       return;
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "internal error", e);

@@ -183,10 +183,12 @@ public final class Attestations {
     }
     String reason = existing.isPresent() ? "reverify requested" : "uploaded";
     StoredRecord record = store(quote, checksum, existing, j.get(), now, reason);
-    if (existing.isEmpty()) {
+    // A record uploaded at another time is another daemon's, stored first.
+    boolean ours = record.getUploadedAtMicros() == micros(now) || existing.isPresent();
+    if (existing.isEmpty() && ours) {
       metrics.recordStored();
     }
-    return new Answer(checksum, quote, record, false, now);
+    return new Answer(checksum, quote, record, !ours, now);
   }
 
   // ---- Get -----------------------------------------------------------------------------------
@@ -492,13 +494,16 @@ public final class Attestations {
         .filter(c -> !collaterals.isStored(record.getCollateralId()))
         .map(QuoteCollateral::toJson)
         .orElse(null);
-    if (existing.isPresent()) {
-      store.replaceRecord(checksum, record, newCollateral);
-    } else {
-      store.put(quote, record, newCollateral, -1L);
-    }
+    StoredRecord stored = existing.isPresent()
+        ? store.replaceRecord(checksum, existing.get(), record, newCollateral)
+        : store.put(quote, record, newCollateral);
     if (!record.getCollateralId().isEmpty()) {
       j.collateral().ifPresent(c -> collaterals.remember(record.getCollateralId(), c));
+    }
+    if (stored != record) {
+      // Another daemon sharing the store wrote this quote's record first: its record is the answer,
+      // and the change (if any) is its to announce.
+      return stored;
     }
     if (change != null) {
       if (existing.isPresent()) {

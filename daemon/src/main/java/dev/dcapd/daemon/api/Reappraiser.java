@@ -5,6 +5,7 @@ import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.proto.store.v1.ReappraisalJob;
 import dev.dcapd.verifier.Bytes;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -19,16 +20,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * collateral for a platform (its quotes, through the {@code platforms} index), or a new trust root
  * or policy (every record). One thread, a bounded batch at a time; each job's progress is stored
  * after every batch, so a daemon killed mid-way resumes where it was, and a quote already judged
- * again is skipped because its verdict now holds.
+ * again is skipped because its verdict now holds. Daemons sharing a store share its jobs: a lease
+ * per job lets one of them work it at a time, and another takes it over if that one dies.
  */
 public final class Reappraiser implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dcapd.reappraisal");
   /** Quotes judged per batch before the job's progress is stored. */
   static final int BATCH = 64;
+  /** How long a job stays with a daemon that stopped renewing it (one batch takes well under it). */
+  static final Duration JOB_LEASE = Duration.ofSeconds(60);
 
   private final AttestationStore store;
   private final Attestations service;
   private final Clock clock;
+  private final String owner;
   /** Nanoseconds between two quotes judged again. */
   private final long pace;
   private long nextSlot = System.nanoTime();
@@ -38,14 +43,18 @@ public final class Reappraiser implements AutoCloseable {
   private volatile boolean closed;
   private long scheduled;
 
-  /** @param quotesPerSecond at most this many quotes judged again per second */
-  public Reappraiser(AttestationStore store, Attestations service, Clock clock, int quotesPerSecond) {
+  /**
+   * @param owner this daemon's name in job leases
+   * @param quotesPerSecond at most this many quotes judged again per second
+   */
+  public Reappraiser(AttestationStore store, Attestations service, Clock clock, String owner, int quotesPerSecond) {
     if (quotesPerSecond < 1) {
       throw new IllegalArgumentException("at least one quote per second");
     }
     this.store = store;
     this.service = service;
     this.clock = clock;
+    this.owner = owner;
     this.pace = 1_000_000_000L / quotesPerSecond;
     this.thread = new Thread(this::run, "dcapd-reappraisal");
     this.thread.setDaemon(true);
@@ -83,16 +92,19 @@ public final class Reappraiser implements AutoCloseable {
   private void run() {
     while (!closed) {
       try {
-        Map<String, ReappraisalJob> jobs = store.jobs();
-        if (jobs.isEmpty()) {
-          awaitWork();
-          continue;
-        }
-        for (Map.Entry<String, ReappraisalJob> e : jobs.entrySet()) {
+        boolean worked = false;
+        for (Map.Entry<String, ReappraisalJob> e : store.jobs().entrySet()) {
           if (closed) {
             return;
           }
-          batch(e.getKey(), e.getValue());
+          if (store.claim(lease(e.getKey()), owner, JOB_LEASE)) {
+            batch(e.getKey(), e.getValue());
+            worked = true;
+          }
+        }
+        if (!worked) {
+          // No job, or every one is another daemon's: look again when one is scheduled here, or in a second.
+          awaitWork();
         }
       } catch (RuntimeException e) {
         if (closed) {
@@ -127,6 +139,7 @@ public final class Reappraiser implements AutoCloseable {
       }
       if (next.size() < BATCH) {
         store.deleteJob(platform);
+        store.release(lease(platform), owner);
         LOG.log(System.Logger.Level.INFO, "re-appraisal of {0} done ({1})", platform, job.getReason());
       } else {
         store.putJob(platform, job.toBuilder().setAfter(ByteString.copyFrom(next.get(next.size() - 1).toByteArray())).build());
@@ -137,6 +150,10 @@ public final class Reappraiser implements AutoCloseable {
     if (judged > 0) {
       LOG.log(System.Logger.Level.DEBUG, "re-appraisal of {0}: {1} of {2} judged again", platform, judged, next.size());
     }
+  }
+
+  private static String lease(String platform) {
+    return "reappraisal/" + platform;
   }
 
   /** Waits for the next slot of the rate; a quote that still held took none. */

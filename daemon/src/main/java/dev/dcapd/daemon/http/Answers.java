@@ -60,6 +60,7 @@ final class Answers {
           : new HttpFailure(HttpStatus.UNPROCESSABLE_ENTITY_422, "INVALID_ARGUMENT", f.getMessage());
       case NOT_FOUND -> new HttpFailure(HttpStatus.NOT_FOUND_404, "NOT_FOUND", f.getMessage());
       case INTERNAL -> new HttpFailure(HttpStatus.INTERNAL_SERVER_ERROR_500, "INTERNAL", "Internal server error");
+      case UNAVAILABLE -> new HttpFailure(HttpStatus.SERVICE_UNAVAILABLE_503, f.reason().orElse("UNAVAILABLE"), f.getMessage());
       case FAILURE -> {
         FailureCode code = f.code().orElseThrow();
         yield code.kind() == FailureCode.Kind.MALFORMED

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.daemon.api.AnswerMessages;
 import dev.dcapd.daemon.api.AttestationFailure;
+import dev.dcapd.daemon.store.StoreException;
 import dev.dcapd.daemon.api.Attestations;
 import dev.dcapd.daemon.api.StoredCollaterals;
 import dev.dcapd.daemon.token.ResultTokens;
@@ -96,6 +97,9 @@ final class PhalaApi extends Handler.Abstract {
       Answers.failure(response, callback, f);
     } catch (AttestationFailure f) {
       Answers.failure(response, callback, Answers.of(f));
+    } catch (StoreException e) {
+      LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR, "store failure: {0}", e.getMessage());
+      Answers.failure(response, callback, Answers.of(AttestationFailure.of(e)));
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "internal error answering " + request.getMethod() + " " + path, e);
       Answers.failure(response, callback,

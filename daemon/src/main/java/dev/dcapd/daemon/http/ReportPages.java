@@ -2,6 +2,7 @@ package dev.dcapd.daemon.http;
 
 import dev.dcapd.daemon.api.AnswerMessages;
 import dev.dcapd.daemon.api.AttestationFailure;
+import dev.dcapd.daemon.store.StoreException;
 import dev.dcapd.daemon.api.Attestations;
 import dev.dcapd.daemon.api.StoredCollaterals;
 import dev.dcapd.verifier.Bytes;
@@ -88,6 +89,9 @@ public final class ReportPages extends Handler.Abstract {
       errorPage(response, callback, f);
     } catch (AttestationFailure f) {
       errorPage(response, callback, Answers.of(f));
+    } catch (StoreException e) {
+      LOG.log(e.unavailable() ? System.Logger.Level.WARNING : System.Logger.Level.ERROR, "store failure: {0}", e.getMessage());
+      errorPage(response, callback, Answers.of(AttestationFailure.of(e)));
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "internal error answering " + request.getMethod() + " " + path, e);
       errorPage(response, callback,

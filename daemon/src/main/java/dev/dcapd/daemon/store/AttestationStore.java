@@ -14,9 +14,12 @@ import java.util.Optional;
  * collateral records name (once per content id), the newest-first index, the per-platform index
  * that re-appraisal walks, re-appraisal jobs, store-wide settings and the persisted collateral
  * cache. Records are the {@code dcapd.store.v1} messages, so every backend stores the same bytes.
- * {@link QuoteStore} keeps them in RocksDB; a distributed backend implements this too.
+ * {@link QuoteStore} keeps them in RocksDB for one daemon; {@code CassandraStore} keeps them in an
+ * Apache Cassandra keyspace that several daemons share.
  *
- * <p>Writes of one checksum are serialised by the caller; each write is atomic.
+ * <p>Within one daemon, writes of one checksum are serialised by the caller. Daemons sharing a store
+ * race only through {@link #put} and {@link #replaceRecord}, which are conditional: each returns
+ * the record the store holds afterwards, which is another daemon's when that one wrote first.
  */
 public interface AttestationStore extends AutoCloseable {
   /** The platform key that names every record in {@link #checksums} and re-appraisal jobs. */
@@ -24,6 +27,14 @@ public interface AttestationStore extends AutoCloseable {
 
   /** Whether each write is durable before it returns (then callers should not write on an event loop). */
   boolean syncWrites();
+
+  /** Whether other daemons may share this store (then collateral and re-appraisals are coordinated through it). */
+  default boolean shared() {
+    return false;
+  }
+
+  /** Where the store is, for the start-up line. */
+  String describe();
 
   /** The record of the quote with this checksum. */
   Optional<StoredRecord> record(Bytes checksum);
@@ -35,17 +46,23 @@ public interface AttestationStore extends AutoCloseable {
   Optional<String> collateralJson(String collateralId);
 
   /**
-   * Stores a quote with its record, its index entries and (when given) its collateral, atomically.
+   * Stores a new quote with its record, its index entries and (when given) its collateral. The
+   * record is written last and only if none is stored under the checksum: a record never names a
+   * quote or collateral that is not stored, and two daemons uploading one quote store one record.
    *
    * @param collateralJson compact {@code QuoteCollateralV3} JSON whose SHA-256 is
    *     {@code record.getCollateralId()}, or {@code null} when it is already stored or there is none
-   * @param previousUploadMicros the upload time of an existing record being replaced, whose index
-   *     entry moves, or -1
+   * @return {@code record}, or the record another writer stored first
    */
-  void put(Quote quote, StoredRecord record, String collateralJson, long previousUploadMicros);
+  StoredRecord put(Quote quote, StoredRecord record, String collateralJson);
 
-  /** Replaces the record of a stored quote (a new verdict), with its collateral when given. */
-  void replaceRecord(Bytes checksum, StoredRecord record, String collateralJson);
+  /**
+   * Replaces the record of a stored quote (a new verdict), with its collateral when given, if the
+   * stored record is still {@code previous} (by its verification time).
+   *
+   * @return {@code record}, or the record another writer stored since {@code previous} was read
+   */
+  StoredRecord replaceRecord(Bytes checksum, StoredRecord previous, StoredRecord record, String collateralJson);
 
   /**
    * Up to {@code limit} checksums of quotes of {@code platform} after {@code after} (exclusive,
@@ -81,6 +98,16 @@ public interface AttestationStore extends AutoCloseable {
 
   /** Records the current collateral for a cache key, storing the collateral itself too. */
   void putCachedCollateral(String cacheKey, CachedCollateral entry, String collateralJson);
+
+  /**
+   * Takes or renews the lease {@code name} for {@code owner} for {@code ttl}: true when {@code owner}
+   * holds it now. Daemons sharing a store use leases so that one of them fetches a platform's
+   * collateral, or works a re-appraisal, at a time; a lease whose holder died expires.
+   */
+  boolean claim(String name, String owner, java.time.Duration ttl);
+
+  /** Gives up a lease {@code owner} holds (nothing if another holds it). */
+  void release(String name, String owner);
 
   /** An estimate of the number of stored records (for metrics). */
   long estimatedRecordCount();

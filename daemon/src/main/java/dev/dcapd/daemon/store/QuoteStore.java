@@ -6,23 +6,21 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.dcapd.proto.store.v1.CachedCollateral;
 import dev.dcapd.proto.store.v1.ReappraisalJob;
-import dev.dcapd.proto.store.v1.StoredQuote;
 import dev.dcapd.proto.store.v1.StoredRecord;
 import dev.dcapd.verifier.Bytes;
-import dev.dcapd.verifier.quote.CertificationData;
 import dev.dcapd.verifier.quote.Quote;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -94,9 +92,12 @@ public final class QuoteStore implements AttestationStore {
   /** Chains read from {@code blobs}, by id; the arrays are never handed out, only copied from. */
   private final Cache<ByteString, byte[]> chainsRead = Caffeine.newBuilder().maximumSize(CHAINS_READ_LIMIT).build();
   private final boolean syncWrites;
+  private final Path dir;
+  private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
 
-  private QuoteStore(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions, LRUCache blockCache,
+  private QuoteStore(Path dir, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions, LRUCache blockCache,
       long blockCacheBytes, List<ColumnFamilyHandle> handles, boolean syncWrites) {
+    this.dir = dir;
     this.blockCache = blockCache;
     this.blockCacheBytes = blockCacheBytes;
     this.db = db;
@@ -161,7 +162,7 @@ public final class QuoteStore implements AttestationStore {
       }
       List<ColumnFamilyHandle> handles = new ArrayList<>();
       RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-      return new QuoteStore(db, dbOptions, cfOptions, blockCache, blockCacheBytes, handles, syncWrites);
+      return new QuoteStore(dir, db, dbOptions, cfOptions, blockCache, blockCacheBytes, handles, syncWrites);
     } catch (RocksDBException | java.io.IOException e) {
       throw new StoreException("cannot open the store in " + dir + ": " + e.getMessage(), e);
     }
@@ -183,31 +184,7 @@ public final class QuoteStore implements AttestationStore {
   /** The exact bytes of the quote with this checksum. */
   public Optional<byte[]> rawQuote(Bytes checksum) {
     byte[] v = get(quotes, key(checksum));
-    if (v == null) {
-      return Optional.empty();
-    }
-    try {
-      StoredQuote sq = StoredQuote.parseFrom(v);
-      if (sq.getChainId().isEmpty()) {
-        return Optional.of(sq.getData().toByteArray());
-      }
-      byte[] chain = chain(sq.getChainId());
-      if (chain == null || chain.length != sq.getChainLength()) {
-        throw new StoreException("the certificate chain of quote " + checksum + " is missing", null);
-      }
-      ByteString data = sq.getData();
-      int at = sq.getChainOffset();
-      if (at < 0 || at > data.size()) {
-        throw new StoreException("the stored quote " + checksum + " is corrupt: chain offset " + at, null);
-      }
-      byte[] raw = new byte[data.size() + chain.length];
-      data.copyTo(raw, 0, 0, at);
-      System.arraycopy(chain, 0, raw, at, chain.length);
-      data.copyTo(raw, at, at + chain.length, data.size() - at);
-      return Optional.of(raw);
-    } catch (InvalidProtocolBufferException e) {
-      throw new StoreException("the stored quote " + checksum + " is corrupt", e);
-    }
+    return v == null ? Optional.empty() : Optional.of(StoredQuotes.join(checksum, v, this::chain));
   }
 
   /**
@@ -235,25 +212,23 @@ public final class QuoteStore implements AttestationStore {
   }
 
   /**
-   * Stores a quote with its record, its index entry and (when given) its collateral, atomically.
-   * Writing a checksum that is already stored replaces its record; callers serialise per checksum.
-   *
-   * @param collateralJson compact {@code QuoteCollateralV3} JSON whose SHA-256 is
-   *     {@code record.getCollateralId()}, or {@code null}
-   * @param previousUploadMicros the upload time of an existing record being replaced, whose index
-   *     entry moves, or -1
+   * Stores a new quote with its record, its index entries, its chain and (when given) its
+   * collateral in one atomic batch. Callers serialise per checksum and have seen none stored.
    */
-  public void put(Quote quote, StoredRecord record, String collateralJson, long previousUploadMicros) {
+  @Override
+  public StoredRecord put(Quote quote, StoredRecord record, String collateralJson) {
     Bytes checksum = quote.checksum();
     byte[] key = key(checksum);
     try (WriteBatch batch = new WriteBatch()) {
-      batch.put(quotes, key, storedQuote(quote, batch).toByteArray());
-      if (previousUploadMicros >= 0) {
-        batch.delete(recent, recentKey(previousUploadMicros, key));
+      StoredQuotes.Split split = StoredQuotes.split(quote);
+      if (split.chain().isPresent()) {
+        batch.put(blobs, split.chain().get().id(), split.chain().get().data());
       }
+      batch.put(quotes, key, split.stored().toByteArray());
       batch.put(recent, recentKey(record.getUploadedAtMicros(), key), new byte[0]);
       putRecord(batch, key, record, collateralJson);
       db.write(writeOptions, batch);
+      return record;
     } catch (RocksDBException e) {
       throw new StoreException("cannot store quote " + checksum + ": " + e.getMessage(), e);
     }
@@ -261,13 +236,16 @@ public final class QuoteStore implements AttestationStore {
 
   /**
    * Replaces the record of a stored quote (a new verdict), with its collateral when given, and
-   * indexes it under its platform if it was not yet. Callers serialise per checksum.
+   * indexes it under its platform if it was not yet. Callers serialise per checksum, so the record
+   * stored is the {@code previous} they read.
    */
-  public void replaceRecord(Bytes checksum, StoredRecord record, String collateralJson) {
+  @Override
+  public StoredRecord replaceRecord(Bytes checksum, StoredRecord previous, StoredRecord record, String collateralJson) {
     byte[] key = key(checksum);
     try (WriteBatch batch = new WriteBatch()) {
       putRecord(batch, key, record, collateralJson);
       db.write(writeOptions, batch);
+      return record;
     } catch (RocksDBException e) {
       throw new StoreException("cannot store the record of " + checksum + ": " + e.getMessage(), e);
     }
@@ -381,29 +359,6 @@ public final class QuoteStore implements AttestationStore {
     }
   }
 
-  /** The quote's bytes for the {@code quotes} family, its PCK chain moved into {@code blobs}. */
-  private StoredQuote storedQuote(Quote quote, WriteBatch batch) throws RocksDBException {
-    byte[] raw = quote.raw().toByteArray();
-    CertificationData cert = quote.certificationData();
-    if (cert.type() != CertificationData.TYPE_PCK_CERT_CHAIN || cert.data().length() == 0) {
-      return StoredQuote.newBuilder().setData(ByteString.copyFrom(raw)).build();
-    }
-    // The certification data is the last field of the quote proper.
-    int offset = quote.length() - cert.data().length();
-    byte[] chain = cert.data().toByteArray();
-    byte[] chainId = sha256(cert.data()).toByteArray();
-    batch.put(blobs, chainId, chain);
-    byte[] rest = new byte[raw.length - chain.length];
-    System.arraycopy(raw, 0, rest, 0, offset);
-    System.arraycopy(raw, offset + chain.length, rest, offset, raw.length - offset - chain.length);
-    return StoredQuote.newBuilder()
-        .setData(ByteString.copyFrom(rest))
-        .setChainId(ByteString.copyFrom(chainId))
-        .setChainOffset(offset)
-        .setChainLength(chain.length)
-        .build();
-  }
-
   /**
    * Newest first. With a page token, the entries after it; otherwise after skipping {@code skip}
    * entries. The token is opaque to clients (the last index key, base64url).
@@ -452,19 +407,11 @@ public final class QuoteStore implements AttestationStore {
 
   /** Whether {@code token} is a page token this store could have issued. */
   public static boolean isValidPageToken(String token) {
-    try {
-      return Base64.getUrlDecoder().decode(token).length == RECENT_KEY_SIZE;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
+    return RecentPage.Cursor.parse(token).isPresent();
   }
 
   private static byte[] decodeToken(String token) {
-    byte[] k = Base64.getUrlDecoder().decode(token);
-    if (k.length != RECENT_KEY_SIZE) {
-      throw new IllegalArgumentException("not a page token");
-    }
-    return k;
+    return RecentPage.Cursor.parse(token).orElseThrow(() -> new IllegalArgumentException("not a page token")).key();
   }
 
   /** The cached collateral entry for a key such as "TDX/b0c06f000000/platform". */
@@ -490,6 +437,33 @@ public final class QuoteStore implements AttestationStore {
       throw new StoreException("cannot cache collateral " + cacheKey + ": " + e.getMessage(), e);
     }
   }
+
+  @Override
+  public String describe() {
+    return "rocksdb:" + dir;
+  }
+
+  /** One daemon holds a RocksDB store, so every lease is its own: in memory, by expiry. */
+  @Override
+  public boolean claim(String name, String owner, Duration ttl) {
+    long now = System.nanoTime();
+    if (leases.size() > LEASES_KEPT) {
+      leases.values().removeIf(l -> l.expiresNanos() - now <= 0);
+    }
+    Lease mine = new Lease(owner, now + ttl.toNanos());
+    Lease held = leases.compute(name, (k, l) -> l == null || l.owner().equals(owner) || l.expiresNanos() - now <= 0 ? mine : l);
+    return held == mine;
+  }
+
+  @Override
+  public void release(String name, String owner) {
+    leases.computeIfPresent(name, (k, l) -> l.owner().equals(owner) ? null : l);
+  }
+
+  private record Lease(String owner, long expiresNanos) {}
+
+  /** Leases held before expired ones are swept (one per collateral install and job: few). */
+  private static final int LEASES_KEPT = 1024;
 
   /** RocksDB's estimate of the number of stored records. */
   public long estimatedRecordCount() {
@@ -565,19 +539,13 @@ public final class QuoteStore implements AttestationStore {
     return checksum.toByteArray();
   }
 
-  /** Newest first: the upload time inverted, big-endian, then the checksum. */
+  /** Newest first: the upload time inverted, big-endian, then the checksum (a page token's bytes). */
   private static byte[] recentKey(long uploadedAtMicros, byte[] checksum) {
-    return ByteBuffer.allocate(RECENT_KEY_SIZE).putLong(Long.MAX_VALUE - uploadedAtMicros).put(checksum).array();
+    return new RecentPage.Cursor(uploadedAtMicros, checksum).key();
   }
 
   /** SHA-256 of {@code b}. */
   public static Bytes sha256(Bytes b) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      b.updateDigest(sha);
-      return Bytes.of(sha.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JDK", e);
-    }
+    return StoredQuotes.sha256(b);
   }
 }

@@ -52,7 +52,7 @@ class QuoteStoreTest {
       long t = 1_000;
       for (String path : QUOTES) {
         Quote q = quote(path);
-        store.put(q, record(q, t++, ""), null, -1);
+        store.put(q, record(q, t++, ""), null);
       }
       for (String path : QUOTES) {
         Quote q = quote(path);
@@ -72,7 +72,7 @@ class QuoteStoreTest {
     String collateral = Vectors.text("dcap-qvl/tdx_quote_collateral.json");
     String id = "ab".repeat(32);
     try (QuoteStore store = QuoteStore.open(dir, true)) {
-      store.put(q, record(q, 42, id), collateral, -1);
+      store.put(q, record(q, 42, id), collateral);
       store.putCachedCollateral("TDX/b0c06f000000/platform",
           CachedCollateral.newBuilder().setCollateralId(id).setFetchedAtMicros(7).setSource("test").build(), collateral);
     }
@@ -96,7 +96,7 @@ class QuoteStoreTest {
         raw[raw.length - 1] = (byte) i;
         raw[raw.length - 2] = (byte) (i >> 8);
         Quote q = QuoteInput.parse(raw.clone());
-        store.put(q, record(q, 10_000 + i, ""), null, -1);
+        store.put(q, record(q, 10_000 + i, ""), null);
         inserted.add(0, QuoteStore.sha256(q.raw()).hex());
       }
       // Offset paging.
@@ -119,19 +119,6 @@ class QuoteStoreTest {
       assertEquals(1000, unique.size());
       assertTrue(QuoteStore.isValidPageToken(first.nextPageToken().orElseThrow()));
       assertFalse(QuoteStore.isValidPageToken("not-a-token"));
-    }
-  }
-
-  @Test
-  void replacingARecordMovesItsIndexEntry() throws Exception {
-    Quote q = quote("dcap-qvl/tdx_quote");
-    Quote other = quote("dcap-qvl/sgx_quote");
-    try (QuoteStore store = QuoteStore.open(dir, false)) {
-      store.put(q, record(q, 100, ""), null, -1);
-      store.put(other, record(other, 200, ""), null, -1);
-      store.put(q, record(q, 300, ""), null, 100);
-      List<String> order = checksums(store.recent(0, 10, Optional.empty()));
-      assertEquals(List.of(QuoteStore.sha256(q.raw()).hex(), QuoteStore.sha256(other.raw()).hex()), order);
     }
   }
 

@@ -1,0 +1,91 @@
+package dev.dcapd.daemon.store.cassandra;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import dev.dcapd.daemon.store.StoreException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The daemon's tables in a Cassandra keyspace, and the version of them a keyspace holds. A daemon
+ * creates what is missing on start (or {@code dcapd schema apply} does, once, before replicas
+ * start: Cassandra 5.0 applies concurrent schema changes without coordination), and refuses a
+ * keyspace written by a newer schema.
+ *
+ * <p>Tables: {@code quotes}, {@code records} by checksum; {@code collateral} by content id (stored
+ * once, shared by every quote of a platform); {@code blobs}, PCK chains by SHA-256; {@code recent},
+ * newest first within an hour's partition, with {@code recent_buckets} listing the hours;
+ * {@code platforms}, each platform's checksums (and every checksum under {@code "*"}) in 256 shards
+ * by the checksum's first byte, so a shard stays small and shards read in order give checksum
+ * order; {@code collateral_cache}, the collateral every replica judges by; {@code reappraisal} jobs;
+ * {@code meta}; {@code leases}, rows that expire (TTL).
+ */
+public final class CassandraSchema {
+  /** The schema this daemon writes. Raise it with every change of the tables, and migrate. */
+  public static final int VERSION = 1;
+  static final String COMPONENT = "dcapd";
+  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final List<String> TABLES = List.of(
+      "CREATE TABLE IF NOT EXISTS %s.schema_version (component text PRIMARY KEY, version int, applied_at timestamp)",
+      "CREATE TABLE IF NOT EXISTS %s.quotes (checksum blob PRIMARY KEY, quote blob)",
+      "CREATE TABLE IF NOT EXISTS %s.records (checksum blob PRIMARY KEY, record blob, verified_at bigint)",
+      "CREATE TABLE IF NOT EXISTS %s.collateral (id blob PRIMARY KEY, json text)",
+      "CREATE TABLE IF NOT EXISTS %s.blobs (id blob PRIMARY KEY, data blob)",
+      "CREATE TABLE IF NOT EXISTS %s.recent (bucket bigint, uploaded_at bigint, checksum blob, "
+          + "PRIMARY KEY ((bucket), uploaded_at, checksum)) WITH CLUSTERING ORDER BY (uploaded_at DESC, checksum DESC)",
+      "CREATE TABLE IF NOT EXISTS %s.recent_buckets (shard int, bucket bigint, PRIMARY KEY ((shard), bucket)) "
+          + "WITH CLUSTERING ORDER BY (bucket DESC)",
+      "CREATE TABLE IF NOT EXISTS %s.platforms (platform text, shard int, checksum blob, "
+          + "PRIMARY KEY ((platform, shard), checksum))",
+      "CREATE TABLE IF NOT EXISTS %s.collateral_cache (cache_key text PRIMARY KEY, entry blob)",
+      "CREATE TABLE IF NOT EXISTS %s.reappraisal (platform text PRIMARY KEY, job blob)",
+      "CREATE TABLE IF NOT EXISTS %s.meta (name text PRIMARY KEY, value text)",
+      "CREATE TABLE IF NOT EXISTS %s.leases (name text PRIMARY KEY, owner text) WITH gc_grace_seconds = 3600");
+
+  private CassandraSchema() {}
+
+  /** A schema change waits for every node to agree on it, which takes longer than a request. */
+  private static void ddl(CqlSession session, String cql) {
+    session.execute(SimpleStatement.newInstance(cql).setTimeout(DDL_TIMEOUT));
+  }
+
+  /** The schema version the keyspace holds, or empty when it holds none. */
+  static Optional<Integer> version(CqlSession session, String keyspace) {
+    boolean exists = session.getMetadata().getKeyspace(keyspace)
+        .flatMap(k -> k.getTable("schema_version")).isPresent();
+    if (!exists) {
+      return Optional.empty();
+    }
+    Row row = session.execute(SimpleStatement.newInstance(
+        "SELECT version FROM " + keyspace + ".schema_version WHERE component = ?", COMPONENT)).one();
+    return row == null ? Optional.empty() : Optional.of(row.getInt("version"));
+  }
+
+  /**
+   * Creates the keyspace and tables that are missing and records the version. Returns whether
+   * anything had to be created.
+   */
+  public static boolean apply(CqlSession session, CassandraLocation at) {
+    String ks = at.keyspace();
+    Optional<Integer> held = version(session, ks);
+    if (held.isPresent() && held.get() > VERSION) {
+      throw new StoreException("keyspace " + ks + " holds dcapd schema " + held.get() + ", newer than this daemon's "
+          + VERSION + ": run the newer dcapd", null);
+    }
+    if (held.isPresent() && held.get() == VERSION) {
+      return false;
+    }
+    ddl(session, "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = {'class': 'NetworkTopologyStrategy', '"
+        + at.datacenter() + "': " + at.replicationFactor() + "}");
+    for (String table : TABLES) {
+      ddl(session, String.format(table, ks));
+    }
+    session.execute(SimpleStatement.newInstance("INSERT INTO " + ks + ".schema_version (component, version, applied_at) "
+        + "VALUES (?, ?, ?)", COMPONENT, VERSION, Instant.now()));
+    return true;
+  }
+}
