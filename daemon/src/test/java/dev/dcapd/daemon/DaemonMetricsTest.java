@@ -1,5 +1,6 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.daemon.testing.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,7 +61,7 @@ class DaemonMetricsTest {
         dir.resolve("data"), List.of(), Optional.of(collateral), Optional.empty(),
         Optional.of(new InetSocketAddress("127.0.0.1", 0)), false, Optional.empty(), 2, 64,
         DaemonServer.DEFAULT_MAX_MESSAGE_BYTES, 16 << 20, Duration.ofSeconds(2), Duration.ofSeconds(2));
-    daemon = Daemon.start(config, Clock.fixed(TDX_AT, ZoneOffset.UTC));
+    daemon = Daemon.start(TestStores.on(config), Clock.fixed(TDX_AT, ZoneOffset.UTC));
     channel = NettyChannelBuilder.forAddress(daemon.grpcAddress().orElseThrow()).usePlaintext().build();
   }
 

@@ -1,5 +1,6 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.daemon.testing.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -67,7 +68,7 @@ class DaemonPolicyTest {
         dir.resolve("data"), List.of(), Optional.of(collateral), Optional.of(root), Optional.empty(), false,
         Optional.empty(), 2, 64, 1 << 17, 16 << 20, Duration.ofSeconds(5), Duration.ofSeconds(1))
         .withPolicy(policy, allowDebug);
-    Daemon d = Daemon.start(config, Clock.fixed(c.at(), ZoneOffset.UTC));
+    Daemon d = Daemon.start(TestStores.on(config), Clock.fixed(c.at(), ZoneOffset.UTC));
     open.add(d);
     ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", d.grpcAddress().orElseThrow().getPort())
         .usePlaintext().build();

@@ -1,5 +1,6 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.daemon.testing.TestStores;
 import dev.dcapd.proto.ErrorReasons;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -81,9 +82,9 @@ class DaemonSocketsTest {
   private DaemonConfig config(Optional<Listeners.Tls> tls, Optional<Path> unix) throws Exception {
     Path collateral = Files.createDirectories(dir.resolve("collateral"));
     Files.writeString(collateral.resolve("tdx.json"), Vectors.text("dcap-qvl/tdx_quote_collateral.json"));
-    return new DaemonConfig(Optional.of(new InetSocketAddress("127.0.0.1", 0)), unix, dir.resolve("data"), List.of(),
+    return TestStores.on(new DaemonConfig(Optional.of(new InetSocketAddress("127.0.0.1", 0)), unix, dir.resolve("data"), List.of(),
         Optional.of(collateral), Optional.empty(), Optional.of(new InetSocketAddress("127.0.0.1", 0)), true, tls,
-        4, 64, DaemonServer.DEFAULT_MAX_MESSAGE_BYTES, 16 << 20, Duration.ofSeconds(2), Duration.ofSeconds(2));
+        4, 64, DaemonServer.DEFAULT_MAX_MESSAGE_BYTES, 16 << 20, Duration.ofSeconds(2), Duration.ofSeconds(2)));
   }
 
   private static VerifyRequest upload(byte[] q) {

@@ -61,6 +61,18 @@ class DcapdOptionsTest {
   }
 
   @Test
+  void theStoreIsRocksDbInTheDataDirectoryOrACassandraKeyspace() throws Exception {
+    DaemonConfig rocks = parse(Map.of(), Optional.empty(), "serve", "--store", "rocksdb:/var/lib/dcapd");
+    assertEquals(Path.of("/var/lib/dcapd"), rocks.dataDir());
+    assertTrue(rocks.cassandra().isEmpty());
+    DaemonConfig shared = parse(Map.of("DCAPD_STORE", "cassandra://10.0.0.1:9042,10.0.0.2/dcapd?dc=dc1&rf=3"),
+        Optional.empty(), "serve", "--data", "/var/lib/dcapd-keys");
+    assertEquals("dcapd", shared.cassandra().orElseThrow().keyspace());
+    assertEquals(2, shared.cassandra().orElseThrow().contactPoints().size());
+    assertEquals(Path.of("/var/lib/dcapd-keys"), shared.dataDir(), "the token keys stay in the data directory");
+  }
+
+  @Test
   void badOptionsAreOneLineAndExitTwo() {
     for (String[] args : new String[][] {
         {"serve", "--grpc", "nonsense"},
@@ -69,6 +81,11 @@ class DcapdOptionsTest {
         {"serve", "--workers", "x"},
         {"serve", "--block-cache-mib", "0"},
         {"serve", "--ecdsa-engine", "openssl"},
+        {"serve", "--store", "postgres://db/dcapd"},
+        {"serve", "--store", "rocksdb:"},
+        {"serve", "--store", "cassandra://127.0.0.1/Bad-Keyspace"},
+        {"schema", "apply", "--store", "cassandra://127.0.0.1:9042"},
+        {"schema", "apply"},
         {"serve", "--config", dir.resolve("missing").toString()}}) {
       StringWriter err = new StringWriter();
       int code = Dcapd.execute(args, Map.of(), new PrintWriter(new StringWriter()), new PrintWriter(err));

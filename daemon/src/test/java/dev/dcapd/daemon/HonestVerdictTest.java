@@ -1,5 +1,6 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.daemon.testing.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -117,7 +118,7 @@ class HonestVerdictTest {
   }
 
   private Daemon start(DaemonConfig config, Clock clock) throws Exception {
-    Daemon d = Daemon.start(config, clock);
+    Daemon d = Daemon.start(TestStores.on(config), clock);
     open.add(d);
     return d;
   }

@@ -1,5 +1,6 @@
 package dev.dcapd.daemon;
 
+import dev.dcapd.daemon.testing.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,8 +63,9 @@ class ReappraisalCrashTest {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
-        "dev.dcapd.daemon.Dcapd", "serve", "--grpc", "127.0.0.1:0", "--data", dir.resolve("data").toString(),
-        "--collateral-dir", dir.resolve("collateral").toString(),
+        "dev.dcapd.daemon.Dcapd", "serve", "--grpc", "127.0.0.1:0"));
+    cmd.addAll(TestStores.serveOptions(dir.resolve("data")));
+    cmd.addAll(List.of("--collateral-dir", dir.resolve("collateral").toString(),
         "--insecure-trust-root", dir.resolve("root.pem").toString()));
     cmd.addAll(List.of(extra));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();

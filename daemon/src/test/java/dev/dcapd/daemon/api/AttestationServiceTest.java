@@ -13,7 +13,8 @@ import com.google.protobuf.ByteString;
 import dev.dcapd.daemon.CollateralProvider;
 import dev.dcapd.daemon.DaemonServer;
 import dev.dcapd.daemon.Metrics;
-import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.daemon.store.AttestationStore;
+import dev.dcapd.daemon.testing.TestStores;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceBlockingStub;
 import dev.dcapd.proto.v1.CheckRequest;
@@ -54,7 +55,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every RPC and every error mapping, through an in-process server on a real RocksDB store. */
+/** Every RPC and every error mapping, through an in-process server on a real store (RocksDB, or Cassandra: TestStores). */
 class AttestationServiceTest {
   /** dcap-qvl tdx_quote's instant (its README): the collateral is valid, the verdict UpToDate. */
   private static final Instant TDX_AT = Instant.ofEpochSecond(1752919234L);
@@ -63,7 +64,7 @@ class AttestationServiceTest {
 
   @TempDir Path dir;
   private final List<AutoCloseable> open = new ArrayList<>();
-  private QuoteStore store;
+  private AttestationStore store;
   private DaemonServer server;
   private java.util.concurrent.ExecutorService workers;
   private ManagedChannel channel;
@@ -74,7 +75,7 @@ class AttestationServiceTest {
   }
 
   private void start(CollateralProvider provider, int maxInFlight) throws Exception {
-    store = QuoteStore.open(dir.resolve("data"), false);
+    store = TestStores.open(dir.resolve("data"));
     Metrics metrics = new Metrics();
     workers = DaemonServer.workerPool(2);
     AttestationServiceImpl service = new AttestationServiceImpl(

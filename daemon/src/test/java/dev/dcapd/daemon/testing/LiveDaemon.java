@@ -97,7 +97,7 @@ public final class LiveDaemon implements AutoCloseable {
         Duration.ofSeconds(1))
         .withHttp(httpPort < 0 ? Optional.empty()
             : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), httpRate)));
-    daemon = Daemon.start(config, Clock.fixed(TDX_AT, ZoneOffset.UTC));
+    daemon = Daemon.start(TestStores.on(config), Clock.fixed(TDX_AT, ZoneOffset.UTC));
     port = daemon.grpcAddress().orElseThrow().getPort();
     daemon.httpAddress().ifPresent(a -> httpPort = a.getPort());
   }

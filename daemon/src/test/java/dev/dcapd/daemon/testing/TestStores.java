@@ -1,0 +1,68 @@
+package dev.dcapd.daemon.testing;
+
+import dev.dcapd.daemon.DaemonConfig;
+import dev.dcapd.daemon.store.AttestationStore;
+import dev.dcapd.daemon.store.QuoteStore;
+import dev.dcapd.daemon.store.cassandra.CassandraLocation;
+import dev.dcapd.daemon.store.cassandra.CassandraStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The store the daemon's tests run on: RocksDB in the test's data directory, or, when the system
+ * property {@value #PROPERTY} names a Cassandra node ({@code HOST:PORT}, datacenter in
+ * {@value #DC_PROPERTY}), a keyspace of it named after the data directory, so that a daemon
+ * started again on the same directory finds what it stored. The cluster module runs the daemon's
+ * tests both ways.
+ */
+public final class TestStores {
+  public static final String PROPERTY = "dcapd.test.cassandra";
+  public static final String DC_PROPERTY = "dcapd.test.cassandra.dc";
+
+  private TestStores() {}
+
+  /** The Cassandra keyspace for a data directory, when the tests run on Cassandra. */
+  public static Optional<CassandraLocation> cassandraFor(Path dataDir) {
+    String node = System.getProperty(PROPERTY, "");
+    if (node.isEmpty()) {
+      return Optional.empty();
+    }
+    String dc = System.getProperty(DC_PROPERTY, CassandraLocation.DEFAULT_DATACENTER);
+    return Optional.of(CassandraLocation.parse(
+        CassandraLocation.SCHEME + node + "/" + keyspaceFor(dataDir) + "?dc=" + dc + "&rf=1"));
+  }
+
+  /** {@code config} on the tests' store. */
+  public static DaemonConfig on(DaemonConfig config) {
+    return config.withCassandra(cassandraFor(config.dataDir()));
+  }
+
+  /** The tests' store for a data directory, opened. */
+  public static AttestationStore open(Path dataDir) {
+    Optional<CassandraLocation> c = cassandraFor(dataDir);
+    return c.isPresent() ? CassandraStore.open(c.get()) : QuoteStore.open(dataDir, false);
+  }
+
+  /** {@code dcapd serve} options for the tests' store in a data directory. */
+  public static List<String> serveOptions(Path dataDir) {
+    List<String> out = new ArrayList<>(List.of("--data", dataDir.toString()));
+    cassandraFor(dataDir).ifPresent(c -> out.addAll(List.of("--store", c.toString())));
+    return out;
+  }
+
+  private static String keyspaceFor(Path dataDir) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256")
+          .digest(dataDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+      return "t_" + HexFormat.of().formatHex(h, 0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
