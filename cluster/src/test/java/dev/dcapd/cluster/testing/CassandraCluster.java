@@ -47,9 +47,8 @@ public final class CassandraCluster implements AutoCloseable {
   }
 
   /**
-   * Starts one node on each address (the first is the seed), one after the other, and waits until
-   * every node takes every other for alive. Any node already started is killed if a later one
-   * fails.
+   * Starts one node on each address (the first is the seed) and waits until every node takes every
+   * other for alive. If any node fails to start, all are killed.
    */
   public static CassandraCluster start(Path baseDir, List<InetAddress> addresses) {
     InetAddress seed = addresses.get(0);
@@ -62,9 +61,13 @@ public final class CassandraCluster implements AutoCloseable {
     }
     CassandraCluster cluster = new CassandraCluster(nodes);
     try {
-      // One after the other: each node joins a ring whose earlier members are already NORMAL.
+      // All at once: with explicit tokens and no bootstrap, a node that comes up before the seed
+      // just gossips again, and three nodes are up in about half the time of one after another.
       for (CassandraNode node : nodes) {
-        node.start();
+        node.launch();
+      }
+      for (CassandraNode node : nodes) {
+        node.awaitStarted();
       }
       cluster.awaitAllUp();
       return cluster;
@@ -95,14 +98,16 @@ public final class CassandraCluster implements AutoCloseable {
   public void awaitAllUp() {
     long deadline = System.nanoTime() + UP_TIMEOUT.toNanos();
     for (CassandraNode node : nodes) {
-      while (!node.seesAllNodesUp()) {
+      RuntimeException notUp;
+      while ((notUp = node.livenessFailure()) != null) {
         if (!node.isRunning()) {
           throw new IllegalStateException(node + " is not running" + node.logTail());
         }
         if (System.nanoTime() - deadline > 0) {
           throw new IllegalStateException(
               node + " did not see all " + nodes.size() + " nodes up within "
-                  + UP_TIMEOUT.toSeconds() + " s" + node.logTail());
+                  + UP_TIMEOUT.toSeconds() + " s" + node.logTail(),
+              notUp);
         }
         CassandraNode.sleep(Duration.ofMillis(500));
       }

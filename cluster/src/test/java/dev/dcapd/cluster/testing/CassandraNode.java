@@ -180,6 +180,12 @@ public final class CassandraNode {
    * {@link #START_TIMEOUT}; the exception carries the tail of the node's logs.
    */
   public synchronized void start() {
+    launch();
+    awaitStarted();
+  }
+
+  /** Starts the process without waiting for it: see {@link #awaitStarted}. */
+  synchronized void launch() {
     if (isRunning()) {
       throw new IllegalStateException(this + " is already running");
     }
@@ -208,6 +214,10 @@ public final class CassandraNode {
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + this, e);
     }
+  }
+
+  /** Waits for a launched node as {@link #start} does, and kills it if it does not come up. */
+  synchronized void awaitStarted() {
     try {
       awaitCql(System.nanoTime() + START_TIMEOUT.toNanos());
     } catch (RuntimeException | Error e) {
@@ -254,15 +264,20 @@ public final class CassandraNode {
    * "unavailable" while the node's failure detector holds any replica down.
    */
   public boolean seesAllNodesUp() {
+    return livenessFailure() == null;
+  }
+
+  /** Why {@link #seesAllNodesUp} is false, or null when it is true. */
+  RuntimeException livenessFailure() {
     try (CqlSession session = probeSession()) {
       session.execute(
           SimpleStatement.newInstance(
                   "SELECT host_id FROM system_distributed.view_build_status"
                       + " WHERE keyspace_name = 'dcapd' AND view_name = 'liveness'")
               .setConsistencyLevel(ConsistencyLevel.ALL));
-      return true;
+      return null;
     } catch (RuntimeException e) {
-      return false;
+      return e;
     }
   }
 
