@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The fixture itself: three real nodes, a keyspace replicated to all three, and LOCAL_QUORUM
- * reads and writes that go on while one node is killed and after it rejoins.
+ * reads and writes that go on while one node is killed, or stopped, and after it rejoins.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class CassandraClusterTest {
@@ -96,6 +96,17 @@ class CassandraClusterTest {
     assertEquals(2, read("during", ConsistencyLevel.ALL));
     write("after", 3);
     assertEquals(3, read("after", ConsistencyLevel.LOCAL_QUORUM));
+
+    // A graceful stop (SIGTERM): Cassandra drains and tells its peers, and exits 128 + 15.
+    CassandraNode second = cluster.node(2);
+    long stopping = System.nanoTime();
+    assertEquals(143, second.stop());
+    System.out.printf("node stopped gracefully in %d ms%n", elapsedMillis(stopping));
+    write("stopped", 4);
+    assertEquals(4, read("stopped", ConsistencyLevel.LOCAL_QUORUM));
+    second.start();
+    cluster.awaitAllUp();
+    assertEquals(4, read("stopped", ConsistencyLevel.ALL));
 
     List<Long> pids = cluster.nodes().stream().map(CassandraNode::pid).toList();
     session.close();
