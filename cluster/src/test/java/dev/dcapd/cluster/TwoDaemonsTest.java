@@ -1,0 +1,266 @@
+package dev.dcapd.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dcapd.daemon.Daemon;
+import dev.dcapd.daemon.store.cassandra.CassandraLocation;
+import dev.dcapd.proto.v1.CollateralRequest;
+import dev.dcapd.proto.v1.GetRequest;
+import dev.dcapd.proto.v1.GetResponse;
+import dev.dcapd.proto.v1.RawRequest;
+import dev.dcapd.proto.v1.RecentRequest;
+import dev.dcapd.proto.v1.RecentResponse;
+import dev.dcapd.proto.v1.VerdictChange;
+import dev.dcapd.proto.v1.VerifyResponse;
+import dev.dcapd.testkit.Forge;
+import dev.dcapd.testkit.ForgeSpec;
+import dev.dcapd.testkit.ForgedCase;
+import dev.dcapd.testkit.QuoteBatch;
+import dev.dcapd.verifier.Bytes;
+import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.quote.TeeType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two daemons on one keyspace with three replicas on three real nodes: what one stores the other
+ * answers at once, they agree on Recent, one fetch of a platform's collateral serves both, one
+ * record stands for a quote both upload at once, and new collateral re-appraises the stored
+ * quotes once, not once per daemon.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class TwoDaemonsTest {
+  @TempDir Path dir;
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  /** A clock both daemons read, which the test moves. */
+  static final class TestClock extends Clock {
+    private volatile Instant now;
+
+    TestClock(Instant start) {
+      this.now = start;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  private ClusterDaemon daemon(String name, CassandraLocation store, Path collateral, ForgedCase c, Clock clock)
+      throws Exception {
+    Path root = Files.writeString(dir.resolve("root.pem"), c.rootPem(), StandardCharsets.US_ASCII);
+    ClusterDaemon d = ClusterDaemon.start(dir.resolve(name), store, collateral, root, clock);
+    open.add(d);
+    return d;
+  }
+
+  private Path collateralDir(QuoteCollateral c) throws Exception {
+    Path d = Files.createDirectories(dir.resolve("collateral"));
+    Files.writeString(d.resolve("platform.json"), c.toJson(), StandardCharsets.UTF_8);
+    return d;
+  }
+
+  /** Collateral fetched from a source by this daemon (not read from the shared store). */
+  static long fetches(Daemon d) {
+    long n = 0;
+    for (String line : d.metrics().render().split("\n")) {
+      if (line.startsWith("dcapd_collateral_requests_total{") && line.contains("result=\"fetch\"")) {
+        n += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return n;
+  }
+
+  /** Verdict changes from UpToDate to PCK_REVOKED this daemon made, for any cause. */
+  static long changes(Daemon d) {
+    long n = 0;
+    for (String line : d.metrics().render().split("\n")) {
+      if (line.startsWith("dcapd_verdict_changes_total{") && line.contains("from=\"UpToDate\"")
+          && line.contains("to=\"PCK_REVOKED\"")) {
+        n += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return n;
+  }
+
+  private static List<String> recent(ClusterDaemon d) {
+    List<String> out = new ArrayList<>();
+    String token = "";
+    do {
+      RecentResponse r = d.stub().recent(RecentRequest.newBuilder().setLimit(100).setPageToken(token).build());
+      r.getQuotesList().forEach(q -> out.add(q.getChecksum() + "@" + q.getUploadedAt().getSeconds()
+          + "." + q.getUploadedAt().getNanos() + ":" + q.getVerified()));
+      token = r.getNextPageToken();
+    } while (!token.isEmpty());
+    return out;
+  }
+
+  @Test
+  void whatOneDaemonStoresTheOtherAnswersAtOnceFromOneFetch() throws Exception {
+    QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).seed(71).build());
+    ForgedCase c = batch.template();
+    CassandraLocation store = SharedCluster.keyspace("two_daemons_read", false);
+    Path collateral = collateralDir(c.collateral());
+    Clock clock = Clock.fixed(c.at(), ZoneOffset.UTC);
+    ClusterDaemon a = daemon("a", store, collateral, c, clock);
+    ClusterDaemon b = daemon("b", store, collateral, c, clock);
+
+    VerifyResponse uploaded = a.stub().verify(ClusterDaemon.upload(batch.quote(0).raw().toByteArray()));
+    assertTrue(uploaded.getSuccess());
+    GetResponse read = b.stub().get(GetRequest.newBuilder().setChecksum(uploaded.getChecksum()).build());
+    assertTrue(read.getSuccess());
+    assertEquals(uploaded.getVerdict(), read.getVerdict());
+    assertEquals(uploaded.getUploadedAt(), read.getUploadedAt());
+    assertEquals(uploaded.getVerifiedAt(), read.getVerifiedAt(), "B served A's verdict, not one of its own");
+    assertEquals(batch.quote(0).raw(), Bytes.of(b.stub().raw(RawRequest.newBuilder().setChecksum(uploaded.getChecksum()).build())
+        .getQuote().toByteArray()));
+    assertEquals(a.stub().collateral(CollateralRequest.newBuilder().setChecksum(uploaded.getChecksum()).build()),
+        b.stub().collateral(CollateralRequest.newBuilder().setChecksum(uploaded.getChecksum()).build()));
+
+    // B judges another quote of the platform with the collateral A fetched: one fetch for both.
+    VerifyResponse second = b.stub().verify(ClusterDaemon.upload(batch.quote(1).raw().toByteArray()));
+    assertTrue(second.getSuccess());
+    assertEquals(1, fetches(a.daemon()));
+    assertEquals(0, fetches(b.daemon()), "B took the platform's collateral from the shared store");
+
+    for (int i = 2; i < 12; i++) {
+      (i % 2 == 0 ? a : b).stub().verify(ClusterDaemon.upload(batch.quote(i).raw().toByteArray()));
+    }
+    List<String> onA = recent(a);
+    assertEquals(12, onA.size());
+    assertEquals(onA, recent(b), "Recent agrees on both daemons");
+  }
+
+  @Test
+  void aQuoteBothDaemonsUploadAtOnceIsStoredOnce() throws Exception {
+    QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).seed(72).build());
+    ForgedCase c = batch.template();
+    CassandraLocation store = SharedCluster.keyspace("two_daemons_race", false);
+    Path collateral = collateralDir(c.collateral());
+    TestClock clock = new TestClock(c.at());
+    ClusterDaemon a = daemon("a", store, collateral, c, clock);
+    ClusterDaemon b = daemon("b", store, collateral, c, clock);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      for (int i = 0; i < 6; i++) {
+        byte[] q = batch.quote(i).raw().toByteArray();
+        clock.advance(Duration.ofSeconds(1));
+        List<Future<VerifyResponse>> answers = new ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+          ClusterDaemon d = w % 2 == 0 ? a : b;
+          answers.add(pool.submit(() -> d.stub().verify(ClusterDaemon.upload(q))));
+        }
+        Set<String> uploadTimes = new HashSet<>();
+        for (Future<VerifyResponse> f : answers) {
+          VerifyResponse r = f.get(60, TimeUnit.SECONDS);
+          assertTrue(r.getSuccess());
+          uploadTimes.add(r.getUploadedAt().toString());
+        }
+        assertEquals(1, uploadTimes.size(), "every upload of quote " + i + " was answered with one record");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<String> listed = recent(a);
+    assertEquals(6, listed.size(), "each quote listed once: " + listed);
+    assertEquals(listed, recent(b));
+  }
+
+  @Test
+  void newCollateralReappraisesStoredQuotesOnceNotOncePerDaemon() throws Exception {
+    QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).seed(73).build());
+    ForgedCase c = batch.template();
+    CassandraLocation store = SharedCluster.keyspace("two_daemons_reappraise", false);
+    Path collateral = collateralDir(c.collateral());
+    TestClock clock = new TestClock(c.at());
+    ClusterDaemon a = daemon("a", store, collateral, c, clock);
+    ClusterDaemon b = daemon("b", store, collateral, c, clock);
+    List<String> stored = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      VerifyResponse r = (i % 2 == 0 ? a : b).stub().verify(ClusterDaemon.upload(batch.quote(i).raw().toByteArray()));
+      assertTrue(r.getSuccess());
+      stored.add(r.getChecksum());
+    }
+
+    // Intel publishes a CRL revoking the PCK; two days on, A's cache refreshes and installs it
+    // when another quote of the platform is uploaded through A.
+    Files.writeString(collateral.resolve("platform.json"), Revocations.revoking(c).toJson(), StandardCharsets.UTF_8);
+    clock.advance(Duration.ofDays(2));
+    VerifyResponse revoked = a.stub().verify(ClusterDaemon.upload(batch.quote(100).raw().toByteArray()));
+    assertFalse(revoked.getSuccess());
+    assertEquals("PCK_REVOKED", revoked.getVerdict().getFailure().getCode());
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    for (String checksum : stored) {
+      GetResponse got;
+      do {
+        // Through B, which held the old collateral: it must not judge the quote by it again.
+        got = b.stub().get(GetRequest.newBuilder().setChecksum(checksum).build());
+        if (!got.getSuccess()) {
+          break;
+        }
+        Thread.sleep(200);
+      } while (System.nanoTime() - deadline < 0);
+      assertFalse(got.getSuccess(), checksum + " still verified");
+      assertEquals("PCK_REVOKED", got.getVerdict().getFailure().getCode());
+    }
+    // Let any re-appraisal still under way finish before counting.
+    while ((a.daemon().metrics().render().contains("dcapd_reappraisals_in_progress 1")
+        || b.daemon().metrics().render().contains("dcapd_reappraisals_in_progress 1")) && System.nanoTime() - deadline < 0) {
+      Thread.sleep(200);
+    }
+    for (String checksum : stored) {
+      GetResponse got = a.stub().get(GetRequest.newBuilder().setChecksum(checksum).build());
+      List<String> changes = got.getHistoryList().stream().map(VerdictChange::getTo).toList();
+      assertEquals(List.of("UpToDate", "PCK_REVOKED"), changes, checksum + ": judged again once, by one daemon");
+    }
+    // Counted on both daemons, whatever the cause (the re-appraisal, or a read that found the
+    // record behind the collateral): twenty changes, one per quote.
+    long onA = changes(a.daemon());
+    long onB = changes(b.daemon());
+    assertEquals(20, onA + onB, "A: " + onA + ", B: " + onB);
+  }
+}
