@@ -195,8 +195,10 @@ class CassandraStoreTest {
       RecentPage p = (page % 2 == 0 ? one : other).recent(0, 7, token);
       p.entries().forEach(e -> paged.add(e.checksum()));
       token = p.nextPageToken();
-      assertTrue(token.isPresent());
-      assertTrue(one.acceptsPageToken(token.get()));
+      if (page < 3) {
+        assertTrue(token.isPresent(), "more after page " + page);
+        assertTrue(one.acceptsPageToken(token.get()));
+      }
     }
     assertEquals(expected, paged.subList(0, 24), "four pages of seven: the 24 newest, newest first");
     assertEquals(expected.subList(10, 15), one.recent(10, 5, Optional.empty()).entries().stream()

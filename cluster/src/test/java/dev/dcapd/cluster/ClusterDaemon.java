@@ -56,8 +56,8 @@ final class ClusterDaemon implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  public void close() {
+    channel.shutdownNow();
     daemon.close();
   }
 }

@@ -86,7 +86,7 @@ class NodeLossTest {
     String token = "";
     do {
       RecentResponse r = d.stub().recent(RecentRequest.newBuilder().setLimit(100).setPageToken(token).build());
-      r.getQuotesList().forEach(q -> out.put(q.getChecksum(), q.getUploadedAt() + " " + q.getVerified()));
+      r.getItemsList().forEach(q -> out.put(q.getChecksum(), q.getCreatedAt() + " " + q.getVerified()));
       token = r.getNextPageToken();
     } while (!token.isEmpty());
     return out;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dcapd.daemon.Daemon;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
-import dev.dcapd.proto.v1.CollateralRequest;
+import dev.dcapd.proto.v1.GetCollateralRequest;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
-import dev.dcapd.proto.v1.RawRequest;
+import dev.dcapd.proto.v1.GetRawRequest;
 import dev.dcapd.proto.v1.RecentRequest;
 import dev.dcapd.proto.v1.RecentResponse;
 import dev.dcapd.proto.v1.VerdictChange;
@@ -131,8 +131,8 @@ class TwoDaemonsTest {
     String token = "";
     do {
       RecentResponse r = d.stub().recent(RecentRequest.newBuilder().setLimit(100).setPageToken(token).build());
-      r.getQuotesList().forEach(q -> out.add(q.getChecksum() + "@" + q.getUploadedAt().getSeconds()
-          + "." + q.getUploadedAt().getNanos() + ":" + q.getVerified()));
+      r.getItemsList().forEach(q -> out.add(q.getChecksum() + "@" + q.getCreatedAt().getSeconds()
+          + "." + q.getCreatedAt().getNanos() + ":" + q.getVerified()));
       token = r.getNextPageToken();
     } while (!token.isEmpty());
     return out;
@@ -155,10 +155,10 @@ class TwoDaemonsTest {
     assertEquals(uploaded.getVerdict(), read.getVerdict());
     assertEquals(uploaded.getUploadedAt(), read.getUploadedAt());
     assertEquals(uploaded.getVerifiedAt(), read.getVerifiedAt(), "B served A's verdict, not one of its own");
-    assertEquals(batch.quote(0).raw(), Bytes.of(b.stub().raw(RawRequest.newBuilder().setChecksum(uploaded.getChecksum()).build())
-        .getQuote().toByteArray()));
-    assertEquals(a.stub().collateral(CollateralRequest.newBuilder().setChecksum(uploaded.getChecksum()).build()),
-        b.stub().collateral(CollateralRequest.newBuilder().setChecksum(uploaded.getChecksum()).build()));
+    assertEquals(batch.quote(0).raw(), Bytes.of(b.stub().getRaw(GetRawRequest.newBuilder().setChecksum(uploaded.getChecksum()).build())
+        .getData().toByteArray()));
+    assertEquals(a.stub().getCollateral(GetCollateralRequest.newBuilder().setChecksum(uploaded.getChecksum()).build()),
+        b.stub().getCollateral(GetCollateralRequest.newBuilder().setChecksum(uploaded.getChecksum()).build()));
 
     // B judges another quote of the platform with the collateral A fetched: one fetch for both.
     VerifyResponse second = b.stub().verify(ClusterDaemon.upload(batch.quote(1).raw().toByteArray()));
@@ -225,13 +225,14 @@ class TwoDaemonsTest {
       stored.add(r.getChecksum());
     }
 
-    // Intel publishes a CRL revoking the PCK; two days on, A's cache refreshes and installs it
-    // when another quote of the platform is uploaded through A.
+    // Intel publishes a CRL revoking the PCK; two days on, an upload through A finds A's
+    // collateral due for a refresh (it is answered from it meanwhile), and A's cache installs
+    // the new CRL in the background.
     Files.writeString(collateral.resolve("platform.json"), Revocations.revoking(c).toJson(), StandardCharsets.UTF_8);
     clock.advance(Duration.ofDays(2));
-    VerifyResponse revoked = a.stub().verify(ClusterDaemon.upload(batch.quote(100).raw().toByteArray()));
-    assertFalse(revoked.getSuccess());
-    assertEquals("PCK_REVOKED", revoked.getVerdict().getFailure().getCode());
+    VerifyResponse last = a.stub().verify(ClusterDaemon.upload(batch.quote(100).raw().toByteArray()));
+    assertTrue(last.getSuccess(), "judged by the collateral A holds until the refresh installs the new");
+    stored.add(last.getChecksum());
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     for (String checksum : stored) {
@@ -258,9 +259,9 @@ class TwoDaemonsTest {
       assertEquals(List.of("UpToDate", "PCK_REVOKED"), changes, checksum + ": judged again once, by one daemon");
     }
     // Counted on both daemons, whatever the cause (the re-appraisal, or a read that found the
-    // record behind the collateral): twenty changes, one per quote.
+    // record behind the collateral): one change per quote.
     long onA = changes(a.daemon());
     long onB = changes(b.daemon());
-    assertEquals(20, onA + onB, "A: " + onA + ", B: " + onB);
+    assertEquals(stored.size(), onA + onB, "A: " + onA + ", B: " + onB);
   }
 }

@@ -110,6 +110,8 @@ public final class Daemon implements AutoCloseable {
         ? Files.readAllBytes(config.insecureTrustRoot().get()) : null;
     TrustAnchor anchor = customRoot != null ? TrustAnchor.insecureCustomRoot(customRoot) : TrustAnchor.intel();
     Policy policy = policy(config, anchor);
+    // The token keys live in the data directory whatever the store (RocksDB creates it itself).
+    Files.createDirectories(config.dataDir());
     AttestationStore store = openStore(config);
     Daemon d;
     try {

@@ -13,6 +13,7 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.metadata.Node;
 import com.datastax.oss.driver.api.core.metadata.NodeState;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The fixture itself: three real nodes, a keyspace replicated to all three, and LOCAL_QUORUM
+ * The fixture itself: three real nodes (127.0.0.4-6), a keyspace replicated to all three, and LOCAL_QUORUM
  * reads and writes that go on while one node is killed, or stopped, and after it rejoins.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
@@ -41,7 +42,9 @@ class CassandraClusterTest {
   static void startCluster() throws IOException {
     deleteRecursively(BASE);
     long started = System.nanoTime();
-    cluster = CassandraCluster.start(BASE, 3);
+    // Beside the cluster the other tests of this module share (127.0.0.1-3), which may be up.
+    cluster = CassandraCluster.start(BASE, List.of(InetAddress.getByName("127.0.0.4"),
+        InetAddress.getByName("127.0.0.5"), InetAddress.getByName("127.0.0.6")));
     System.out.printf("3 nodes up in %d ms%n", elapsedMillis(started));
     session =
         CqlSession.builder()

@@ -194,6 +194,8 @@ public final class CassandraStore implements AttestationStore {
         .withBoolean(DefaultDriverOption.REQUEST_DEFAULT_IDEMPOTENCE, true)
         .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, location.requestTimeout())
         .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(60))
+        // The JDK's clock for write timestamps: the native one needs jnr-posix, left out (pom).
+        .withBoolean(DefaultDriverOption.TIMESTAMP_GENERATOR_FORCE_JAVA_CLOCK, true)
         .build();
     try {
       return CqlSession.builder()
