@@ -171,8 +171,21 @@ class NodeLossTest {
         () -> quorum.stub().verify(ClusterDaemon.upload(unstored)));
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
     assertEquals(ApiErrors.STORE_UNAVAILABLE, reason(e));
-    // The daemon that reads at LOCAL_ONE still answers for what is stored.
-    assertTrue(readsOne.stub().get(GetRequest.newBuilder().setChecksum(stored.getChecksum()).build()).getSuccess());
+    // The daemon that reads at LOCAL_ONE still answers for what is stored, once the live node
+    // has seen the others die: until then it may send the read to a dead replica, and the
+    // daemon answers UNAVAILABLE after the timeout.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    GetResponse fromOne = null;
+    while (fromOne == null) {
+      try {
+        fromOne = readsOne.stub().get(GetRequest.newBuilder().setChecksum(stored.getChecksum()).build());
+      } catch (StatusRuntimeException unavailable) {
+        assertEquals(Status.Code.UNAVAILABLE, unavailable.getStatus().getCode());
+        assertTrue(System.nanoTime() - deadline < 0, "reads at LOCAL_ONE still unavailable: " + unavailable);
+        Thread.sleep(500);
+      }
+    }
+    assertTrue(fromOne.getSuccess());
 
     cluster.node(2).start();
     cluster.node(3).start();

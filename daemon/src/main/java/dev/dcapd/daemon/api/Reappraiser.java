@@ -27,13 +27,15 @@ public final class Reappraiser implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dcapd.reappraisal");
   /** Quotes judged per batch before the job's progress is stored. */
   static final int BATCH = 64;
-  /** How long a job stays with a daemon that stopped renewing it (one batch takes well under it). */
-  static final Duration JOB_LEASE = Duration.ofSeconds(60);
+  /** How long a job stays with a daemon that stopped renewing it, at least. */
+  static final Duration MIN_JOB_LEASE = Duration.ofSeconds(15);
 
   private final AttestationStore store;
   private final Attestations service;
   private final Clock clock;
   private final String owner;
+  /** Twice a batch's time at the rate, so that a batch ends before its lease does. */
+  private final Duration jobLease;
   /** Nanoseconds between two quotes judged again. */
   private final long pace;
   private long nextSlot = System.nanoTime();
@@ -56,6 +58,8 @@ public final class Reappraiser implements AutoCloseable {
     this.clock = clock;
     this.owner = owner;
     this.pace = 1_000_000_000L / quotesPerSecond;
+    Duration batch = Duration.ofNanos(pace * BATCH);
+    this.jobLease = batch.multipliedBy(2).compareTo(MIN_JOB_LEASE) > 0 ? batch.multipliedBy(2) : MIN_JOB_LEASE;
     this.thread = new Thread(this::run, "dcapd-reappraisal");
     this.thread.setDaemon(true);
   }
@@ -97,7 +101,7 @@ public final class Reappraiser implements AutoCloseable {
           if (closed) {
             return;
           }
-          if (store.claim(lease(e.getKey()), owner, JOB_LEASE)) {
+          if (store.claim(lease(e.getKey()), owner, jobLease)) {
             batch(e.getKey(), e.getValue());
             worked = true;
           }

@@ -317,7 +317,11 @@ class AttestationServiceTest {
     VerifyResponse first = stub.verify(upload(TDX));
     assertTrue(first.getSuccess());
     assertFalse(first.getAlreadyStored());
-    assertEquals(0, sourceAsked.get());
+    if (!store.syncWrites()) {
+      // A store whose writes wait (Cassandra) has every upload handed to a worker, which may
+      // wait and so asks the provider (the daemon's cache answers it from memory).
+      assertEquals(0, sourceAsked.get());
+    }
     assertEquals(first.getVerdict(), stub.get(GetRequest.newBuilder().setChecksum(TDX_CHECKSUM).build()).getVerdict());
     assertEquals(tdxCollateral().tcbInfo(), first.getQuoteCollateral().getTcbInfo());
     VerifyResponse again = stub.verify(upload(TDX));

@@ -21,7 +21,7 @@ import java.util.Optional;
  *
  * <p>Tables: {@code quotes}, {@code records} by checksum; {@code collateral} by content id (stored
  * once, shared by every quote of a platform); {@code blobs}, PCK chains by SHA-256; {@code recent},
- * newest first within an hour's partition, with {@code recent_buckets} listing the hours;
+ * newest first within an hour's partition (ties by checksum, as in RocksDB), with {@code recent_buckets} listing the hours;
  * {@code platforms}, each platform's checksums (and every checksum under {@code "*"}) in 256 shards
  * by the checksum's first byte, so a shard stays small and shards read in order give checksum
  * order; {@code collateral_cache}, the collateral every replica judges by; {@code reappraisal} jobs;
@@ -39,8 +39,10 @@ public final class CassandraSchema {
       "CREATE TABLE IF NOT EXISTS %s.records (checksum blob PRIMARY KEY, record blob, verified_at bigint)",
       "CREATE TABLE IF NOT EXISTS %s.collateral (id blob PRIMARY KEY, json text)",
       "CREATE TABLE IF NOT EXISTS %s.blobs (id blob PRIMARY KEY, data blob)",
-      "CREATE TABLE IF NOT EXISTS %s.recent (bucket bigint, uploaded_at bigint, checksum blob, "
-          + "PRIMARY KEY ((bucket), uploaded_at, checksum)) WITH CLUSTERING ORDER BY (uploaded_at DESC, checksum DESC)",
+      // newest_first is the upload time subtracted from Long.MAX_VALUE: ascending, it lists an
+      // hour newest first and ties by checksum, in the order of RocksDB's index and page tokens.
+      "CREATE TABLE IF NOT EXISTS %s.recent (bucket bigint, newest_first bigint, checksum blob, "
+          + "PRIMARY KEY ((bucket), newest_first, checksum))",
       "CREATE TABLE IF NOT EXISTS %s.recent_buckets (shard int, bucket bigint, PRIMARY KEY ((shard), bucket)) "
           + "WITH CLUSTERING ORDER BY (bucket DESC)",
       "CREATE TABLE IF NOT EXISTS %s.platforms (platform text, shard int, checksum blob, "
@@ -59,8 +61,9 @@ public final class CassandraSchema {
 
   /** The schema version the keyspace holds, or empty when it holds none. */
   static Optional<Integer> version(CqlSession session, String keyspace) {
-    boolean exists = session.getMetadata().getKeyspace(keyspace)
-        .flatMap(k -> k.getTable("schema_version")).isPresent();
+    // From the system tables: the driver keeps no schema metadata (CassandraStore.connect).
+    boolean exists = session.execute(SimpleStatement.newInstance("SELECT table_name FROM system_schema.tables "
+        + "WHERE keyspace_name = ? AND table_name = 'schema_version'", keyspace)).one() != null;
     if (!exists) {
       return Optional.empty();
     }

@@ -91,7 +91,7 @@ public final class CassandraStore implements AttestationStore {
   private final PreparedStatement readPlatformAfter;
   private final PreparedStatement readBuckets;
   private final PreparedStatement readRecentAll;
-  private final PreparedStatement readRecentBefore;
+  private final PreparedStatement readRecentAfter;
   private final PreparedStatement writeJob;
   private final PreparedStatement deleteJob;
   private final PreparedStatement readJobs;
@@ -116,8 +116,8 @@ public final class CassandraStore implements AttestationStore {
     writeQuote = session.prepare("INSERT INTO " + ks + "quotes (checksum, quote) VALUES (?, ?)");
     writeBlob = session.prepare("INSERT INTO " + ks + "blobs (id, data) VALUES (?, ?)");
     writeCollateral = session.prepare("INSERT INTO " + ks + "collateral (id, json) VALUES (?, ?)");
-    writeRecent = session.prepare("INSERT INTO " + ks + "recent (bucket, uploaded_at, checksum) VALUES (?, ?, ?)");
-    deleteRecent = session.prepare("DELETE FROM " + ks + "recent WHERE bucket = ? AND uploaded_at = ? AND checksum = ?");
+    writeRecent = session.prepare("INSERT INTO " + ks + "recent (bucket, newest_first, checksum) VALUES (?, ?, ?)");
+    deleteRecent = session.prepare("DELETE FROM " + ks + "recent WHERE bucket = ? AND newest_first = ? AND checksum = ?");
     writeBucket = session.prepare("INSERT INTO " + ks + "recent_buckets (shard, bucket) VALUES (0, ?)");
     writePlatform = session.prepare("INSERT INTO " + ks + "platforms (platform, shard, checksum) VALUES (?, ?, ?)");
     insertRecord = session.prepare("INSERT INTO " + ks + "records (checksum, record, verified_at) VALUES (?, ?, ?) IF NOT EXISTS");
@@ -126,9 +126,9 @@ public final class CassandraStore implements AttestationStore {
     readPlatformAfter = session.prepare(
         "SELECT checksum FROM " + ks + "platforms WHERE platform = ? AND shard = ? AND checksum > ? LIMIT ?");
     readBuckets = session.prepare("SELECT bucket FROM " + ks + "recent_buckets WHERE shard = 0 AND bucket <= ?");
-    readRecentAll = session.prepare("SELECT uploaded_at, checksum FROM " + ks + "recent WHERE bucket = ?");
-    readRecentBefore = session.prepare("SELECT uploaded_at, checksum FROM " + ks + "recent WHERE bucket = ? "
-        + "AND (uploaded_at, checksum) < (?, ?)");
+    readRecentAll = session.prepare("SELECT newest_first, checksum FROM " + ks + "recent WHERE bucket = ?");
+    readRecentAfter = session.prepare("SELECT newest_first, checksum FROM " + ks + "recent WHERE bucket = ? "
+        + "AND (newest_first, checksum) > (?, ?)");
     writeJob = session.prepare("INSERT INTO " + ks + "reappraisal (platform, job) VALUES (?, ?)");
     deleteJob = session.prepare("DELETE FROM " + ks + "reappraisal WHERE platform = ?");
     readJobs = session.prepare("SELECT platform, job FROM " + ks + "reappraisal");
@@ -196,6 +196,9 @@ public final class CassandraStore implements AttestationStore {
         .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(60))
         // The JDK's clock for write timestamps: the native one needs jnr-posix, left out (pom).
         .withBoolean(DefaultDriverOption.TIMESTAMP_GENERATOR_FORCE_JAVA_CLOCK, true)
+        // No copy of every keyspace's schema in memory, refreshed after each change: the store
+        // reads what it needs of it from system_schema (token-aware routing still has its map).
+        .withBoolean(DefaultDriverOption.METADATA_SCHEMA_ENABLED, false)
         .build();
     try {
       return CqlSession.builder()
@@ -287,7 +290,7 @@ public final class CassandraStore implements AttestationStore {
     // Then its index entries, together: a logged batch is applied whole or retried until it is.
     long uploaded = record.getUploadedAtMicros();
     BatchStatementBuilder index = BatchStatement.builder(DefaultBatchType.LOGGED)
-        .addStatement(writeRecent.bind(bucket(uploaded), uploaded, key))
+        .addStatement(writeRecent.bind(bucket(uploaded), newestFirst(uploaded), key))
         .addStatement(writeBucket.bind(bucket(uploaded)))
         .addStatement(writePlatform.bind(ALL_PLATFORMS, shard(checksum), key));
     for (BoundStatement s : platformEntry(record, checksum)) {
@@ -304,7 +307,7 @@ public final class CassandraStore implements AttestationStore {
     StoredRecord first = parseRecord(checksum, row.getByteBuffer("record"));
     if (first.getUploadedAtMicros() != uploaded) {
       try {
-        session.execute(deleteRecent.bind(bucket(uploaded), uploaded, key));
+        session.execute(deleteRecent.bind(bucket(uploaded), newestFirst(uploaded), key));
       } catch (DriverException e) {
         // Listings pass over an entry whose upload time is not its record's; this only tidies.
         LOG.log(System.Logger.Level.DEBUG, "index entry of a lost upload race not removed: {0}", e.toString());
@@ -378,7 +381,7 @@ public final class CassandraStore implements AttestationStore {
     for (Row b : read(readBuckets.bind(fromBucket).setPageSize(64))) {
       long bucket = b.getLong("bucket");
       BoundStatement s = after.isPresent() && bucket == fromBucket
-          ? readRecentBefore.bind(bucket, after.get().uploadedAtMicros(), ByteBuffer.wrap(after.get().checksum()))
+          ? readRecentAfter.bind(bucket, newestFirst(after.get().uploadedAtMicros()), ByteBuffer.wrap(after.get().checksum()))
           : readRecentAll.bind(bucket);
       for (Row e : read(s.setPageSize(Math.min(5000, toSkip + limit + 1)))) {
         if (toSkip > 0) {
@@ -389,7 +392,7 @@ public final class CassandraStore implements AttestationStore {
           more = true;
           break scan;
         }
-        picked.add(new RecentPage.Cursor(e.getLong("uploaded_at"), bytes(e.getByteBuffer("checksum"))));
+        picked.add(new RecentPage.Cursor(Long.MAX_VALUE - e.getLong("newest_first"), bytes(e.getByteBuffer("checksum"))));
       }
     }
     List<CompletableFuture<AsyncResultSet>> records = new ArrayList<>(picked.size());
@@ -593,6 +596,11 @@ public final class CassandraStore implements AttestationStore {
 
   private static int shard(Bytes checksum) {
     return checksum.unsigned(0);
+  }
+
+  /** The recent index's clustering key: ascending is newest first, as a page token's bytes sort. */
+  private static long newestFirst(long uploadedAtMicros) {
+    return Long.MAX_VALUE - uploadedAtMicros;
   }
 
   static long bucket(long uploadedAtMicros) {
