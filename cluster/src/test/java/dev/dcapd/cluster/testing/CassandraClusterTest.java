@@ -76,6 +76,12 @@ class CassandraClusterTest {
         "CREATE KEYSPACE fixture WITH replication = {'class': 'NetworkTopologyStrategy', '"
             + cluster.datacenter() + "': 3}");
     session.execute("CREATE TABLE fixture.kv (k text PRIMARY KEY, v int)");
+    // The driver waits for schema agreement only so long; a loaded machine can take longer.
+    long agreed = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!session.checkSchemaAgreement()) {
+      assertTrue(System.nanoTime() - agreed < 0, "the nodes agree on the schema");
+      CassandraNode.sleep(Duration.ofMillis(200));
+    }
     write("before", 1);
     assertEquals(1, read("before", ConsistencyLevel.ALL));
 

@@ -117,10 +117,7 @@ public final class CassandraNode {
           // (default 30 s), the default superuser made at once.
           "-Dcassandra.skip_wait_for_gossip_to_settle=0",
           "-Dcassandra.ring_delay_ms=1000",
-          "-Dcassandra.superuser_setup_delay_ms=0",
-          // Schema changes without an fsync of the system tables: the tests make a keyspace of
-          // thirteen tables per daemon, and on a test node nothing must outlive a power cut.
-          "-Dcassandra.unsafesystem=true");
+          "-Dcassandra.superuser_setup_delay_ms=0");
 
   private final InetAddress address;
   private final Path dir;

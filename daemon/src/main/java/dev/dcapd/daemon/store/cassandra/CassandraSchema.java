@@ -59,6 +59,27 @@ public final class CassandraSchema {
     session.execute(SimpleStatement.newInstance(cql).setTimeout(DDL_TIMEOUT));
   }
 
+  /**
+   * Waits until every node has the same schema. The driver waits for that itself only while it
+   * keeps schema metadata, which this store turns off; a statement on a node that has not yet
+   * heard of a table fails.
+   */
+  private static void awaitAgreement(CqlSession session, String ks) {
+    long deadline = System.nanoTime() + DDL_TIMEOUT.toNanos();
+    while (!session.checkSchemaAgreement()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw StoreException.unavailable("the nodes do not agree on keyspace " + ks + "'s schema within "
+            + DDL_TIMEOUT.toSeconds() + " s; start again", null);
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw StoreException.unavailable("interrupted while waiting for schema agreement on " + ks, e);
+      }
+    }
+  }
+
   /** The schema version the keyspace holds, or empty when it holds none. */
   static Optional<Integer> version(CqlSession session, String keyspace) {
     // From the system tables: the driver keeps no schema metadata (CassandraStore.connect).
@@ -88,6 +109,8 @@ public final class CassandraSchema {
     }
     ddl(session, "CREATE KEYSPACE IF NOT EXISTS " + ks + " WITH replication = {'class': 'NetworkTopologyStrategy', '"
         + at.datacenter() + "': " + at.replicationFactor() + "}");
+    // Every node must know the keyspace before its tables are made, on whichever node.
+    awaitAgreement(session, ks);
     // The tables at once: each change waits for the nodes to agree on it, which one after
     // another took most of a second per table on three nodes.
     List<CompletableFuture<AsyncResultSet>> tables = new ArrayList<>();
@@ -103,9 +126,7 @@ public final class CassandraSchema {
       }
       throw e;
     }
-    if (!session.checkSchemaAgreement()) {
-      throw StoreException.unavailable("the nodes do not agree on keyspace " + ks + "'s tables yet; start again", null);
-    }
+    awaitAgreement(session, ks);
     session.execute(SimpleStatement.newInstance("INSERT INTO " + ks + ".schema_version (component, version, applied_at) "
         + "VALUES (?, ?, ?)", COMPONENT, VERSION, Instant.now()));
     return true;
