@@ -93,12 +93,16 @@ public final class LoadGenerator {
 
   /** CPU time of the daemon and of this process, read at the start of a phase. */
   private record CpuMark(long wallNanos, long daemonNanos, long selfNanos) {
-    static CpuMark now(long daemonPid) throws IOException {
-      return new CpuMark(System.nanoTime(), cpuNanos(daemonPid), cpuNanos(ProcessHandle.current().pid()));
+    static CpuMark now(List<Long> daemonPids) throws IOException {
+      long daemons = 0;
+      for (long pid : daemonPids) {
+        daemons += cpuNanos(pid);
+      }
+      return new CpuMark(System.nanoTime(), daemons, cpuNanos(ProcessHandle.current().pid()));
     }
 
-    CpuShare until(long daemonPid) throws IOException {
-      CpuMark end = now(daemonPid);
+    CpuShare until(List<Long> daemonPids) throws IOException {
+      CpuMark end = now(daemonPids);
       double wall = end.wallNanos - wallNanos;
       return new CpuShare((end.daemonNanos - daemonNanos) / wall, (end.selfNanos - selfNanos) / wall);
     }
@@ -119,6 +123,7 @@ public final class LoadGenerator {
     Path out = null;
     List<String> daemonJavaOpts = List.of();
     List<String> daemonArgs = List.of();
+    int daemons = 1;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quotes" -> quotes = Integer.parseInt(args[++i]);
@@ -128,16 +133,18 @@ public final class LoadGenerator {
         case "--out" -> out = Path.of(args[++i]);
         case "--daemon-java-opts" -> daemonJavaOpts = List.of(args[++i].trim().split("\\s+"));
         case "--daemon-args" -> daemonArgs = List.of(args[++i].trim().split("\\s+"));
+        case "--daemons" -> daemons = Integer.parseInt(args[++i]);
         default -> {
           System.err.println("usage: LoadGenerator [--quotes N] [--warmup N] [--clients C] [--read-seconds S] [--out FILE]"
-              + " [--daemon-java-opts \"-XX:... (e.g. a profiler)\"] [--daemon-args \"--workers 2 ...\"]");
+              + " [--daemon-java-opts \"-XX:... (e.g. a profiler)\"] [--daemon-args \"--workers 2 ...\"]"
+              + " [--daemons N (each with --daemon-args: several on one --store cassandra://...)]");
           System.exit(2);
         }
       }
     }
     Path work = Files.createTempDirectory("dcapd-load");
     try {
-      Result r = run(quotes, warmup, clients, readSeconds, daemonJavaOpts, daemonArgs, work);
+      Result r = run(quotes, warmup, clients, readSeconds, daemonJavaOpts, daemonArgs, daemons, work);
       System.out.println(r.json());
       if (out != null) {
         Files.writeString(out, r.json() + "\n");
@@ -149,7 +156,17 @@ public final class LoadGenerator {
 
   /** One run in {@code work}; the daemon process is started and stopped here. */
   public static Result run(int quotes, int warmup, int clients, int readSeconds, List<String> daemonJavaOpts,
-      List<String> daemonArgs, Path work)
+      List<String> daemonArgs, Path work) throws Exception {
+    return run(quotes, warmup, clients, readSeconds, daemonJavaOpts, daemonArgs, 1, work);
+  }
+
+  /**
+   * One run against {@code daemons} daemon processes started with the same options (on a store
+   * they share, given in {@code daemonArgs}), the connections spread over them. Bytes on disk are
+   * measured for a RocksDB store only (-1 otherwise: a Cassandra cluster's are its nodes').
+   */
+  public static Result run(int quotes, int warmup, int clients, int readSeconds, List<String> daemonJavaOpts,
+      List<String> daemonArgs, int daemons, Path work)
       throws Exception {
     QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).quoteVersion(4).seed(20261122).build());
     Path root = work.resolve("root.pem");
@@ -162,33 +179,42 @@ public final class LoadGenerator {
       raw[i] = batch.quote(i).raw().toByteArray();
     }
 
+    boolean rocks = !daemonArgs.contains("--store");
     Path data = work.resolve("data");
-    List<String> command = new ArrayList<>(List.of(javaBin()));
-    command.addAll(daemonJavaOpts);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        "dev.dcapd.daemon.Dcapd", "serve", "--grpc", "127.0.0.1:0", "--data", data.toString(),
-        "--collateral-dir", collateralDir.toString(), "--insecure-trust-root", root.toString(),
-        "--max-in-flight", Integer.toString(Math.max(512, clients * 2))));
-    command.addAll(daemonArgs);
-    Process daemon = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    List<Process> started = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
+    long startMillis = 0;
     try {
-      BufferedReader lines = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
-      // The ready line comes first, unless JVM options (a profiler) print something before it.
-      String ready;
-      Matcher m = null;
-      while ((ready = lines.readLine()) != null && !(m = READY.matcher(ready)).matches()) {
-        System.err.println("daemon: " + ready);
+      // One after another: the first makes the schema of a shared store the others then find.
+      for (int d = 0; d < daemons; d++) {
+        List<String> command = new ArrayList<>(List.of(javaBin()));
+        command.addAll(daemonJavaOpts);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+            "dev.dcapd.daemon.Dcapd", "serve", "--grpc", "127.0.0.1:0", "--data", (d == 0 ? data : work.resolve("data-" + d)).toString(),
+            "--collateral-dir", collateralDir.toString(), "--insecure-trust-root", root.toString(),
+            "--max-in-flight", Integer.toString(Math.max(512, clients * 2))));
+        command.addAll(daemonArgs);
+        Process daemon = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        started.add(daemon);
+        BufferedReader lines = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
+        // The ready line comes first, unless JVM options (a profiler) print something before it.
+        String ready;
+        Matcher m = null;
+        while ((ready = lines.readLine()) != null && !(m = READY.matcher(ready)).matches()) {
+          System.err.println("daemon: " + ready);
+        }
+        if (ready == null) {
+          throw new IOException("the daemon did not start");
+        }
+        ports.add(Integer.parseInt(m.group(1)));
+        startMillis = Math.max(startMillis, Long.parseLong(m.group(2)));
       }
-      if (ready == null) {
-        throw new IOException("the daemon did not start");
-      }
-      int port = Integer.parseInt(m.group(1));
-      long startMillis = Long.parseLong(m.group(2));
+      List<Long> pids = started.stream().map(Process::pid).toList();
       // One event loop per core for all connections: like the daemon, fewer threads than gRPC's default.
       EventLoopGroup loops = new EpollEventLoopGroup(Runtime.getRuntime().availableProcessors());
       List<ManagedChannel> channels = new ArrayList<>();
-      for (int c = 0; c < Math.min(clients, MAX_CONNECTIONS); c++) {
-        channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor()
+      for (int c = 0; c < Math.max(daemons, Math.min(clients, MAX_CONNECTIONS)); c++) {
+        channels.add(NettyChannelBuilder.forAddress("127.0.0.1", ports.get(c % ports.size())).usePlaintext().directExecutor()
             .eventLoopGroup(loops).channelType(EpollSocketChannel.class)
             // No transparent retries: a failure is counted, and retry buffering wraps every call.
             .disableRetry()
@@ -220,7 +246,7 @@ public final class LoadGenerator {
           }
         }
         long t0 = System.nanoTime();
-        CpuMark verifyMark = CpuMark.now(daemon.pid());
+        CpuMark verifyMark = CpuMark.now(pids);
         drive(channels, clients, quotes, Long.MAX_VALUE, VERIFY,
             i -> VerifyRequest.newBuilder().setQuote(ByteString.copyFrom(raw[i])).build(),
             (i, answer, nanos) -> {
@@ -233,7 +259,7 @@ public final class LoadGenerator {
             });
         double verifySeconds = (System.nanoTime() - t0) / 1e9;
         printTimeline(t0, finishedAt, latencies);
-        CpuShare verifyCpu = verifyMark.until(daemon.pid());
+        CpuShare verifyCpu = verifyMark.until(pids);
         Arrays.sort(latencies);
         for (String c : checksums) {
           if (c == null || c.isEmpty()) {
@@ -241,21 +267,30 @@ public final class LoadGenerator {
           }
         }
 
-        Measured get = timedRead(channels, clients, readSeconds, failures, GET, checksums, daemon.pid());
-        Measured getRaw = timedRead(channels, clients, readSeconds, failures, GET_RAW, checksums, daemon.pid());
+        Measured get = timedRead(channels, clients, readSeconds, failures, GET, checksums, pids);
+        Measured getRaw = timedRead(channels, clients, readSeconds, failures, GET_RAW, checksums, pids);
         phaseStarts("end");
-        long rss = peakRssKib(daemon.pid());
+        long rss = 0;
+        for (long pid : pids) {
+          rss += peakRssKib(pid);
+        }
 
         channels.forEach(ManagedChannel::shutdownNow);
-        daemon.destroy();
-        if (!daemon.waitFor(60, TimeUnit.SECONDS)) {
-          throw new IOException("the daemon did not stop after SIGTERM");
+        for (Process daemon : started) {
+          daemon.destroy();
+          if (!daemon.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IOException("the daemon did not stop after SIGTERM");
+          }
         }
-        double perQuote = (double) treeSize(data) / (quotes + warmup);
-        try (QuoteStore store = QuoteStore.open(data, false)) {
-          store.compact();
+        double perQuote = -1;
+        double perQuoteCompacted = -1;
+        if (rocks) {
+          perQuote = (double) treeSize(data) / (quotes + warmup);
+          try (QuoteStore store = QuoteStore.open(data, false)) {
+            store.compact();
+          }
+          perQuoteCompacted = (double) treeSize(data) / (quotes + warmup);
         }
-        double perQuoteCompacted = (double) treeSize(data) / (quotes + warmup);
         return new Result(quotes, clients, quotes / verifySeconds, percentile(latencies, 0.50),
             percentile(latencies, 0.99), get.perSecond(), getRaw.perSecond(), startMillis, rss, perQuote,
             perQuoteCompacted, failures.get(), verifyCpu, get.cpu(), getRaw.cpu(), warmup);
@@ -264,8 +299,10 @@ public final class LoadGenerator {
         loops.shutdownGracefully();
       }
     } finally {
-      daemon.destroyForcibly();
-      daemon.waitFor(30, TimeUnit.SECONDS);
+      for (Process daemon : started) {
+        daemon.destroyForcibly();
+        daemon.waitFor(30, TimeUnit.SECONDS);
+      }
     }
   }
 
@@ -344,7 +381,7 @@ public final class LoadGenerator {
 
   /** Two uncounted seconds of {@code read}, then {@code seconds} counted: the steady state, not the JIT's warm-up. */
   private static <Q> Measured timedRead(List<ManagedChannel> channels, int clients, int seconds, AtomicInteger failures,
-      Read<Q> read, String[] checksums, long daemonPid) throws InterruptedException, IOException {
+      Read<Q> read, String[] checksums, List<Long> daemonPid) throws InterruptedException, IOException {
     phaseStarts(read.phase());
     CpuMark mark = CpuMark.now(daemonPid);
     IntFunction<String> randomStored = i -> checksums[ORDER[i & (ORDER.length - 1)] % checksums.length];

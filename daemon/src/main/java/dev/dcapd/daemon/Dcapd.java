@@ -199,7 +199,7 @@ public final class Dcapd implements Runnable {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (PKCS#8 PEM).")
     Path tlsKey;
 
-    @Option(names = "--workers", defaultValue = "0", description = "Threads for calls that may wait on a collateral source or a synced write (default: 4 per core).")
+    @Option(names = "--workers", defaultValue = "0", description = "Threads for calls that may wait on a collateral source, a synced write or a Cassandra store (default: 4 per core, 16 on Cassandra).")
     int workers;
 
     @Option(names = "--max-in-flight", defaultValue = "512", description = "Calls running or queued before RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
@@ -253,7 +253,8 @@ public final class Dcapd implements Runnable {
             Optional.ofNullable(metrics).map(Listeners::hostPort),
             syncWrites,
             tlsCert == null ? Optional.empty() : Optional.of(new Listeners.Tls(tlsCert, tlsKey)),
-            workers > 0 ? workers : 4 * Runtime.getRuntime().availableProcessors(),
+            // Calls on a shared store wait on the network more than on the CPU: more threads.
+            workers > 0 ? workers : (cassandra.isPresent() ? 16 : 4) * Runtime.getRuntime().availableProcessors(),
             maxInFlight,
             maxMessageBytes,
             blockCacheMib > Long.MAX_VALUE >> 20 ? Long.MAX_VALUE : blockCacheMib << 20,

@@ -101,11 +101,12 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   @Override
   public void verify(VerifyRequest request, StreamObserver<VerifyResponse> response) {
-    answer(response, () -> {
+    reading(response, () -> {
       ResultTokens.requireFormat(request.getToken(), !request.getNonce().isEmpty());
       Quote quote = Attestations.parse(request.getQuote().toByteArray());
       tokens.checkNonce(quote, nonce(request.getNonce()));
-      Optional<Attestations.Answer> now = attestations.verifyFromMemory(quote, request.getReverify());
+      Optional<Attestations.Answer> now = attestations.readsMayWait()
+          ? Optional.empty() : attestations.verifyFromMemory(quote, request.getReverify());
       if (now.isPresent()) {
         return withToken(messages.verifyResponse(now.get()), now.get(), request.getToken(), request.getNonce());
       }
@@ -137,10 +138,11 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   @Override
   public void get(GetRequest request, StreamObserver<GetResponse> response) {
-    answer(response, () -> {
+    reading(response, () -> {
       ResultTokens.requireFormat(request.getToken(), !request.getNonce().isEmpty());
       Bytes checksum = Attestations.checksum(request.getChecksum());
-      Optional<Attestations.Answer> now = attestations.getFromMemory(checksum);
+      Optional<Attestations.Answer> now = attestations.readsMayWait()
+          ? Optional.empty() : attestations.getFromMemory(checksum);
       if (now.isPresent()) {
         return withToken(messages.getResponse(now.get()), now.get(), request.getToken(), request.getNonce());
       }
@@ -154,7 +156,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   @Override
   public void getCollateral(GetCollateralRequest request, StreamObserver<GetCollateralResponse> response) {
-    answer(response, () -> {
+    reading(response, () -> {
       Bytes checksum = Attestations.checksum(request.getChecksum());
       StoredCollaterals.Known c = attestations.collateralOf(checksum);
       return GetCollateralResponse.newBuilder()
@@ -167,14 +169,14 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   @Override
   public void getRaw(GetRawRequest request, StreamObserver<GetRawResponse> response) {
-    answer(response, () -> GetRawResponse.newBuilder()
+    reading(response, () -> GetRawResponse.newBuilder()
         .setData(ByteString.copyFrom(attestations.raw(Attestations.checksum(request.getChecksum()))))
         .build());
   }
 
   @Override
   public void statRaw(StatRawRequest request, StreamObserver<StatRawResponse> response) {
-    answer(response, () -> {
+    reading(response, () -> {
       Optional<StoredRecord> r = attestations.stat(Attestations.checksum(request.getChecksum()));
       return StatRawResponse.newBuilder().setExists(r.isPresent()).setSize(r.map(StoredRecord::getSize).orElse(0)).build();
     });
@@ -182,7 +184,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
 
   @Override
   public void recent(RecentRequest request, StreamObserver<RecentResponse> response) {
-    answer(response, () -> {
+    reading(response, () -> {
       Optional<String> token = request.getPageToken().isEmpty() ? Optional.empty() : Optional.of(request.getPageToken());
       return messages.recentResponse(attestations.recent(request.getSkip(), request.getLimit(), token),
           request.getIncludeQuote());
@@ -259,6 +261,18 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
     if (Context.current().isCancelled()) {
       throw Status.fromThrowable(Context.current().cancellationCause()).withDescription("call cancelled or past its deadline")
           .asRuntimeException();
+    }
+  }
+
+  /**
+   * Runs a handler that reads the store: here, on the transport thread, when the store answers
+   * from the local disk (RocksDB); on the blocking pool when a read may wait on the network.
+   */
+  private <T> void reading(StreamObserver<T> response, Handler<T> handler) {
+    if (attestations.readsMayWait()) {
+      handOff(response, handler);
+    } else {
+      answer(response, handler);
     }
   }
 

@@ -94,6 +94,11 @@ public final class Attestations {
     return store.syncWrites();
   }
 
+  /** Whether reading the store may wait on the network, so that no call should read it on an event loop. */
+  public boolean readsMayWait() {
+    return store.readsMayWait();
+  }
+
   /** The verdict changes published so far and to come ({@code WatchVerdicts}). */
   public VerdictEvents events() {
     return events;

@@ -28,6 +28,14 @@ public interface AttestationStore extends AutoCloseable {
   /** Whether each write is durable before it returns (then callers should not write on an event loop). */
   boolean syncWrites();
 
+  /**
+   * Whether a read may wait on the network (then callers should not read on an event loop). A
+   * store that is shared is one a daemon reaches over the network.
+   */
+  default boolean readsMayWait() {
+    return shared();
+  }
+
   /** Whether other daemons may share this store (then collateral and re-appraisals are coordinated through it). */
   default boolean shared() {
     return false;
