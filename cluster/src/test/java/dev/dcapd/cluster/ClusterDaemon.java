@@ -6,6 +6,9 @@ import dev.dcapd.daemon.DaemonConfig;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceBlockingStub;
+import dev.dcapd.proto.v1.RecentItem;
+import dev.dcapd.proto.v1.RecentRequest;
+import dev.dcapd.proto.v1.RecentResponse;
 import dev.dcapd.proto.v1.VerifyRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +53,18 @@ final class ClusterDaemon implements AutoCloseable {
 
   AttestationServiceBlockingStub stub() {
     return AttestationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /** Everything Recent lists, newest first, through every page. */
+  List<RecentItem> recent() {
+    List<RecentItem> out = new ArrayList<>();
+    String token = "";
+    do {
+      RecentResponse r = stub().recent(RecentRequest.newBuilder().setLimit(100).setPageToken(token).build());
+      out.addAll(r.getItemsList());
+      token = r.getNextPageToken();
+    } while (!token.isEmpty());
+    return out;
   }
 
   static VerifyRequest upload(byte[] quote) {

@@ -10,8 +10,6 @@ import dev.dcapd.daemon.api.ApiErrors;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
-import dev.dcapd.proto.v1.RecentRequest;
-import dev.dcapd.proto.v1.RecentResponse;
 import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.testkit.Forge;
 import dev.dcapd.testkit.ForgeSpec;
@@ -83,12 +81,7 @@ class NodeLossTest {
   /** Everything Recent lists on a daemon, by checksum: its upload time and whether it is verified. */
   private static Map<String, String> listed(ClusterDaemon d) {
     Map<String, String> out = new TreeMap<>();
-    String token = "";
-    do {
-      RecentResponse r = d.stub().recent(RecentRequest.newBuilder().setLimit(100).setPageToken(token).build());
-      r.getItemsList().forEach(q -> out.put(q.getChecksum(), q.getCreatedAt() + " " + q.getVerified()));
-      token = r.getNextPageToken();
-    } while (!token.isEmpty());
+    d.recent().forEach(q -> out.put(q.getChecksum(), q.getCreatedAt() + " " + q.getVerified()));
     return out;
   }
 

@@ -3,12 +3,7 @@ package dev.dcapd.cluster;
 import dev.dcapd.cluster.testing.CassandraCluster;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
 import java.net.InetSocketAddress;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The three-node cluster (127.0.0.1-3) this module's tests share: started once, on first use, and
@@ -24,25 +19,12 @@ final class SharedCluster {
   static synchronized CassandraCluster get() {
     if (cluster == null) {
       Path base = Path.of("target", "cassandra-cluster").toAbsolutePath();
-      deleteRecursively(base);
+      CassandraCluster.deleteRecursively(base);
       cluster = CassandraCluster.start(base, 3);
       CassandraCluster started = cluster;
       Runtime.getRuntime().addShutdownHook(new Thread(started::close, "cassandra-cluster-stop"));
     }
     return cluster;
-  }
-
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot clear " + dir, e);
-    }
   }
 
   /** A keyspace with three replicas on the shared cluster, reads at quorum unless {@code readOne}. */

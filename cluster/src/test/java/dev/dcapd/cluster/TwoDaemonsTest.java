@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dcapd.collateral.MutableClock;
 import dev.dcapd.daemon.Daemon;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
 import dev.dcapd.proto.v1.GetCollateralRequest;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
 import dev.dcapd.proto.v1.GetRawRequest;
-import dev.dcapd.proto.v1.RecentRequest;
-import dev.dcapd.proto.v1.RecentResponse;
 import dev.dcapd.proto.v1.VerdictChange;
 import dev.dcapd.proto.v1.VerifyResponse;
 import dev.dcapd.testkit.Forge;
@@ -26,13 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,34 +54,6 @@ class TwoDaemonsTest {
   void close() throws Exception {
     for (int i = open.size() - 1; i >= 0; i--) {
       open.get(i).close();
-    }
-  }
-
-  /** A clock both daemons read, which the test moves. */
-  static final class TestClock extends Clock {
-    private volatile Instant now;
-
-    TestClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
     }
   }
 
@@ -127,15 +95,8 @@ class TwoDaemonsTest {
   }
 
   private static List<String> recent(ClusterDaemon d) {
-    List<String> out = new ArrayList<>();
-    String token = "";
-    do {
-      RecentResponse r = d.stub().recent(RecentRequest.newBuilder().setLimit(100).setPageToken(token).build());
-      r.getItemsList().forEach(q -> out.add(q.getChecksum() + "@" + q.getCreatedAt().getSeconds()
-          + "." + q.getCreatedAt().getNanos() + ":" + q.getVerified()));
-      token = r.getNextPageToken();
-    } while (!token.isEmpty());
-    return out;
+    return d.recent().stream().map(q -> q.getChecksum() + "@" + q.getCreatedAt().getSeconds() + "."
+        + q.getCreatedAt().getNanos() + ":" + q.getVerified()).toList();
   }
 
   @Test
@@ -180,7 +141,7 @@ class TwoDaemonsTest {
     ForgedCase c = batch.template();
     CassandraLocation store = SharedCluster.keyspace("two_daemons_race", false);
     Path collateral = collateralDir(c.collateral());
-    TestClock clock = new TestClock(c.at());
+    MutableClock clock = new MutableClock(c.at());
     ClusterDaemon a = daemon("a", store, collateral, c, clock);
     ClusterDaemon b = daemon("b", store, collateral, c, clock);
     ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -215,7 +176,7 @@ class TwoDaemonsTest {
     ForgedCase c = batch.template();
     CassandraLocation store = SharedCluster.keyspace("two_daemons_reappraise", false);
     Path collateral = collateralDir(c.collateral());
-    TestClock clock = new TestClock(c.at());
+    MutableClock clock = new MutableClock(c.at());
     ClusterDaemon a = daemon("a", store, collateral, c, clock);
     ClusterDaemon b = daemon("b", store, collateral, c, clock);
     List<String> stored = new ArrayList<>();

@@ -264,17 +264,10 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * Returns the entry held afterwards if it is current at {@code at}, else {@code null}.
    */
   private CachedCollateral adopt(CollateralKey key, Instant at, boolean fetchedJustNow) {
-    Optional<CollateralStore.Stored> stored;
-    try {
-      stored = store.load(key);
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.WARNING, "stored collateral for {0} cannot be read: {1}", key, e.toString());
+    CollateralStore.Stored s = stored(key);
+    if (s == null) {
       return null;
     }
-    if (stored.isEmpty()) {
-      return null;
-    }
-    CollateralStore.Stored s = stored.get();
     Instant now = clock.instant();
     CachedCollateral held = entries.getIfPresent(key);
     boolean newer = held == null || !held.checked().id().equals(s.collateral().id()) || s.fetchedAt().isAfter(held.fetchedAt());
@@ -407,18 +400,21 @@ public final class InMemoryCollateralCache implements CollateralCache {
     }
   }
 
-  private CachedCollateral loadFromStore(CollateralKey key, Instant at) {
-    Optional<CollateralStore.Stored> stored;
+  /** What the store holds for {@code key}, or {@code null} (none, or it cannot be read: logged). */
+  private CollateralStore.Stored stored(CollateralKey key) {
     try {
-      stored = store.load(key);
+      return store.load(key).orElse(null);
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "stored collateral for {0} cannot be read: {1}", key, e.toString());
       return null;
     }
-    if (stored.isEmpty()) {
+  }
+
+  private CachedCollateral loadFromStore(CollateralKey key, Instant at) {
+    CollateralStore.Stored s = stored(key);
+    if (s == null) {
       return null;
     }
-    CollateralStore.Stored s = stored.get();
     try {
       CheckedCollateral checked = fetcher.check().check(s.collateral(), key, at);
       CachedCollateral loaded = new CachedCollateral(checked, s.source(), s.fetchedAt());

@@ -1,13 +1,18 @@
 package dev.dcapd.cluster.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A cluster of real Cassandra nodes on loopback addresses, each its own process
@@ -151,4 +156,17 @@ public final class CassandraCluster implements AutoCloseable {
       throw new IllegalArgumentException(address, e);
     }
   }
-}
+
+  /** Removes a directory tree left by an earlier run (node directories, logs), if there is one. */
+  public static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not clear " + dir, e);
+    }
+  }}

@@ -14,13 +14,10 @@ import com.datastax.oss.driver.api.core.metadata.Node;
 import com.datastax.oss.driver.api.core.metadata.NodeState;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +37,7 @@ class CassandraClusterTest {
   @BeforeAll
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
   static void startCluster() throws IOException {
-    deleteRecursively(BASE);
+    CassandraCluster.deleteRecursively(BASE);
     long started = System.nanoTime();
     // Beside the cluster the other tests of this module share (127.0.0.1-3), which may be up.
     cluster = CassandraCluster.start(BASE, List.of(InetAddress.getByName("127.0.0.4"),
@@ -171,16 +168,5 @@ class CassandraClusterTest {
 
   private static long elapsedMillis(long startNanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
   }
 }

@@ -1,11 +1,6 @@
 package dev.dcapd.cluster.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 
@@ -38,7 +33,7 @@ public final class CassandraSession implements LauncherSessionListener {
     if (!"single".equals(System.getProperty(START_PROPERTY))) {
       return;
     }
-    deleteRecursively(baseDir);
+    CassandraCluster.deleteRecursively(baseDir);
     node = CassandraCluster.startSingle(baseDir);
     System.setProperty(
         ADDRESS_PROPERTY, CassandraCluster.SINGLE_NODE_ADDRESS + ":" + CassandraNode.CQL_PORT);
@@ -56,19 +51,6 @@ public final class CassandraSession implements LauncherSessionListener {
       node.close();
     } finally {
       node = null;
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not clear " + dir, e);
     }
   }
 }
