@@ -15,6 +15,7 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import com.datastax.oss.driver.api.core.servererrors.QueryValidationException;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -152,11 +153,7 @@ public final class CassandraStore implements AttestationStore {
   public static CassandraStore open(CassandraLocation location) {
     CqlSession session = connect(location);
     try {
-      if (CassandraSchema.apply(session, location)) {
-        LOG.log(System.Logger.Level.INFO, "created dcapd schema {0} in keyspace {1}", CassandraSchema.VERSION,
-            location.keyspace());
-      }
-      CassandraStore store = new CassandraStore(session, location);
+      CassandraStore store = withSchema(session, location);
       store.warnIfTooFewNodes();
       return store;
     } catch (DriverException e) {
@@ -165,6 +162,42 @@ public final class CassandraStore implements AttestationStore {
     } catch (RuntimeException e) {
       session.close();
       throw e;
+    }
+  }
+
+  /** How long a start waits for a node that has not yet heard of the keyspace or its tables. */
+  private static final Duration SCHEMA_SETTLING = Duration.ofSeconds(60);
+
+  /**
+   * The schema applied and every statement prepared. A node that joined or restarted a moment ago
+   * may not yet have the keyspace's schema, though the nodes the driver asked agreed on it; its
+   * refusal ("does not exist") passes once gossip reaches it, so the start tries again, for a
+   * bounded time (every step is safe to repeat).
+   */
+  private static CassandraStore withSchema(CqlSession session, CassandraLocation location) {
+    long deadline = System.nanoTime() + SCHEMA_SETTLING.toNanos();
+    while (true) {
+      try {
+        if (CassandraSchema.apply(session, location)) {
+          LOG.log(System.Logger.Level.INFO, "created dcapd schema {0} in keyspace {1}", CassandraSchema.VERSION,
+              location.keyspace());
+        }
+        return new CassandraStore(session, location);
+      } catch (InvalidQueryException e) {
+        String m = String.valueOf(e.getMessage());
+        boolean unknown = m.contains("does not exist") || m.contains("doesn't exist") || m.contains("unconfigured table");
+        if (!unknown || System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        LOG.log(System.Logger.Level.INFO, "a node has not yet heard of keyspace {0}''s schema ({1}); trying again",
+            location.keyspace(), m);
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
   }
 
