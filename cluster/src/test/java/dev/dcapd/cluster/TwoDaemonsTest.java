@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -55,6 +54,18 @@ class TwoDaemonsTest {
     for (int i = open.size() - 1; i >= 0; i--) {
       open.get(i).close();
     }
+  }
+
+  /** Daemons A and B on one new keyspace, judging a forged platform's quotes by a clock the test moves. */
+  private record Two(QuoteBatch batch, ForgedCase c, Path collateral, MutableClock clock, ClusterDaemon a, ClusterDaemon b) {}
+
+  private Two two(long seed, String keyspace) throws Exception {
+    QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).seed(seed).build());
+    ForgedCase c = batch.template();
+    CassandraLocation store = SharedCluster.keyspace(keyspace, false);
+    Path collateral = collateralDir(c.collateral());
+    MutableClock clock = new MutableClock(c.at());
+    return new Two(batch, c, collateral, clock, daemon("a", store, collateral, c, clock), daemon("b", store, collateral, c, clock));
   }
 
   private ClusterDaemon daemon(String name, CassandraLocation store, Path collateral, ForgedCase c, Clock clock)
@@ -101,13 +112,10 @@ class TwoDaemonsTest {
 
   @Test
   void whatOneDaemonStoresTheOtherAnswersAtOnceFromOneFetch() throws Exception {
-    QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).seed(71).build());
-    ForgedCase c = batch.template();
-    CassandraLocation store = SharedCluster.keyspace("two_daemons_read", false);
-    Path collateral = collateralDir(c.collateral());
-    Clock clock = Clock.fixed(c.at(), ZoneOffset.UTC);
-    ClusterDaemon a = daemon("a", store, collateral, c, clock);
-    ClusterDaemon b = daemon("b", store, collateral, c, clock);
+    Two t = two(71, "two_daemons_read");
+    QuoteBatch batch = t.batch();
+    ClusterDaemon a = t.a();
+    ClusterDaemon b = t.b();
 
     VerifyResponse uploaded = a.stub().verify(ClusterDaemon.upload(batch.quote(0).raw().toByteArray()));
     assertTrue(uploaded.getSuccess());
@@ -137,13 +145,11 @@ class TwoDaemonsTest {
 
   @Test
   void aQuoteBothDaemonsUploadAtOnceIsStoredOnce() throws Exception {
-    QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).seed(72).build());
-    ForgedCase c = batch.template();
-    CassandraLocation store = SharedCluster.keyspace("two_daemons_race", false);
-    Path collateral = collateralDir(c.collateral());
-    MutableClock clock = new MutableClock(c.at());
-    ClusterDaemon a = daemon("a", store, collateral, c, clock);
-    ClusterDaemon b = daemon("b", store, collateral, c, clock);
+    Two t = two(72, "two_daemons_race");
+    QuoteBatch batch = t.batch();
+    MutableClock clock = t.clock();
+    ClusterDaemon a = t.a();
+    ClusterDaemon b = t.b();
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       for (int i = 0; i < 6; i++) {
@@ -172,13 +178,11 @@ class TwoDaemonsTest {
 
   @Test
   void newCollateralReappraisesStoredQuotesOnceNotOncePerDaemon() throws Exception {
-    QuoteBatch batch = Forge.batch(ForgeSpec.builder().tee(TeeType.TDX).seed(73).build());
-    ForgedCase c = batch.template();
-    CassandraLocation store = SharedCluster.keyspace("two_daemons_reappraise", false);
-    Path collateral = collateralDir(c.collateral());
-    MutableClock clock = new MutableClock(c.at());
-    ClusterDaemon a = daemon("a", store, collateral, c, clock);
-    ClusterDaemon b = daemon("b", store, collateral, c, clock);
+    Two t = two(73, "two_daemons_reappraise");
+    QuoteBatch batch = t.batch();
+    MutableClock clock = t.clock();
+    ClusterDaemon a = t.a();
+    ClusterDaemon b = t.b();
     List<String> stored = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       VerifyResponse r = (i % 2 == 0 ? a : b).stub().verify(ClusterDaemon.upload(batch.quote(i).raw().toByteArray()));
@@ -189,7 +193,7 @@ class TwoDaemonsTest {
     // Intel publishes a CRL revoking the PCK; two days on, an upload through A finds A's
     // collateral due for a refresh (it is answered from it meanwhile), and A's cache installs
     // the new CRL in the background.
-    Files.writeString(collateral.resolve("platform.json"), Revocations.revoking(c).toJson(), StandardCharsets.UTF_8);
+    Files.writeString(t.collateral().resolve("platform.json"), Revocations.revoking(t.c()).toJson(), StandardCharsets.UTF_8);
     clock.advance(Duration.ofDays(2));
     VerifyResponse last = a.stub().verify(ClusterDaemon.upload(batch.quote(100).raw().toByteArray()));
     assertTrue(last.getSuccess(), "judged by the collateral A holds until the refresh installs the new");

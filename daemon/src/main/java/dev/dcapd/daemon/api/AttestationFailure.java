@@ -67,7 +67,7 @@ public final class AttestationFailure extends RuntimeException {
    */
   public static AttestationFailure of(dev.dcapd.daemon.store.StoreException e) {
     return e.unavailable()
-        ? new AttestationFailure(Kind.UNAVAILABLE, null, "STORE_UNAVAILABLE", "the store is unavailable: " + e.getMessage())
+        ? new AttestationFailure(Kind.UNAVAILABLE, null, ApiErrors.STORE_UNAVAILABLE, "the store is unavailable: " + e.getMessage())
         : new AttestationFailure(Kind.INTERNAL, null, null, "the store failed: " + e.getMessage());
   }
 

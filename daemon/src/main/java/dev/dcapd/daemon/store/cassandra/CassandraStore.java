@@ -329,9 +329,9 @@ public final class CassandraStore implements AttestationStore {
     for (BoundStatement s : platformEntry(record, checksum)) {
       index.addStatement(s);
     }
-    write(index.build(), "cannot index quote " + checksum);
+    execute(index.build(), "cannot index quote " + checksum);
     // The record last, once: the first daemon to store it wins, and the others answer with its.
-    ResultSet inserted = write(insertRecord.bind(key, ByteBuffer.wrap(record.toByteArray()), record.getVerifiedAtMicros()),
+    ResultSet inserted = execute(insertRecord.bind(key, ByteBuffer.wrap(record.toByteArray()), record.getVerifiedAtMicros()),
         "cannot store the record of " + checksum);
     if (inserted.wasApplied()) {
       return record;
@@ -360,7 +360,7 @@ public final class CassandraStore implements AttestationStore {
       before.add(session.executeAsync(s));
     }
     awaitAll(before, "cannot store the record of " + checksum);
-    if (write(replaceRecord.bind(ByteBuffer.wrap(record.toByteArray()), record.getVerifiedAtMicros(), key,
+    if (execute(replaceRecord.bind(ByteBuffer.wrap(record.toByteArray()), record.getVerifiedAtMicros(), key,
         previous.getVerifiedAtMicros()), "cannot store the record of " + checksum).wasApplied()) {
       return record;
     }
@@ -459,12 +459,12 @@ public final class CassandraStore implements AttestationStore {
 
   @Override
   public void putJob(String platform, ReappraisalJob job) {
-    write(writeJob.bind(platform, ByteBuffer.wrap(job.toByteArray())), "cannot record the re-appraisal of " + platform);
+    execute(writeJob.bind(platform, ByteBuffer.wrap(job.toByteArray())), "cannot record the re-appraisal of " + platform);
   }
 
   @Override
   public void deleteJob(String platform) {
-    write(deleteJob.bind(platform), "cannot finish the re-appraisal of " + platform);
+    execute(deleteJob.bind(platform), "cannot finish the re-appraisal of " + platform);
   }
 
   @Override
@@ -488,7 +488,7 @@ public final class CassandraStore implements AttestationStore {
 
   @Override
   public void putMeta(String name, String value) {
-    write(writeMeta.bind(name, value), "cannot record " + name);
+    execute(writeMeta.bind(name, value), "cannot record " + name);
   }
 
   @Override
@@ -507,9 +507,9 @@ public final class CassandraStore implements AttestationStore {
   /** The collateral first, then the entry that names it: an entry never names missing collateral. */
   @Override
   public void putCachedCollateral(String cacheKey, CachedCollateral entry, String collateralJson) {
-    write(writeCollateral.bind(ByteBuffer.wrap(HexFormat.of().parseHex(entry.getCollateralId())), collateralJson),
+    execute(writeCollateral.bind(ByteBuffer.wrap(HexFormat.of().parseHex(entry.getCollateralId())), collateralJson),
         "cannot cache collateral " + cacheKey);
-    write(writeCache.bind(cacheKey, ByteBuffer.wrap(entry.toByteArray())), "cannot cache collateral " + cacheKey);
+    execute(writeCache.bind(cacheKey, ByteBuffer.wrap(entry.toByteArray())), "cannot cache collateral " + cacheKey);
   }
 
   // ---- Leases --------------------------------------------------------------------------------
@@ -517,7 +517,7 @@ public final class CassandraStore implements AttestationStore {
   @Override
   public boolean claim(String name, String owner, Duration ttl) {
     int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ttl.toSeconds()));
-    ResultSet taken = write(takeLease.bind(name, owner, seconds), "cannot take lease " + name);
+    ResultSet taken = execute(takeLease.bind(name, owner, seconds), "cannot take lease " + name);
     if (taken.wasApplied()) {
       return true;
     }
@@ -525,12 +525,12 @@ public final class CassandraStore implements AttestationStore {
     if (held == null || !owner.equals(held.getString("owner"))) {
       return false;
     }
-    return write(renewLease.bind(seconds, owner, name, owner), "cannot renew lease " + name).wasApplied();
+    return execute(renewLease.bind(seconds, owner, name, owner), "cannot renew lease " + name).wasApplied();
   }
 
   @Override
   public void release(String name, String owner) {
-    write(dropLease.bind(name, owner), "cannot release lease " + name);
+    execute(dropLease.bind(name, owner), "cannot release lease " + name);
   }
 
   /** The sum of the contacted node's estimates of the records it holds (for metrics). */
@@ -552,10 +552,6 @@ public final class CassandraStore implements AttestationStore {
 
   private ResultSet read(Statement<?> s) {
     return execute(s.getConsistencyLevel() == null ? s.setConsistencyLevel(reads) : s, "cannot read the store");
-  }
-
-  private ResultSet write(Statement<?> s, String what) {
-    return execute(s, what);
   }
 
   private ResultSet execute(Statement<?> s, String what) {
