@@ -250,12 +250,23 @@ public final class Attestations {
 
   /** The exact bytes of a stored quote, or NOT_FOUND. */
   public byte[] raw(Bytes checksum) {
-    return store.rawQuote(checksum).orElseThrow(() -> notStored(checksum));
+    byte[] raw = store.rawQuote(checksum).orElseThrow(() -> notStored(checksum));
+    // A shared store writes a quote's bytes before its record, not in one write: bytes without a
+    // record are an upload that failed and was never acknowledged, so they are not served.
+    if (store.shared() && store.record(checksum).isEmpty()) {
+      throw notStored(checksum);
+    }
+    return raw;
   }
 
-  /** The stored quote with this checksum, parsed. */
+  /**
+   * The stored quote with this checksum, parsed; NOT_FOUND when nothing is stored under it. A
+   * quote's bytes are written before its record, so a record without them is a broken store.
+   */
   public Quote storedQuote(Bytes checksum) {
-    byte[] raw = store.rawQuote(checksum).orElseThrow(() -> AttestationFailure.internal("record without quote bytes: " + checksum.hex()));
+    byte[] raw = store.rawQuote(checksum).orElseThrow(() -> store.record(checksum).isPresent()
+        ? AttestationFailure.internal("record without quote bytes: " + checksum.hex())
+        : notStored(checksum));
     try {
       return QuoteInput.parse(raw);
     } catch (QuoteParseException e) {

@@ -43,6 +43,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * The store in an Apache Cassandra keyspace ({@link CassandraSchema}) that several daemons share:
@@ -168,21 +169,41 @@ public final class CassandraStore implements AttestationStore {
   /** How long a start waits for a node that has not yet heard of the keyspace or its tables. */
   private static final Duration SCHEMA_SETTLING = Duration.ofSeconds(60);
 
-  /**
-   * The schema applied and every statement prepared. A node that joined or restarted a moment ago
-   * may not yet have the keyspace's schema, though the nodes the driver asked agreed on it; its
-   * refusal ("does not exist") passes once gossip reaches it, so the start tries again, for a
-   * bounded time (every step is safe to repeat).
-   */
+  /** The schema applied and every statement prepared. */
   private static CassandraStore withSchema(CqlSession session, CassandraLocation location) {
+    return onceSettled(location, () -> {
+      if (CassandraSchema.apply(session, location)) {
+        LOG.log(System.Logger.Level.INFO, "created dcapd schema {0} in keyspace {1}", CassandraSchema.VERSION,
+            location.keyspace());
+      }
+      return new CassandraStore(session, location);
+    });
+  }
+
+  /**
+   * Creates the keyspace and tables if they are missing ({@code dcapd schema apply}); returns
+   * whether anything was created.
+   */
+  public static boolean applySchema(CassandraLocation location) {
+    try (CqlSession session = connect(location)) {
+      return onceSettled(location, () -> CassandraSchema.apply(session, location));
+    } catch (DriverException e) {
+      throw failure("cannot apply the schema to keyspace " + location.keyspace(), e);
+    }
+  }
+
+  /**
+   * {@code step} run until no node refuses it for not knowing the keyspace or a table. A node that
+   * joined or restarted a moment ago may not yet have the keyspace's schema, though the nodes the
+   * driver asked agreed on it; its refusal ("does not exist") passes once gossip reaches it. So
+   * the step is tried again, for a bounded time: every schema statement is {@code IF NOT EXISTS},
+   * and preparing is safe to repeat.
+   */
+  private static <T> T onceSettled(CassandraLocation location, Supplier<T> step) {
     long deadline = System.nanoTime() + SCHEMA_SETTLING.toNanos();
     while (true) {
       try {
-        if (CassandraSchema.apply(session, location)) {
-          LOG.log(System.Logger.Level.INFO, "created dcapd schema {0} in keyspace {1}", CassandraSchema.VERSION,
-              location.keyspace());
-        }
-        return new CassandraStore(session, location);
+        return step.get();
       } catch (InvalidQueryException e) {
         String m = String.valueOf(e.getMessage());
         boolean unknown = m.contains("does not exist") || m.contains("doesn't exist") || m.contains("unconfigured table");
@@ -198,18 +219,6 @@ public final class CassandraStore implements AttestationStore {
           throw e;
         }
       }
-    }
-  }
-
-  /**
-   * Creates the keyspace and tables if they are missing ({@code dcapd schema apply}); returns
-   * whether anything was created.
-   */
-  public static boolean applySchema(CassandraLocation location) {
-    try (CqlSession session = connect(location)) {
-      return CassandraSchema.apply(session, location);
-    } catch (DriverException e) {
-      throw failure("cannot apply the schema to keyspace " + location.keyspace(), e);
     }
   }
 
