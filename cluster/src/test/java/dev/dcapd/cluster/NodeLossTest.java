@@ -8,6 +8,7 @@ import com.google.rpc.ErrorInfo;
 import dev.dcapd.cluster.testing.CassandraCluster;
 import dev.dcapd.daemon.api.ApiErrors;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
+import dev.dcapd.daemon.testing.Closer;
 import dev.dcapd.proto.v1.GetRawRequest;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
@@ -53,13 +54,11 @@ class NodeLossTest {
   private static final int UPLOADS = 600;
 
   @TempDir Path dir;
-  private final List<AutoCloseable> open = new ArrayList<>();
+  private final Closer open = new Closer();
 
   @AfterEach
   void close() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
+    open.close();
     // Whatever a test did to the nodes, the next one finds all three up.
     CassandraCluster cluster = SharedCluster.get();
     for (int i = 1; i <= 3; i++) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dcapd.collateral.MutableClock;
 import dev.dcapd.daemon.Daemon;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
+import dev.dcapd.daemon.testing.Closer;
 import dev.dcapd.proto.v1.GetCollateralRequest;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
@@ -33,7 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,14 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class TwoDaemonsTest {
   @TempDir Path dir;
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
-  }
+  @AutoClose final Closer open = new Closer();
 
   /** Daemons A and B on one new keyspace, judging a forged platform's quotes by a clock the test moves. */
   private record Two(QuoteBatch batch, ForgedCase c, Path collateral, MutableClock clock, ClusterDaemon a, ClusterDaemon b) {}

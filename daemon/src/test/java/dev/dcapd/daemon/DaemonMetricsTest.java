@@ -1,11 +1,11 @@
 package dev.dcapd.daemon;
 
-import dev.dcapd.daemon.testing.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.dcapd.daemon.testing.TestStores;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.VerdictChange;
 import dev.dcapd.proto.v1.VerifyRequest;

@@ -1,11 +1,12 @@
 package dev.dcapd.daemon;
 
-import dev.dcapd.daemon.testing.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.dcapd.daemon.testing.Closer;
+import dev.dcapd.daemon.testing.TestStores;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceBlockingStub;
 import dev.dcapd.proto.v1.CheckRequest;
@@ -32,11 +33,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,14 +50,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class DaemonPolicyTest {
   @TempDir Path dir;
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
-  }
+  @AutoClose final Closer open = new Closer();
 
   /** A daemon on 127.0.0.1 trusting the forged case's root, with its collateral in a folder. */
   private AttestationServiceBlockingStub daemon(ForgedCase c, Optional<Path> policy, boolean allowDebug) throws Exception {

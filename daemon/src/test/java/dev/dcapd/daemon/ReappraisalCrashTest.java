@@ -1,11 +1,11 @@
 package dev.dcapd.daemon;
 
-import dev.dcapd.daemon.testing.TestStores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.dcapd.daemon.testing.TestStores;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.GetRequest;
 import dev.dcapd.proto.v1.GetResponse;
