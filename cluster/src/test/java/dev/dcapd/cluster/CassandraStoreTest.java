@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.google.protobuf.ByteString;
 import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.daemon.store.RecentPage;
 import dev.dcapd.daemon.store.StoreException;
+import dev.dcapd.daemon.store.StoredQuotes;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
 import dev.dcapd.daemon.store.cassandra.CassandraSchema;
 import dev.dcapd.daemon.store.cassandra.CassandraStore;
@@ -28,6 +30,7 @@ import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.QuoteInput;
 import dev.dcapd.verifier.quote.TeeType;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -47,9 +50,10 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The Cassandra store on three real nodes (replication factor 3), through two stores as two
- * daemons would hold them: exact bytes back, one record per quote however many write it, a
- * record replaced only if it is the one judged again, Recent newest first across its hourly
- * partitions, each platform's checksums in order across shards, leases, and the schema version.
+ * daemons would hold them: exact bytes back, a PCK chain written once, one record per quote
+ * however many write it, a record replaced only if it is the one judged again, Recent newest first
+ * across its hourly partitions, each platform's checksums in order across shards, leases, and the
+ * schema version.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class CassandraStoreTest {
@@ -111,6 +115,36 @@ class CassandraStoreTest {
     assertEquals(json, other.collateralJson(id).orElseThrow());
     assertTrue(other.record(Bytes.of(new byte[32])).isEmpty());
     assertTrue(other.rawQuote(Bytes.of(new byte[32])).isEmpty());
+  }
+
+  @Test
+  void aPlatformsPckChainIsWrittenOnceNotWithEveryQuote() {
+    QuoteBatch b = batch(44);
+    Quote first = b.quote(0);
+    one.put(first, record(first, T0 + 50, true), null);
+    byte[] chain = StoredQuotes.split(first).chain().orElseThrow().id();
+    long written = writetime("SELECT writetime(data) FROM store_test.blobs WHERE id = ?", chain);
+
+    Quote second = b.quote(1);
+    assertArrayEquals(chain, StoredQuotes.split(second).chain().orElseThrow().id(), "one platform, one PCK chain");
+    one.put(second, record(second, T0 + 60, true), null);
+    assertEquals(written, writetime("SELECT writetime(data) FROM store_test.blobs WHERE id = ?", chain),
+        "the chain is not written again");
+    assertArrayEquals(second.raw().toByteArray(), other.rawQuote(second.checksum()).orElseThrow());
+  }
+
+  /** A session of the test's own on the shared cluster, beside the stores. */
+  private static CqlSession admin() {
+    return CqlSession.builder().addContactPoints(SharedCluster.get().contactPoints())
+        .withLocalDatacenter(SharedCluster.get().datacenter()).build();
+  }
+
+  /** The write time (microseconds) of the one cell {@code cql} selects for {@code id}. */
+  private static long writetime(String cql, byte[] id) {
+    try (CqlSession s = admin()) {
+      return s.execute(SimpleStatement.newInstance(cql, ByteBuffer.wrap(id))
+          .setConsistencyLevel(DefaultConsistencyLevel.ALL)).one().getLong(0);
+    }
   }
 
   @Test
@@ -281,8 +315,7 @@ class CassandraStoreTest {
     CassandraLocation at = SharedCluster.keyspace("future_schema", false);
     assertTrue(CassandraStore.applySchema(at), "created");
     assertFalse(CassandraStore.applySchema(at), "already there");
-    try (CqlSession s = CqlSession.builder().addContactPoints(SharedCluster.get().contactPoints())
-        .withLocalDatacenter(at.datacenter()).build()) {
+    try (CqlSession s = admin()) {
       s.execute(SimpleStatement.newInstance("UPDATE future_schema.schema_version SET version = ? WHERE component = 'dcapd'",
           CassandraSchema.VERSION + 1));
     }
