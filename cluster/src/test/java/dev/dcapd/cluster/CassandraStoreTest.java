@@ -281,8 +281,10 @@ class CassandraStoreTest {
     one.release("test/fetch", "daemon-1");
     assertTrue(other.claim("test/fetch", "daemon-2", Duration.ofMinutes(1)));
 
-    assertTrue(one.claim("test/short", "daemon-1", Duration.ofSeconds(1)));
-    assertFalse(other.claim("test/short", "daemon-2", Duration.ofSeconds(1)));
+    // Cassandra ends a TTL at a whole second of the coordinator's clock, so a lease of 5 s holds
+    // for 4 to 5 s: long enough for the refusal below however slow this machine is.
+    assertTrue(one.claim("test/short", "daemon-1", Duration.ofSeconds(5)));
+    assertFalse(other.claim("test/short", "daemon-2", Duration.ofSeconds(5)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     boolean taken = false;
     while (!taken && System.nanoTime() - deadline < 0) {

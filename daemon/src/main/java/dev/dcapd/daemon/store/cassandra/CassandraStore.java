@@ -533,6 +533,8 @@ public final class CassandraStore implements AttestationStore {
 
   @Override
   public boolean claim(String name, String owner, Duration ttl) {
+    // A TTL counts whole seconds and ends at a second of the coordinator's clock: a lease may end
+    // up to a second early, which the callers' leases (15 s and more) allow for.
     int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ttl.toSeconds()));
     ResultSet taken = execute(takeLease.bind(name, owner, seconds), "cannot take lease " + name);
     if (taken.wasApplied()) {
