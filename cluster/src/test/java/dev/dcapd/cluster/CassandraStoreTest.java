@@ -18,6 +18,7 @@ import dev.dcapd.daemon.store.StoredQuotes;
 import dev.dcapd.daemon.store.cassandra.CassandraLocation;
 import dev.dcapd.daemon.store.cassandra.CassandraSchema;
 import dev.dcapd.daemon.store.cassandra.CassandraStore;
+import dev.dcapd.daemon.testing.Closer;
 import dev.dcapd.proto.store.v1.CachedCollateral;
 import dev.dcapd.proto.store.v1.ReappraisalJob;
 import dev.dcapd.proto.store.v1.StoredRecord;
@@ -43,7 +44,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,24 +60,19 @@ import org.junit.jupiter.api.Timeout;
 class CassandraStoreTest {
   private static final long HOUR = 3_600_000_000L;
   private static final long T0 = 1_780_000_000_000_000L;
+  @AutoClose static final Closer closer = new Closer();
   private static CassandraStore one;
   private static CassandraStore other;
+  /** The test's own session on the shared cluster, beside the stores, to look at cells directly. */
+  private static CqlSession admin;
 
   @BeforeAll
   static void open() {
     CassandraLocation at = SharedCluster.keyspace("store_test", false);
-    one = CassandraStore.open(at);
-    other = CassandraStore.open(at);
-  }
-
-  @AfterAll
-  static void close() {
-    if (one != null) {
-      one.close();
-    }
-    if (other != null) {
-      other.close();
-    }
+    one = closer.add(CassandraStore.open(at));
+    other = closer.add(CassandraStore.open(at));
+    admin = closer.add(CqlSession.builder().addContactPoints(SharedCluster.get().contactPoints())
+        .withLocalDatacenter(at.datacenter()).build());
   }
 
   private static QuoteBatch batch(long seed) {
@@ -133,18 +129,10 @@ class CassandraStoreTest {
     assertArrayEquals(second.raw().toByteArray(), other.rawQuote(second.checksum()).orElseThrow());
   }
 
-  /** A session of the test's own on the shared cluster, beside the stores. */
-  private static CqlSession admin() {
-    return CqlSession.builder().addContactPoints(SharedCluster.get().contactPoints())
-        .withLocalDatacenter(SharedCluster.get().datacenter()).build();
-  }
-
   /** The write time (microseconds) of the one cell {@code cql} selects for {@code id}. */
   private static long writetime(String cql, byte[] id) {
-    try (CqlSession s = admin()) {
-      return s.execute(SimpleStatement.newInstance(cql, ByteBuffer.wrap(id))
-          .setConsistencyLevel(DefaultConsistencyLevel.ALL)).one().getLong(0);
-    }
+    return admin.execute(SimpleStatement.newInstance(cql, ByteBuffer.wrap(id))
+        .setConsistencyLevel(DefaultConsistencyLevel.ALL)).one().getLong(0);
   }
 
   @Test
@@ -317,10 +305,8 @@ class CassandraStoreTest {
     CassandraLocation at = SharedCluster.keyspace("future_schema", false);
     assertTrue(CassandraStore.applySchema(at), "created");
     assertFalse(CassandraStore.applySchema(at), "already there");
-    try (CqlSession s = admin()) {
-      s.execute(SimpleStatement.newInstance("UPDATE future_schema.schema_version SET version = ? WHERE component = 'dcapd'",
-          CassandraSchema.VERSION + 1));
-    }
+    admin.execute(SimpleStatement.newInstance("UPDATE future_schema.schema_version SET version = ? WHERE component = 'dcapd'",
+        CassandraSchema.VERSION + 1));
     StoreException e = assertThrows(StoreException.class, () -> CassandraStore.open(at));
     assertFalse(e.unavailable(), "a schema mismatch will not go away by trying again");
   }
