@@ -179,6 +179,64 @@ class CassandraStoreTest {
     }
   }
 
+  /**
+   * Many writers on one partition at once make Paxos contend, and Cassandra may answer that a
+   * lightweight transaction's outcome is unknown: the store settles it by a serial read instead of
+   * failing the upload, the replacement or the lease.
+   */
+  @Test
+  void contendedTransactionsAreSettledNotFailed() throws Exception {
+    QuoteBatch b = batch(44);
+    List<CassandraStore> stores = List.of(one, other, closer.add(CassandraStore.open(SharedCluster.keyspace("store_test", false))),
+        closer.add(CassandraStore.open(SharedCluster.keyspace("store_test", false))));
+    ExecutorService pool = Executors.newFixedThreadPool(32);
+    try {
+      for (int i = 0; i < 12; i++) {
+        Quote racing = b.quote(i);
+        List<Future<StoredRecord>> uploads = new ArrayList<>();
+        for (int w = 0; w < 32; w++) {
+          CassandraStore store = stores.get(w % stores.size());
+          StoredRecord mine = record(racing, T0 + 2000 * HOUR + 100 * i + w, true);
+          uploads.add(pool.submit(() -> store.put(racing, mine, null)));
+        }
+        Set<StoredRecord> stood = new HashSet<>();
+        for (Future<StoredRecord> u : uploads) {
+          stood.add(u.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(1, stood.size(), "every uploader was answered with the one record stored");
+        StoredRecord uploaded = stood.iterator().next();
+
+        List<Future<StoredRecord>> judged = new ArrayList<>();
+        for (int w = 0; w < 32; w++) {
+          CassandraStore store = stores.get(w % stores.size());
+          StoredRecord mine = uploaded.toBuilder().setVerifiedAtMicros(uploaded.getVerifiedAtMicros() + 1 + w).build();
+          judged.add(pool.submit(() -> store.replaceRecord(racing.checksum(), uploaded, mine, null)));
+        }
+        Set<StoredRecord> replaced = new HashSet<>();
+        for (Future<StoredRecord> j : judged) {
+          replaced.add(j.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(1, replaced.size(), "every judge was answered with the one replacement stored");
+        assertEquals(replaced.iterator().next(), one.record(racing.checksum()).orElseThrow());
+
+        String lease = "test/contended/" + i;
+        List<Future<Boolean>> claims = new ArrayList<>();
+        for (int w = 0; w < 32; w++) {
+          CassandraStore store = stores.get(w % stores.size());
+          String owner = "daemon-" + w;
+          claims.add(pool.submit(() -> store.claim(lease, owner, Duration.ofMinutes(1))));
+        }
+        int held = 0;
+        for (Future<Boolean> c : claims) {
+          held += c.get(60, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertEquals(1, held, "one claimant holds the lease");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void aRecordIsReplacedOnlyIfItIsStillTheOneJudgedAgain() throws Exception {
     Quote q = batch(42).quote(0);

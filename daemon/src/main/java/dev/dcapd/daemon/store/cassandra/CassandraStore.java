@@ -1,5 +1,6 @@
 package dev.dcapd.daemon.store.cassandra;
 
+import com.datastax.oss.driver.api.core.AllNodesFailedException;
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
@@ -15,8 +16,12 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.DefaultWriteType;
 import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import com.datastax.oss.driver.api.core.servererrors.QueryValidationException;
+import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
@@ -35,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +49,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -58,6 +66,9 @@ import java.util.function.Supplier;
  * daemon answers with it. An index entry whose upload lost that race (or whose record was never
  * written) names an upload time the record does not have, and listings pass over it. A record is
  * replaced only if it is still the one that was judged again ({@code IF verified_at = …}).
+ * Writers contending for one row may be told a transaction's outcome is unknown; the store then
+ * reads what stands at the serial consistency and answers with that, or tries again
+ * ({@link #settled}).
  *
  * <p>A request that times out or finds too few replicas is a {@link StoreException#unavailable}
  * failure; nothing the daemon acknowledged is lost by it, and what it did not acknowledge may be
@@ -105,6 +116,7 @@ public final class CassandraStore implements AttestationStore {
   private final PreparedStatement writeMeta;
   private final PreparedStatement readCache;
   private final PreparedStatement writeCache;
+  private final PreparedStatement readLease;
   private final PreparedStatement takeLease;
   private final PreparedStatement renewLease;
   private final PreparedStatement dropLease;
@@ -142,6 +154,7 @@ public final class CassandraStore implements AttestationStore {
     writeMeta = session.prepare("INSERT INTO " + ks + "meta (name, value) VALUES (?, ?)");
     readCache = session.prepare("SELECT entry FROM " + ks + "collateral_cache WHERE cache_key = ?");
     writeCache = session.prepare("INSERT INTO " + ks + "collateral_cache (cache_key, entry) VALUES (?, ?)");
+    readLease = session.prepare("SELECT owner FROM " + ks + "leases WHERE name = ?");
     takeLease = session.prepare("INSERT INTO " + ks + "leases (name, owner) VALUES (?, ?) IF NOT EXISTS USING TTL ?");
     renewLease = session.prepare("UPDATE " + ks + "leases USING TTL ? SET owner = ? WHERE name = ? IF owner = ?");
     dropLease = session.prepare("DELETE FROM " + ks + "leases WHERE name = ? IF owner = ?");
@@ -348,14 +361,12 @@ public final class CassandraStore implements AttestationStore {
     }
     execute(index.build(), "cannot index quote " + checksum);
     // The record last, once: the first daemon to store it wins, and the others answer with its.
-    ResultSet inserted = execute(insertRecord.bind(key, ByteBuffer.wrap(record.toByteArray()), record.getVerifiedAtMicros()),
+    byte[] mine = record.toByteArray();
+    StoredRecord first = settled(insertRecord.bind(key, ByteBuffer.wrap(mine), record.getVerifiedAtMicros()),
+        inserted -> inserted.wasApplied() ? record : parseRecord(checksum, inserted.one().getByteBuffer("record")),
+        () -> standing(key).map(stands -> Arrays.equals(mine, bytes(stands)) ? record : parseRecord(checksum, stands)),
         "cannot store the record of " + checksum);
-    if (inserted.wasApplied()) {
-      return record;
-    }
-    Row row = one(inserted);
-    StoredRecord first = parseRecord(checksum, row.getByteBuffer("record"));
-    if (first.getUploadedAtMicros() != uploaded) {
+    if (first != record && first.getUploadedAtMicros() != uploaded) {
       try {
         session.execute(deleteRecent.bind(bucket(uploaded), newestFirst(uploaded), key));
       } catch (DriverException e) {
@@ -377,18 +388,28 @@ public final class CassandraStore implements AttestationStore {
       before.add(session.executeAsync(s));
     }
     awaitAll(before, "cannot store the record of " + checksum);
-    if (execute(replaceRecord.bind(ByteBuffer.wrap(record.toByteArray()), record.getVerifiedAtMicros(), key,
-        previous.getVerifiedAtMicros()), "cannot store the record of " + checksum).wasApplied()) {
-      return record;
-    }
-    // Another daemon judged it again since: its record stands, read at the serial consistency
-    // that sees every applied transaction.
-    Row now = one(execute(readRecord.bind(key).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL),
-        "cannot read the record of " + checksum));
-    if (now == null) {
-      throw new StoreException("the record of " + checksum + " vanished while it was judged again", null);
-    }
-    return parseRecord(checksum, now.getByteBuffer("record"));
+    byte[] mine = record.toByteArray();
+    // Not applied: another daemon judged it again since, and its record stands.
+    Supplier<StoredRecord> theirs = () -> parseRecord(checksum, standing(key).orElseThrow(
+        () -> new StoreException("the record of " + checksum + " vanished while it was judged again", null)));
+    return settled(
+        replaceRecord.bind(ByteBuffer.wrap(mine), record.getVerifiedAtMicros(), key, previous.getVerifiedAtMicros()),
+        replaced -> replaced.wasApplied() ? record : theirs.get(),
+        () -> {
+          StoredRecord now = theirs.get();
+          if (now.equals(record)) {
+            return Optional.of(record);
+          }
+          // Still the record judged again: this transaction was not applied, and is tried again.
+          return now.getVerifiedAtMicros() == previous.getVerifiedAtMicros() ? Optional.empty() : Optional.of(now);
+        },
+        "cannot store the record of " + checksum);
+  }
+
+  /** The record that stands, read at the serial consistency that sees every applied transaction. */
+  private Optional<ByteBuffer> standing(ByteBuffer key) {
+    Row row = session.execute(readRecord.bind(key).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
+    return row == null ? Optional.empty() : Optional.of(row.getByteBuffer("record"));
   }
 
   private List<BoundStatement> platformEntry(StoredRecord record, Bytes checksum) {
@@ -536,20 +557,30 @@ public final class CassandraStore implements AttestationStore {
     // A TTL counts whole seconds and ends at a second of the coordinator's clock: a lease may end
     // up to a second early, which the callers' leases (15 s and more) allow for.
     int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, ttl.toSeconds()));
-    ResultSet taken = execute(takeLease.bind(name, owner, seconds), "cannot take lease " + name);
-    if (taken.wasApplied()) {
-      return true;
-    }
-    Row held = one(taken);
-    if (held == null || !owner.equals(held.getString("owner"))) {
-      return false;
-    }
-    return execute(renewLease.bind(seconds, owner, name, owner), "cannot renew lease " + name).wasApplied();
+    // Unsettled, a claim is decided by who holds the lease now (nobody: try again).
+    Supplier<Optional<Boolean>> holder = () -> leaseHolder(name).map(owner::equals);
+    return settled(takeLease.bind(name, owner, seconds), taken -> {
+      if (taken.wasApplied()) {
+        return true;
+      }
+      Row held = taken.one();
+      if (held == null || !owner.equals(held.getString("owner"))) {
+        return false;
+      }
+      return settled(renewLease.bind(seconds, owner, name, owner), ResultSet::wasApplied, holder, "cannot renew lease " + name);
+    }, holder, "cannot take lease " + name);
   }
 
   @Override
   public void release(String name, String owner) {
-    execute(dropLease.bind(name, owner), "cannot release lease " + name);
+    settled(dropLease.bind(name, owner), dropped -> true,
+        () -> leaseHolder(name).filter(owner::equals).isPresent() ? Optional.empty() : Optional.of(true),
+        "cannot release lease " + name);
+  }
+
+  private Optional<String> leaseHolder(String name) {
+    Row row = session.execute(readLease.bind(name).setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)).one();
+    return row == null ? Optional.empty() : Optional.ofNullable(row.getString("owner"));
   }
 
   /** The sum of the contacted node's estimates of the records it holds (for metrics). */
@@ -565,6 +596,89 @@ public final class CassandraStore implements AttestationStore {
   @Override
   public void close() {
     session.close();
+  }
+
+  // ---- Lightweight transactions --------------------------------------------------------------
+
+  /** How many times a lightweight transaction is tried while contention leaves it unsettled. */
+  private static final int SETTLING_ATTEMPTS = 8;
+  /** The longest pause before a transaction is tried again. */
+  private static final long SETTLING_PAUSE_LIMIT_MILLIS = 250;
+
+  /**
+   * A lightweight transaction's answer, once its outcome is known. Writers contending for one row
+   * (one quote uploaded through several daemons at once, one lease claimed by each) make Paxos
+   * rounds collide, and Cassandra may answer that a transaction's outcome is unknown: it may yet
+   * be applied ({@link #unsettled}). {@code settle} then reads at the serial consistency, which
+   * completes any round in flight, and decides the answer from what stands, or finds that the
+   * transaction was not applied (empty) and it is tried again after a random pause that grows.
+   * Any other failure, or contention that outlasts the attempts or twice the request timeout, is
+   * the store's failure: unavailable, and safe to try again.
+   *
+   * @param answered the answer from the transaction's own result
+   * @param settle the answer from what stands after an unknown outcome, or empty if not applied
+   */
+  private <T> T settled(Statement<?> transaction, Function<ResultSet, T> answered, Supplier<Optional<T>> settle,
+      String what) {
+    long deadline = System.nanoTime() + 2 * location.requestTimeout().toNanos();
+    DriverException last = null;
+    for (int attempt = 0; attempt < SETTLING_ATTEMPTS && (attempt == 0 || System.nanoTime() < deadline); attempt++) {
+      if (attempt > 0) {
+        pause(attempt);
+      }
+      try {
+        return answered.apply(session.execute(transaction));
+      } catch (DriverException e) {
+        if (!unsettled(e)) {
+          throw failure(what, e);
+        }
+        last = e;
+      }
+      try {
+        Optional<T> stands = settle.get();
+        if (stands.isPresent()) {
+          return stands.get();
+        }
+      } catch (DriverException e) {
+        if (!unsettled(e)) {
+          throw failure(what, e);
+        }
+        last = e;
+      }
+    }
+    throw failure(what + " (contended)", last);
+  }
+
+  /**
+   * Whether a failure leaves a lightweight transaction's outcome unknown for contention or a slow
+   * quorum: a CAS write whose proposal a quorum did not accept, a CAS write or serial read that
+   * timed out, or every node tried answering one of those.
+   */
+  static boolean unsettled(DriverException e) {
+    if (e instanceof CASWriteUnknownException) {
+      return true;
+    }
+    if (e instanceof WriteTimeoutException w) {
+      return w.getWriteType() == DefaultWriteType.CAS;
+    }
+    if (e instanceof ReadTimeoutException r) {
+      return r.getConsistencyLevel().isSerial();
+    }
+    if (e instanceof AllNodesFailedException all) {
+      List<Throwable> errors = all.getAllErrors().values().stream().flatMap(List::stream).toList();
+      return !errors.isEmpty() && errors.stream().allMatch(t -> t instanceof DriverException d && unsettled(d));
+    }
+    return false;
+  }
+
+  private static void pause(int attempt) {
+    long limit = Math.min(SETTLING_PAUSE_LIMIT_MILLIS, 10L << attempt);
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(limit / 2, limit + 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while a contended write settled", e);
+    }
   }
 
   // ---- Requests ------------------------------------------------------------------------------
