@@ -246,6 +246,11 @@ public final class CassandraStore implements AttestationStore {
     }
     DriverConfigLoader config = DriverConfigLoader.programmaticBuilder()
         .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, location.requestTimeout())
+        // Protocol v4, not v5: with driver 4.19.4 and Cassandra 5.0.9, v5's segment decoder failed
+        // on responses to contended lightweight transactions (IndexOutOfBoundsException in
+        // SegmentToFrameDecoder) and closed the whole connection, failing every request on it.
+        // v4 reports such contention as a CAS write timeout, which settled() resolves.
+        .withString(DefaultDriverOption.PROTOCOL_VERSION, "V4")
         .withString(DefaultDriverOption.REQUEST_CONSISTENCY, DefaultConsistencyLevel.LOCAL_QUORUM.name())
         .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, DefaultConsistencyLevel.LOCAL_SERIAL.name())
         // Every statement is safe to repeat (content-addressed, or conditional), so the driver may
