@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.dcapd.daemon.testing.TestStores;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceBlockingStub;
 import dev.dcapd.proto.v1.GetRawRequest;
@@ -43,7 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The daemon as its own process, started through its real entry point: the start-up line, SIGTERM,
- * and {@code kill -9} in the middle of a write load with {@code --sync-writes}.
+ * and {@code kill -9} in the middle of a write load with {@code --sync-writes}, on the tests' store
+ * ({@link TestStores}: RocksDB, or a Cassandra keyspace, where every write is durable before it is
+ * acknowledged).
  */
 class DaemonProcessTest {
   private static final Pattern READY = Pattern.compile("^dcapd serving grpc 127\\.0\\.0\\.1:(\\d+) .*");
@@ -66,8 +69,8 @@ class DaemonProcessTest {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
-        "dev.dcapd.daemon.Dcapd", "serve", "--grpc", "127.0.0.1:0", "--data", dir.resolve("data").toString(),
-        "--collateral-dir", collateral.toString()));
+        "dev.dcapd.daemon.Dcapd", "serve", "--grpc", "127.0.0.1:0", "--collateral-dir", collateral.toString()));
+    cmd.addAll(TestStores.serveOptions(dir.resolve("data")));
     cmd.addAll(List.of(extra));
     // The log goes to a file: an undrained pipe would stall the daemon once it filled.
     Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("daemon-" + processes.size() + ".log").toFile()).start();
