@@ -367,6 +367,9 @@ public final class CassandraStore implements AttestationStore {
     execute(index.build(), "cannot index quote " + checksum);
     // The record last, once: the first daemon to store it wins, and the others answer with its.
     byte[] mine = record.toByteArray();
+    // After an unknown outcome, a record equal to ours byte for byte is taken as ours: a record
+    // carries the time its daemon judged it, to the microsecond, so another daemon's could equal it
+    // only if judged in the same microsecond (then both would announce the one change).
     StoredRecord first = settled(insertRecord.bind(key, ByteBuffer.wrap(mine), record.getVerifiedAtMicros()),
         inserted -> inserted.wasApplied() ? record : parseRecord(checksum, inserted.one().getByteBuffer("record")),
         () -> standing(key).map(stands -> Arrays.equals(mine, bytes(stands)) ? record : parseRecord(checksum, stands)),
@@ -402,7 +405,7 @@ public final class CassandraStore implements AttestationStore {
         replaced -> replaced.wasApplied() ? record : theirs.get(),
         () -> {
           StoredRecord now = theirs.get();
-          if (now.equals(record)) {
+          if (now.equals(record)) { // ours, as in put()
             return Optional.of(record);
           }
           // Still the record judged again: this transaction was not applied, and is tried again.
