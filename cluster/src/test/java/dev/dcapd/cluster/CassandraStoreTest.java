@@ -250,6 +250,20 @@ class CassandraStoreTest {
     assertEquals(judgedByOne, other.record(q.checksum()).orElseThrow());
   }
 
+  /**
+   * A replacement is conditional on the verification time of the record it replaces: one that kept
+   * that time would leave the condition true for a second replacement, and both would apply.
+   */
+  @Test
+  void aReplacementMustBeVerifiedAfterTheRecordItReplaces() throws Exception {
+    Quote q = batch(45).quote(0);
+    StoredRecord uploaded = record(q, T0 + 10, true);
+    one.put(q, uploaded, null);
+    StoredRecord sameInstant = uploaded.toBuilder().setCanDownload(false).build();
+    assertThrows(IllegalArgumentException.class, () -> one.replaceRecord(q.checksum(), uploaded, sameInstant, null));
+    assertEquals(uploaded, other.record(q.checksum()).orElseThrow(), "nothing was written");
+  }
+
   @Test
   void recentIsNewestFirstAcrossHoursByPageTokenOrSkip() throws Exception {
     QuoteBatch b = batch(43);

@@ -180,6 +180,32 @@ class HonestVerdictTest {
     assertFalse(listed.getVerified());
   }
 
+  /**
+   * A verdict judged again at the instant of the one it replaces (here: a clock that has not moved)
+   * is stored as judged one microsecond later, so the replacement, conditional on the old verdict's
+   * instant, cannot be applied twice by two daemons sharing a store.
+   */
+  @Test
+  void aVerdictJudgedAgainWhileTheClockStandsStillIsStoredAfterTheOneItReplaces() throws Exception {
+    ForgedCase c = tdx();
+    Path data = dir.resolve("data");
+    Path collateral = collateralDir(c.collateral());
+    Clock clock = Clock.fixed(c.at(), ZoneOffset.UTC);
+    Daemon insecure = start(config(data, Optional.of(rootPem(c)), Optional.of(collateral), List.of()), clock);
+    VerifyResponse first = stub(channel(insecure)).verify(upload(c.quoteBytes()));
+    insecure.close();
+
+    Daemon intel = start(config(data, Optional.empty(), Optional.of(collateral), List.of()), clock);
+    VerifyResponse again = stub(channel(intel)).verify(upload(c.quoteBytes()));
+    assertEquals("PCK_CHAIN_UNTRUSTED", again.getVerdict().getFailure().getCode(), "judged again");
+    Instant before = ProtoVerdicts.instant(first.getVerifiedAt());
+    assertTrue(ProtoVerdicts.instant(again.getVerifiedAt()).isAfter(before), "stored after the verdict it replaced");
+    GetResponse got = stub(channel(intel)).get(GetRequest.newBuilder().setChecksum(first.getChecksum()).build());
+    VerdictChange change = got.getHistory(got.getHistoryCount() - 1);
+    assertEquals("PCK_CHAIN_UNTRUSTED", change.getTo());
+    assertEquals(before.plusNanos(1000), ProtoVerdicts.instant(change.getAt()), "the first re-judgement, a microsecond on");
+  }
+
   /** Hole 1, listing: before any read judges it again, Recent does not show it as verified. */
   @Test
   void aListingDoesNotShowAVerdictOfAnotherRootAsVerified() throws Exception {

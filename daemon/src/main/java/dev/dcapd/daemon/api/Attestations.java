@@ -444,8 +444,16 @@ public final class Attestations {
    * the history. When no source can give collateral now, the quote is judged against the
    * collateral of its record: still at {@code now}, so expired collateral fails as it should.
    * Returns {@code null} when {@code mayWait} is false and collateral is not in memory.
+   *
+   * <p>The new verdict is judged at an instant strictly after the record it replaces: at
+   * {@code now}, or one microsecond after the old verdict when the clock has not moved past it (a
+   * judgement and its re-judgement within one microsecond, or a clock stepped back). A replacement
+   * is conditional on the old verdict's instant, so two daemons judging one record again cannot
+   * both replace it, and only one of them announces the change.
    */
-  private StoredRecord rejudge(Quote quote, Bytes checksum, StoredRecord r, Instant now, boolean mayWait, String reason) {
+  private StoredRecord rejudge(Quote quote, Bytes checksum, StoredRecord r, Instant clockNow, boolean mayWait,
+      String reason) {
+    Instant now = after(r, clockNow);
     long started = System.nanoTime();
     Optional<Judge.Judgement> j;
     try {
@@ -532,6 +540,12 @@ public final class Attestations {
 
   private static long micros(Instant t) {
     return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+  }
+
+  /** {@code now}, or the microsecond after {@code r}'s verdict if {@code now} is not past it. */
+  static Instant after(StoredRecord r, Instant now) {
+    long next = r.getVerifiedAtMicros() + 1;
+    return micros(now) >= next ? now : Instant.EPOCH.plus(next, ChronoUnit.MICROS);
   }
 
   private static AttestationFailure notStored(Bytes checksum) {

@@ -66,11 +66,20 @@ public interface AttestationStore extends AutoCloseable {
 
   /**
    * Replaces the record of a stored quote (a new verdict), with its collateral when given, if the
-   * stored record is still {@code previous} (by its verification time).
+   * stored record is still {@code previous} (by its verification time). The new record must be
+   * verified strictly after {@code previous}, so that no two replacements of one record both apply.
    *
+   * @throws IllegalArgumentException when {@code record} is not verified after {@code previous}
    * @return {@code record}, or the record another writer stored since {@code previous} was read
    */
   StoredRecord replaceRecord(Bytes checksum, StoredRecord previous, StoredRecord record, String collateralJson);
+
+  /** Refuses a replacement that is not verified after the record it replaces (see {@link #replaceRecord}). */
+  static void requireLater(Bytes checksum, StoredRecord previous, StoredRecord record) {
+    if (record.getVerifiedAtMicros() <= previous.getVerifiedAtMicros()) {
+      throw new IllegalArgumentException("the new record of " + checksum + " is not verified after the one it replaces");
+    }
+  }
 
   /**
    * Up to {@code limit} checksums of quotes of {@code platform} after {@code after} (exclusive,

@@ -241,6 +241,7 @@ public final class QuoteStore implements AttestationStore {
    */
   @Override
   public StoredRecord replaceRecord(Bytes checksum, StoredRecord previous, StoredRecord record, String collateralJson) {
+    AttestationStore.requireLater(checksum, previous, record);
     byte[] key = key(checksum);
     try (WriteBatch batch = new WriteBatch()) {
       putRecord(batch, key, record, collateralJson);

@@ -30,6 +30,7 @@ import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
+import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -87,8 +88,23 @@ class AttestationServiceTest {
     stub = AttestationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * On a provider that holds the vector's collateral in memory, as the daemon's cache does: a
+   * stored verdict is then shown current and served as stored, not judged again on every read.
+   */
   private void start() throws Exception {
-    start((quote, at) -> tdxCollateral(), 64);
+    QuoteCollateral held = tdxCollateral();
+    start(new CollateralProvider() {
+      @Override
+      public QuoteCollateral forQuote(Quote quote, Instant at) {
+        return held;
+      }
+
+      @Override
+      public Optional<QuoteCollateral> cached(Quote quote, Instant at) {
+        return Optional.of(held);
+      }
+    }, 64);
   }
 
   @AfterEach

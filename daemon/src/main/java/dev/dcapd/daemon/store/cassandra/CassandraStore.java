@@ -387,6 +387,7 @@ public final class CassandraStore implements AttestationStore {
 
   @Override
   public StoredRecord replaceRecord(Bytes checksum, StoredRecord previous, StoredRecord record, String collateralJson) {
+    AttestationStore.requireLater(checksum, previous, record);
     ByteBuffer key = key(checksum);
     List<CompletionStage<AsyncResultSet>> before = new ArrayList<>(2);
     if (collateralJson != null && !record.getCollateralId().isEmpty()) {
