@@ -27,6 +27,12 @@ import org.eclipse.jetty.util.Fields;
  */
 final class QuoteUpload {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * How far past the limit a refused body is read (and dropped), as a multiple of the limit: a
+   * server that answers and closes while the client is still sending can have its answer lost to a
+   * connection reset, so the 413 is sent once the body is in. A larger body is refused at once.
+   */
+  static final int DRAIN_FACTOR = 16;
 
   private QuoteUpload() {}
 
@@ -43,20 +49,42 @@ final class QuoteUpload {
     };
   }
 
-  /** The request body, at most {@code maxBytes}: 413 beyond (by its length, or as it is read). */
+  /**
+   * The request body, at most {@code maxBytes}: 413 beyond (by its length, or as it is read). A
+   * body refused is first read to its end, up to {@link #DRAIN_FACTOR} times the limit, so that
+   * the client, still sending, gets the answer.
+   */
   static byte[] body(Request request, int maxBytes) {
     long declared = request.getLength();
-    if (declared > maxBytes) {
+    long drainable = (long) DRAIN_FACTOR * maxBytes;
+    if (declared > drainable) {
       throw tooLarge(maxBytes);
     }
     try (InputStream in = Content.Source.asInputStream(request)) {
       byte[] body = in.readNBytes(maxBytes + 1);
       if (body.length > maxBytes) {
+        drain(in, drainable - body.length);
         throw tooLarge(maxBytes);
       }
       return body;
     } catch (IOException e) {
       throw new HttpFailure(HttpStatus.BAD_REQUEST_400, "INVALID_ARGUMENT", "could not read the request body: " + e.getMessage());
+    }
+  }
+
+  /** Reads and drops up to {@code bytes} of what is left of a body; a failure to read is left to the close. */
+  private static void drain(InputStream in, long bytes) {
+    try {
+      byte[] sink = new byte[16384];
+      for (long left = bytes; left > 0; ) {
+        int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+        if (n < 0) {
+          return;
+        }
+        left -= n;
+      }
+    } catch (IOException e) {
+      // The client went away, or sent more than is read: the answer goes out and the connection closes.
     }
   }
 
