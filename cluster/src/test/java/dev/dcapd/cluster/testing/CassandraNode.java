@@ -8,6 +8,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.loadbalancing.NodeDistance;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -126,6 +127,8 @@ public final class CassandraNode {
   private final String initialToken;
   private final int clusterSize;
   private Process process;
+  /** Where the last launch began writing in {@code output.log}. */
+  private long outputStart;
 
   /**
    * @param address the node's own loopback address (listen, RPC and broadcast)
@@ -201,6 +204,8 @@ public final class CassandraNode {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("cassandra.yaml"), yaml());
       Files.writeString(dir.resolve("logback.xml"), logback());
+      Path output = dir.resolve("output.log");
+      outputStart = Files.exists(output) ? Files.size(output) : 0;
       ProcessBuilder builder = new ProcessBuilder(command()).directory(dir.toFile());
       builder.redirectErrorStream(true);
       builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("output.log").toFile()));
@@ -223,6 +228,51 @@ public final class CassandraNode {
     } catch (RuntimeException | Error e) {
       killProcess();
       throw e;
+    }
+  }
+
+  /** What a node logs when it exits because no seed answered its shadow round of gossip. */
+  static final String NO_SEED_ANSWERED = "Unable to gossip with any peers";
+
+  /**
+   * {@link #awaitStarted}; if the node exited because no seed answered its first round of gossip,
+   * it is launched once more (the caller has the seed up by now) and awaited again.
+   */
+  synchronized void awaitStartedOrRelaunchAfterShadowRound() {
+    try {
+      awaitStarted();
+    } catch (IllegalStateException e) {
+      if (isRunning() || !outputOfThisLaunch().contains(NO_SEED_ANSWERED)) {
+        throw e;
+      }
+      launch();
+      awaitStarted();
+    }
+  }
+
+  /** What the process launched last wrote to {@code output.log} (earlier launches appended theirs before). */
+  String outputOfThisLaunch() {
+    try (RandomAccessFile f = new RandomAccessFile(dir.resolve("output.log").toFile(), "r")) {
+      f.seek(Math.min(outputStart, f.length()));
+      byte[] b = new byte[(int) (f.length() - f.getFilePointer())];
+      f.readFully(b);
+      return new String(b, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read the output of " + this, e);
+    }
+  }
+
+  /** Waits until a launched node's process has exited (a test's node that cannot start). */
+  synchronized void awaitExit() {
+    try {
+      process.onExit().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      RUNNING.remove(process.toHandle());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for " + this + " to exit", e);
+    } catch (ExecutionException | TimeoutException e) {
+      killProcess();
+      throw new IllegalStateException(this + " did not exit within " + START_TIMEOUT.toSeconds() + " s", e);
     }
   }
 
