@@ -143,22 +143,33 @@ class HonestVerdictTest {
     return Forge.forge(ForgeSpec.builder().tee(TeeType.TDX).build());
   }
 
+  /** The first answer for a quote, of a daemon on its test root, and a daemon on the Intel root serving the same data. */
+  private record RootChanged(VerifyResponse first, Daemon intel) {}
+
+  /**
+   * A forged quote verified by a daemon on the test root it was forged for, which is then closed,
+   * and a daemon on the Intel root started on its data; both on one clock that stands still.
+   */
+  private RootChanged verifiedUnderTestRootThenServedUnderIntel(ForgedCase c) throws Exception {
+    Path data = dir.resolve("data");
+    Path collateral = collateralDir(c.collateral());
+    Clock clock = Clock.fixed(c.at(), ZoneOffset.UTC);
+    Daemon insecure = start(config(data, Optional.of(rootPem(c)), Optional.of(collateral), List.of()), clock);
+    VerifyResponse first = stub(channel(insecure)).verify(upload(c.quoteBytes()));
+    assertTrue(first.getSuccess(), "verified under the test root it was forged for");
+    insecure.close();
+    return new RootChanged(first, start(config(data, Optional.empty(), Optional.of(collateral), List.of()), clock));
+  }
+
   /** Hole 1: a forged quote verified under a test root, then served by a daemon on the Intel root. */
   @Test
   void aVerdictProvenUnderAnotherRootIsNeverServedAsSuccess() throws Exception {
     ForgedCase c = tdx();
-    Path data = dir.resolve("data");
-    Path collateral = collateralDir(c.collateral());
-    Clock clock = Clock.fixed(c.at(), ZoneOffset.UTC);
-
-    Daemon insecure = start(config(data, Optional.of(rootPem(c)), Optional.of(collateral), List.of()), clock);
-    VerifyResponse first = stub(channel(insecure)).verify(upload(c.quoteBytes()));
-    assertTrue(first.getSuccess(), "verified under the test root it was forged for");
+    RootChanged changed = verifiedUnderTestRootThenServedUnderIntel(c);
+    VerifyResponse first = changed.first();
     assertTrue(first.getVerdict().getInsecureRoot());
-    insecure.close();
 
-    Daemon intel = start(config(data, Optional.empty(), Optional.of(collateral), List.of()), clock);
-    AttestationServiceBlockingStub s = stub(channel(intel));
+    AttestationServiceBlockingStub s = stub(channel(changed.intel()));
     VerifyResponse again = s.verify(upload(c.quoteBytes()));
     assertTrue(again.getAlreadyStored());
     assertFalse(again.getSuccess(), "the stored verdict was proven under another root");
@@ -188,14 +199,9 @@ class HonestVerdictTest {
   @Test
   void aVerdictJudgedAgainWhileTheClockStandsStillIsStoredAfterTheOneItReplaces() throws Exception {
     ForgedCase c = tdx();
-    Path data = dir.resolve("data");
-    Path collateral = collateralDir(c.collateral());
-    Clock clock = Clock.fixed(c.at(), ZoneOffset.UTC);
-    Daemon insecure = start(config(data, Optional.of(rootPem(c)), Optional.of(collateral), List.of()), clock);
-    VerifyResponse first = stub(channel(insecure)).verify(upload(c.quoteBytes()));
-    insecure.close();
-
-    Daemon intel = start(config(data, Optional.empty(), Optional.of(collateral), List.of()), clock);
+    RootChanged changed = verifiedUnderTestRootThenServedUnderIntel(c);
+    VerifyResponse first = changed.first();
+    Daemon intel = changed.intel();
     VerifyResponse again = stub(channel(intel)).verify(upload(c.quoteBytes()));
     assertEquals("PCK_CHAIN_UNTRUSTED", again.getVerdict().getFailure().getCode(), "judged again");
     Instant before = ProtoVerdicts.instant(first.getVerifiedAt());
@@ -209,15 +215,7 @@ class HonestVerdictTest {
   /** Hole 1, listing: before any read judges it again, Recent does not show it as verified. */
   @Test
   void aListingDoesNotShowAVerdictOfAnotherRootAsVerified() throws Exception {
-    ForgedCase c = tdx();
-    Path data = dir.resolve("data");
-    Path collateral = collateralDir(c.collateral());
-    Clock clock = Clock.fixed(c.at(), ZoneOffset.UTC);
-    Daemon insecure = start(config(data, Optional.of(rootPem(c)), Optional.of(collateral), List.of()), clock);
-    assertTrue(stub(channel(insecure)).verify(upload(c.quoteBytes())).getSuccess());
-    insecure.close();
-
-    Daemon intel = start(config(data, Optional.empty(), Optional.of(collateral), List.of()), clock);
+    Daemon intel = verifiedUnderTestRootThenServedUnderIntel(tdx()).intel();
     RecentItem listed = stub(channel(intel)).recent(RecentRequest.newBuilder().build()).getItems(0);
     assertFalse(listed.getVerified());
     assertEquals("", listed.getTcbStatus());
