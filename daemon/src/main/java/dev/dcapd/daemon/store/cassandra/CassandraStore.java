@@ -20,7 +20,9 @@ import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
 import com.datastax.oss.driver.api.core.servererrors.DefaultWriteType;
 import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import com.datastax.oss.driver.api.core.servererrors.QueryValidationException;
+import com.datastax.oss.driver.api.core.servererrors.ReadFailureException;
 import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.WriteFailureException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -183,6 +185,19 @@ public final class CassandraStore implements AttestationStore {
     }
   }
 
+  /**
+   * Whether a failure may be a node that has not yet heard of the keyspace's schema: a coordinator
+   * saying a keyspace or table does not exist, or a replica failing a read or write.
+   */
+  static boolean schemaNotYetEverywhere(RuntimeException e) {
+    if (e instanceof ReadFailureException || e instanceof WriteFailureException) {
+      return true;
+    }
+    String m = String.valueOf(e.getMessage());
+    return e instanceof InvalidQueryException
+        && (m.contains("does not exist") || m.contains("doesn't exist") || m.contains("unconfigured table"));
+  }
+
   /** How long a start waits for a node that has not yet heard of the keyspace or its tables. */
   private static final Duration SCHEMA_SETTLING = Duration.ofSeconds(60);
 
@@ -212,23 +227,23 @@ public final class CassandraStore implements AttestationStore {
   /**
    * {@code step} run until no node refuses it for not knowing the keyspace or a table. A node that
    * joined or restarted a moment ago may not yet have the keyspace's schema, though the nodes the
-   * driver asked agreed on it; its refusal ("does not exist") passes once gossip reaches it. So
-   * the step is tried again, for a bounded time: every schema statement is {@code IF NOT EXISTS},
-   * and preparing is safe to repeat.
+   * driver asked agreed on it; its refusal passes once gossip reaches it. As coordinator it says
+   * the keyspace or table "does not exist"; as a replica it fails the read or write it was sent
+   * (a read or write failure, whose reason protocol v4 does not carry). So the step is tried again,
+   * for a bounded time: every schema statement is {@code IF NOT EXISTS}, the version row is written
+   * the same each time, and preparing is safe to repeat. A failure that outlasts the bound is thrown.
    */
-  private static <T> T onceSettled(CassandraLocation location, Supplier<T> step) {
+  static <T> T onceSettled(CassandraLocation location, Supplier<T> step) {
     long deadline = System.nanoTime() + SCHEMA_SETTLING.toNanos();
     while (true) {
       try {
         return step.get();
-      } catch (InvalidQueryException e) {
-        String m = String.valueOf(e.getMessage());
-        boolean unknown = m.contains("does not exist") || m.contains("doesn't exist") || m.contains("unconfigured table");
-        if (!unknown || System.nanoTime() - deadline > 0) {
+      } catch (InvalidQueryException | ReadFailureException | WriteFailureException e) {
+        if (!schemaNotYetEverywhere(e) || System.nanoTime() - deadline > 0) {
           throw e;
         }
         LOG.log(System.Logger.Level.INFO, "a node has not yet heard of keyspace {0}''s schema ({1}); trying again",
-            location.keyspace(), m);
+            location.keyspace(), e.getMessage());
         try {
           Thread.sleep(500);
         } catch (InterruptedException interrupted) {

@@ -68,7 +68,7 @@ class UnsettledTest {
   }
 
   /** A node that is only a name: the exceptions hold it and print it, nothing more. */
-  private static Node node(String name) {
+  static Node node(String name) {
     return (Node) Proxy.newProxyInstance(Node.class.getClassLoader(), new Class<?>[] {Node.class}, (proxy, method, args) -> {
       switch (method.getName()) {
         case "toString":
