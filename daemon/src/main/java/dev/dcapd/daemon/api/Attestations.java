@@ -543,7 +543,7 @@ public final class Attestations {
   }
 
   /** {@code now}, or the microsecond after {@code r}'s verdict if {@code now} is not past it. */
-  static Instant after(StoredRecord r, Instant now) {
+  private static Instant after(StoredRecord r, Instant now) {
     long next = r.getVerifiedAtMicros() + 1;
     return micros(now) >= next ? now : Instant.EPOCH.plus(next, ChronoUnit.MICROS);
   }
