@@ -208,7 +208,7 @@ public final class CassandraNode {
       outputStart = Files.exists(output) ? Files.size(output) : 0;
       ProcessBuilder builder = new ProcessBuilder(command()).directory(dir.toFile());
       builder.redirectErrorStream(true);
-      builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("output.log").toFile()));
+      builder.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
       // Options meant for the test JVM must not change the server's heap or flags.
       Map<String, String> env = builder.environment();
       env.remove("JAVA_TOOL_OPTIONS");

@@ -30,7 +30,6 @@ import dev.dcapd.verifier.DcapException;
 import dev.dcapd.verifier.FailureCode;
 import dev.dcapd.verifier.Vectors;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
-import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -88,23 +87,16 @@ class AttestationServiceTest {
     stub = AttestationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  private void start() throws Exception {
+    start((quote, at) -> tdxCollateral(), 64);
+  }
+
   /**
    * On a provider that holds the vector's collateral in memory, as the daemon's cache does: a
    * stored verdict is then shown current and served as stored, not judged again on every read.
    */
-  private void start() throws Exception {
-    QuoteCollateral held = tdxCollateral();
-    start(new CollateralProvider() {
-      @Override
-      public QuoteCollateral forQuote(Quote quote, Instant at) {
-        return held;
-      }
-
-      @Override
-      public Optional<QuoteCollateral> cached(Quote quote, Instant at) {
-        return Optional.of(held);
-      }
-    }, 64);
+  private void startServingStoredVerdicts() throws Exception {
+    start(inMemory(new AtomicInteger()), 64);
   }
 
   @AfterEach
@@ -139,7 +131,7 @@ class AttestationServiceTest {
 
   @Test
   void verifyStoresAndEveryReadServesIt() throws Exception {
-    start();
+    startServingStoredVerdicts();
     VerifyResponse v = stub.verify(upload(TDX));
     assertTrue(v.getSuccess());
     assertEquals("UpToDate", v.getVerdict().getTcbStatus());
@@ -450,13 +442,13 @@ class AttestationServiceTest {
 
   @Test
   void recordsSurviveARestart() throws Exception {
-    start();
+    startServingStoredVerdicts();
     VerifyResponse v = stub.verify(upload(TDX));
     stop();
     channel = null;
     server = null;
     store = null;
-    start();
+    startServingStoredVerdicts();
     GetResponse g = stub.get(GetRequest.newBuilder().setChecksum(TDX_CHECKSUM).build());
     assertEquals(v.getVerdict(), g.getVerdict());
     assertEquals(v.getUploadedAt(), g.getUploadedAt());

@@ -238,7 +238,7 @@ public final class CassandraStore implements AttestationStore {
     while (true) {
       try {
         return step.get();
-      } catch (InvalidQueryException | ReadFailureException | WriteFailureException e) {
+      } catch (RuntimeException e) {
         if (!schemaNotYetEverywhere(e) || System.nanoTime() - deadline > 0) {
           throw e;
         }
