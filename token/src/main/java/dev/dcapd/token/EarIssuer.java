@@ -87,8 +87,17 @@ public final class EarIssuer {
     }
   }
 
-  /** A compact JWS: the EAR for {@code a}, issued at {@code now}. */
+  /** A compact JWS: the EAR for {@code a}, issued at {@code now}, valid for the issuer's lifetime. */
   public String issue(Appraisal a, Instant now) {
+    return issue(a, now, Optional.empty());
+  }
+
+  /**
+   * A compact JWS: the EAR for {@code a}, issued at {@code now}, valid for the issuer's lifetime
+   * but never past {@code notAfter} (the instant the appraisal stops holding): its {@code exp} is
+   * the earlier of the two, in whole seconds rounded down.
+   */
+  public String issue(Appraisal a, Instant now, Optional<Instant> notAfter) {
     Map<String, Object> vector = new LinkedHashMap<>();
     for (String name : Ear.VECTOR_CLAIMS) {
       vector.put(name, a.vector().getOrDefault(name, 0));
@@ -102,7 +111,7 @@ public final class EarIssuer {
     JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
         .claim(Ear.EAT_PROFILE, Ear.PROFILE)
         .issueTime(Date.from(issued))
-        .expirationTime(Date.from(issued.plus(lifetime)))
+        .expirationTime(Date.from(expiry(issued, notAfter)))
         .claim(Ear.VERIFIER_ID, verifierId)
         .claim(Ear.SUBMODS, Map.of(Ear.SUBMOD, submod));
     a.nonceHex().ifPresent(n -> claims.claim(Ear.EAT_NONCE, n));
@@ -117,6 +126,15 @@ public final class EarIssuer {
       throw new IllegalStateException("ES256 signing failed: " + e.getMessage(), e);
     }
     return jwt.serialize();
+  }
+
+  private Instant expiry(Instant issued, Optional<Instant> notAfter) {
+    Instant byLifetime = issued.plus(lifetime);
+    if (notAfter.isEmpty()) {
+      return byLifetime;
+    }
+    Instant bound = Instant.ofEpochSecond(notAfter.get().getEpochSecond());
+    return bound.isBefore(byLifetime) ? bound : byLifetime;
   }
 
   /** The JWKS a relying party verifies tokens with, at {@code now}. */

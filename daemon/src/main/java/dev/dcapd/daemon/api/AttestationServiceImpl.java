@@ -57,6 +57,12 @@ import java.util.concurrent.Executor;
  */
 public final class AttestationServiceImpl extends AttestationServiceGrpc.AttestationServiceImplBase {
   private static final System.Logger LOG = System.getLogger("dcapd.verify");
+  /** {@code CheckResponse.collateral_source}: the collateral the daemon holds (or fetched for {@code at}). */
+  public static final String COLLATERAL_FROM_DAEMON = "daemon";
+  /** {@code CheckResponse.collateral_source}: the collateral the request carried. */
+  public static final String COLLATERAL_FROM_CALLER = "caller";
+  /** The reason a Check that gives collateral and asks for a token is refused. */
+  public static final String TOKEN_NEEDS_DAEMON_COLLATERAL = "TOKEN_NEEDS_DAEMON_COLLATERAL";
 
   private final Attestations attestations;
   private final AnswerMessages messages;
@@ -157,14 +163,25 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   @Override
   public void getCollateral(GetCollateralRequest request, StreamObserver<GetCollateralResponse> response) {
     reading(response, () -> {
+      // The collateral of the verdict as it stands now: a record that no longer holds is judged again first.
       Bytes checksum = Attestations.checksum(request.getChecksum());
-      StoredCollaterals.Known c = attestations.collateralOf(checksum);
-      return GetCollateralResponse.newBuilder()
-          .setChecksum(checksum.hex())
-          .setQuoteCollateral(messages.collateral(c))
-          .setCollateralId(c.id())
-          .build();
+      Optional<Attestations.Answer> now = attestations.readsMayWait()
+          ? Optional.empty() : attestations.getFromMemory(checksum);
+      if (now.isPresent()) {
+        return collateralResponse(now.get());
+      }
+      handOff(response, () -> collateralResponse(attestations.get(checksum, AttestationServiceImpl::checkNotCancelled)));
+      return null;
     });
+  }
+
+  private GetCollateralResponse collateralResponse(Attestations.Answer a) {
+    StoredCollaterals.Known c = attestations.collateralOf(a);
+    return GetCollateralResponse.newBuilder()
+        .setChecksum(a.checksum().hex())
+        .setQuoteCollateral(messages.collateral(c))
+        .setCollateralId(c.id())
+        .build();
   }
 
   @Override
@@ -199,6 +216,12 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
       if (!request.getToken().isEmpty() && request.hasAt()) {
         throw AttestationFailure.invalidArgument("a token states a judgement made now: ask for one without \"at\"");
       }
+      if (!request.getToken().isEmpty() && request.hasCollateral()) {
+        // Caller collateral may be genuine but superseded (an older CRL, a TCB info from before a
+        // recovery): an answer says whose collateral it used, a token would be the daemon's word.
+        throw AttestationFailure.refused(TOKEN_NEEDS_DAEMON_COLLATERAL,
+            "a token states the daemon's own judgement against the collateral it holds: ask for one without \"collateral\"");
+      }
       Quote quote = Attestations.parse(request.getQuote().toByteArray());
       Attestations.Checked c = attestations.check(quote,
           request.hasCollateral() ? Optional.of(ProtoQuotes.collateral(request.getCollateral())) : Optional.empty(),
@@ -207,7 +230,8 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
           .setSuccess(c.verdict().getSuccess())
           .setChecksum(c.judgement().verdict().checksum())
           .setQuote(ProtoQuotes.quote(quote, c.verdict().getSuccess()))
-          .setVerdict(c.verdict());
+          .setVerdict(c.verdict())
+          .setCollateralSource(request.hasCollateral() ? COLLATERAL_FROM_CALLER : COLLATERAL_FROM_DAEMON);
       c.judgement().collateral().ifPresent(qc -> b.setQuoteCollateral(ProtoQuotes.collateral(qc)));
       if (!request.getToken().isEmpty()) {
         b.setToken(tokens.issue(quote, c.verdict(), nonce(request.getNonce())));

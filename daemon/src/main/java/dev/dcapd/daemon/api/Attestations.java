@@ -41,6 +41,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Attestations {
   private static final System.Logger LOG = System.getLogger("dcapd.verify");
   private static final int LOCK_STRIPES = 256;
+  /** A record's {@code holds_until_micros} when nothing bounds its verdict (0 marks an older record). */
+  static final long UNBOUNDED = Long.MAX_VALUE;
   /** Phala's default page size, for a limit of 0. */
   public static final int DEFAULT_LIMIT = 20;
   /** The largest page; a larger limit is cut to it. */
@@ -275,12 +277,11 @@ public final class Attestations {
   }
 
   /**
-   * The collateral a stored quote was judged against, with its content id; NOT_FOUND when the
-   * quote is not stored or was judged without collateral.
+   * The collateral of a stored quote's verdict as it is answered now ({@link #get} or
+   * {@link #getFromMemory}), with its content id; NOT_FOUND when it was judged without collateral.
    */
-  public StoredCollaterals.Known collateralOf(Bytes checksum) {
-    StoredRecord r = store.record(checksum).orElseThrow(() -> notStored(checksum));
-    return collaterals.known(r.getCollateralId()).orElseThrow(() -> judgedWithout(checksum, r));
+  public StoredCollaterals.Known collateralOf(Answer a) {
+    return collaterals.known(a.record().getCollateralId()).orElseThrow(() -> judgedWithout(a.checksum(), a.record()));
   }
 
   /** The collateral stored under a content id (empty for the empty id: judged without). */
@@ -407,7 +408,8 @@ public final class Attestations {
   /**
    * Whether the stored verdict is still true now, by a check cheap enough for every read: judged
    * under the daemon's trust root and policy, against the platform's current collateral (as held
-   * in memory), before that collateral's earliest expiry. A verdict reached without collateral
+   * in memory), before the instant it holds until (its collateral's expiry, the policy's time
+   * limits). A verdict reached without collateral
    * (the quote names no platform) rests on the quote alone.
    */
   private boolean holds(StoredRecord r, Quote quote, Instant now) {
@@ -418,7 +420,8 @@ public final class Attestations {
 
   /**
    * Why a stored verdict no longer holds, by what the record alone tells (another trust root,
-   * another policy, its collateral expired); empty when it may still hold. Listings, which do not
+   * another policy, past the instant it holds until: its collateral expired, or the policy's
+   * {@code max_age} or {@code max_collateral_age} passed); empty when it may still hold. Listings, which do not
    * parse each quote, show a record as verified only when this is empty.
    */
   private Optional<String> stale(StoredRecord r, Instant now) {
@@ -428,8 +431,12 @@ public final class Attestations {
     if (!r.getPolicySha256().equals(judge.policy().sha256())) {
       return Optional.of("policy changed");
     }
-    if (r.getEarliestExpiryMicros() != 0 && micros(now) >= r.getEarliestExpiryMicros()) {
-      return Optional.of("collateral expired");
+    if (r.getHoldsUntilMicros() == 0) {
+      return Optional.of("judged before verdicts named how long they hold");
+    }
+    if (micros(now) >= r.getHoldsUntilMicros()) {
+      return Optional.of(r.getEarliestExpiryMicros() != 0 && r.getHoldsUntilMicros() >= r.getEarliestExpiryMicros()
+          ? "collateral expired" : "past the policy's time limits");
     }
     return Optional.empty();
   }
@@ -495,7 +502,8 @@ public final class Attestations {
         .setCanDownload(true)
         .setTrustRoot(judge.trustRoot())
         .setPolicySha256(judge.policy().sha256())
-        .setEarliestExpiryMicros(j.verdict().earliestExpiry().map(Attestations::micros).orElse(0L));
+        .setEarliestExpiryMicros(j.verdict().earliestExpiry().map(Attestations::micros).orElse(0L))
+        .setHoldsUntilMicros(j.holdsUntil().map(Attestations::micros).orElse(UNBOUNDED));
     existing.ifPresent(r -> b.addAllHistory(r.getHistoryList()));
     boolean changed = existing.isEmpty() || !from.equals(to) || existing.get().getHistoryCount() == 0;
     VerdictChange change = null;

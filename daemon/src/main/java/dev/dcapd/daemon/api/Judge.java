@@ -11,6 +11,7 @@ import dev.dcapd.verifier.json.QuoteJson;
 import dev.dcapd.verifier.policy.Appraisal;
 import dev.dcapd.verifier.policy.Policy;
 import dev.dcapd.verifier.policy.PolicyCheck;
+import dev.dcapd.verifier.policy.VerdictLifetime;
 import dev.dcapd.verifier.policy.Violation;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.verify.QuoteVerifier;
@@ -42,8 +43,12 @@ public final class Judge {
     this.trustRoot = verifier.trustAnchor().fingerprint().hex();
   }
 
-  /** A verdict, its appraisal by the policy, and the collateral it was computed against (absent if none). */
-  public record Judgement(Appraisal appraisal, Optional<QuoteCollateral> collateral) {
+  /**
+   * A verdict, its appraisal by the policy, the collateral it was computed against (absent if
+   * none), and the instant it stops holding by the policy's clocks and the collateral's expiry
+   * (absent when nothing bounds it; {@link VerdictLifetime}).
+   */
+  public record Judgement(Appraisal appraisal, Optional<QuoteCollateral> collateral, Optional<Instant> holdsUntil) {
     public Verdict verdict() {
       return appraisal.verdict();
     }
@@ -69,7 +74,7 @@ public final class Judge {
   /** Judges {@code quote} at {@code at} against {@code c}. */
   public Judgement judge(Quote quote, QuoteCollateral c, Instant at) {
     Verdict v = verifier.verify(quote, c, at);
-    return new Judgement(PolicyCheck.appraise(policy, v, quote, Optional.of(c), at), Optional.of(c));
+    return judgement(PolicyCheck.appraise(policy, v, quote, Optional.of(c), at), Optional.of(c));
   }
 
   /** The verdict on a quote whose collateral could not be named because of the quote itself. */
@@ -89,7 +94,11 @@ public final class Judge {
         .verifiedAt(at)
         .insecureRoot(verifier.trustAnchor().insecure())
         .build();
-    return new Judgement(PolicyCheck.appraise(policy, v, quote, Optional.empty(), at), Optional.empty());
+    return judgement(PolicyCheck.appraise(policy, v, quote, Optional.empty(), at), Optional.empty());
+  }
+
+  private Judgement judgement(Appraisal a, Optional<QuoteCollateral> c) {
+    return new Judgement(a, c, VerdictLifetime.holdsUntil(policy, a, c));
   }
 
   /**
@@ -125,6 +134,7 @@ public final class Judge {
         .setSuccess(a.success())
         .setTrustRoot(trustRoot)
         .setPolicy(PolicyRef.newBuilder().setName(a.policyName()).setSha256(a.policySha256()));
+    j.holdsUntil().ifPresent(t -> b.setHoldsUntil(ProtoVerdicts.timestamp(t)));
     if (!a.success()) {
       b.setFailure(Failure.newBuilder()
           .setCode(a.failureCode().map(FailureCode::name).orElse(FailureCode.POLICY_VIOLATION.name()))

@@ -41,6 +41,8 @@ final class PhalaApi extends Handler.Abstract {
   static final String PREFIX = "/api/v1/attestations/";
   /** Phala's cache lifetime for collateral and raw quotes. */
   static final String CACHE = "public, max-age=86400";
+  /** Answers that change when a verdict is judged again: a cache must ask before each use. */
+  static final String REVALIDATE = "no-cache";
 
   private static final System.Logger LOG = System.getLogger("dcapd.http");
 
@@ -147,11 +149,15 @@ final class PhalaApi extends Handler.Abstract {
     }
     ObjectNode body = AnswerJson.stored(message);
     token.ifPresent(t -> body.put("token", t));
+    // Judged for this answer: true now, and no cache may serve it later without asking again.
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, REVALIDATE);
     Answers.json(response, callback, HttpStatus.OK_200, body);
   }
 
   /** The signed result alone, as {@code application/eat+jwt}. */
   private static void answerToken(Response response, Callback callback, String token) {
+    // A token is issued for one caller (and maybe one nonce): never a cache's to hand to another.
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
     Answers.text(response, callback, HttpStatus.OK_200, "application/eat+jwt", token);
   }
 
@@ -186,25 +192,30 @@ final class PhalaApi extends Handler.Abstract {
    */
   private void collateral(Bytes checksum, Request request, Response response, Callback callback) {
     requireStored(checksum);
-    String etag = "\"" + checksum.hex() + "\"";
-    cacheHeaders(response, etag);
+    // The collateral of the verdict as it stands now: a record that no longer holds is judged
+    // again first, so the answer (and its ETag) follow a re-appraisal to newer collateral.
+    Attestations.Answer a = attestations.getFromMemory(checksum).orElseGet(() -> attestations.get(checksum, () -> {}));
+    StoredCollaterals.Known c;
+    try {
+      c = attestations.collateralOf(a);
+    } catch (AttestationFailure f) {
+      if (f.kind() != AttestationFailure.Kind.NOT_FOUND) {
+        throw f;
+      }
+      throw new HttpFailure(HttpStatus.BAD_REQUEST_400, "COLLATERAL_NOT_AVAILABLE", f.getMessage());
+    }
+    // The ETag names the content served, not the quote: after a re-appraisal a revalidating
+    // client gets the new collateral, never a 304 for the old. Caches may keep a copy but must
+    // ask again before using it (no-cache): which collateral a quote rests on can change any time.
+    String etag = "\"" + c.id() + "\"";
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, REVALIDATE);
+    response.getHeaders().put("CDN-Cache-Control", REVALIDATE);
+    response.getHeaders().put(HttpHeader.ETAG, etag);
     response.getHeaders().put(HttpHeader.VARY, "Accept-Encoding");
     if (matches(request.getHeaders().get(HttpHeader.IF_NONE_MATCH), etag)) {
       response.setStatus(HttpStatus.NOT_MODIFIED_304);
       callback.succeeded();
       return;
-    }
-    StoredCollaterals.Known c;
-    try {
-      c = attestations.collateralOf(checksum);
-    } catch (AttestationFailure f) {
-      if (f.kind() != AttestationFailure.Kind.NOT_FOUND) {
-        throw f;
-      }
-      response.getHeaders().remove(HttpHeader.CACHE_CONTROL);
-      response.getHeaders().remove("CDN-Cache-Control");
-      response.getHeaders().remove(HttpHeader.ETAG);
-      throw new HttpFailure(HttpStatus.BAD_REQUEST_400, "COLLATERAL_NOT_AVAILABLE", f.getMessage());
     }
     Answers.json(response, callback, HttpStatus.OK_200, AnswerJson.collateral(messages.collateral(c)));
   }
@@ -257,6 +268,7 @@ final class PhalaApi extends Handler.Abstract {
       response.getHeaders().put(HttpHeader.LINK, "<" + PREFIX + "recent?limit=" + Math.min(limit, Attestations.MAX_LIMIT)
           + "&page_token=" + URLEncoder.encode(next, StandardCharsets.UTF_8) + ">; rel=\"next\"");
     }
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, REVALIDATE);
     Answers.json(response, callback, HttpStatus.OK_200, items);
   }
 

@@ -48,8 +48,10 @@ import java.util.Optional;
 
 /**
  * Signed attestation results: the daemon's EAR tokens, its signing keys and the nonces it hands
- * out. A token restates a verdict judged for the answer it comes with, so it is true when issued;
- * it stays valid for {@link TokenSettings#lifetime()} only.
+ * out. A token restates a verdict the daemon judged for the answer it comes with, under its own
+ * root and policy against the collateral it holds as current (never collateral a caller gave), so
+ * it is true when issued; it stays valid for {@link TokenSettings#lifetime()}, and never past the
+ * instant its verdict stops holding ({@code holds_until}).
  *
  * <p>Keys: the ring lives in {@code token-keys.json} in the data directory (owner-only), generated
  * on first start; an operator's key file ({@code --token-key}) or {@code --rotate-token-key} makes
@@ -209,7 +211,9 @@ public final class ResultTokens {
       nonceHex = Optional.of(hex);
     }
     return issuer.issue(new EarIssuer.Appraisal(vector(verdict, quote), policyId(verdict), claims(quote, verdict),
-        nonceHex), clock.instant());
+        nonceHex), clock.instant(), verdict.hasHoldsUntil()
+            ? Optional.of(Instant.ofEpochSecond(verdict.getHoldsUntil().getSeconds(), verdict.getHoldsUntil().getNanos()))
+            : Optional.empty());
   }
 
   /**
@@ -247,11 +251,16 @@ public final class ResultTokens {
 
   /**
    * The AR4SI trustworthiness vector for a verdict: {@code instance-identity} and {@code hardware}
-   * 2 for a genuine platform whose TCB is up to date, {@code hardware} 32 (known vulnerabilities)
-   * for any other accepted TCB status, 96 when revoked, 97 when the quote could not be traced to
-   * genuine hardware; {@code runtime-opaque} 2 for a non-debug TEE, 96 for a debug one;
-   * {@code configuration} 2 when the policy accepted it, 96 when it did not. Executables, file
-   * system, storage and sourced data are not appraised (0).
+   * 2 for a genuine platform whose TCB is up to date with no advisory, {@code hardware} 32 (known
+   * vulnerabilities) for any other accepted TCB status or any advisory, 96 when revoked, 97 when the
+   * quote could not be traced to genuine hardware; {@code runtime-opaque} 2 for a non-debug TEE, 96
+   * for a debug one; {@code configuration} 2 when the policy accepted it, 96 when it did not.
+   * Executables, file system, storage and sourced data are not appraised (0).
+   *
+   * <p>A verdict proven under an insecure (non-Intel) root never affirms: the platform was traced to
+   * a root the operator chose, not to Intel, so {@code instance-identity} and {@code hardware} are at
+   * best 32 and the token at best {@code warning}, with the {@code insecure_root} claim that
+   * verifiers refuse unless told otherwise.
    */
   static Map<String, Integer> vector(Verdict v, Quote quote) {
     Map<String, Integer> out = new LinkedHashMap<>();
@@ -259,8 +268,10 @@ public final class ResultTokens {
     boolean policyRefused = v.getViolationsCount() > 0;
     boolean genuine = v.getSuccess() || policyRefused;
     if (genuine) {
-      out.put("instance-identity", 2);
-      out.put("hardware", "UpToDate".equals(v.getTcbStatus()) ? 2 : 32);
+      boolean insecure = v.getInsecureRoot();
+      boolean current = "UpToDate".equals(v.getTcbStatus()) && v.getAdvisoryIdsCount() == 0;
+      out.put("instance-identity", insecure ? 32 : 2);
+      out.put("hardware", current && !insecure ? 2 : 32);
       out.put("configuration", v.getSuccess() ? 2 : 96);
       out.put("runtime-opaque", PolicyCheck.isDebug(quote) ? 96 : 2);
     } else if (code.equals("TCB_REVOKED") || code.equals("PCK_REVOKED") || code.equals("INTERMEDIATE_CA_REVOKED")) {
@@ -294,6 +305,7 @@ public final class ResultTokens {
     c.put("report_data", reportData(quote).hex0x());
     c.put("collateral_id", empty(v.getCollateralId()));
     c.put("earliest_expiry", v.hasEarliestExpiry() ? instant(v.getEarliestExpiry()) : null);
+    c.put("holds_until", v.hasHoldsUntil() ? instant(v.getHoldsUntil()) : null);
     c.put("verified_at", v.hasVerifiedAt() ? instant(v.getVerifiedAt()) : null);
     Map<String, Object> policy = new LinkedHashMap<>();
     policy.put("name", v.getPolicy().getName());

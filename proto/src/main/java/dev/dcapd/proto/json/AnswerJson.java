@@ -188,7 +188,7 @@ public final class AnswerJson {
    * The verdict with the offline verdict's keys ({@code success}, {@code tcb_status},
    * {@code advisory_ids}, {@code failure}, {@code checksum}, {@code quote_version},
    * {@code tee_type}, {@code fmspc}, …) plus what the daemon adds: {@code trust_root},
-   * {@code policy}, {@code violations} and {@code current_at}.
+   * {@code policy}, {@code violations}, {@code current_at} and {@code holds_until}.
    */
   public static ObjectNode verdict(Verdict v) {
     ObjectNode n = F.objectNode();
@@ -221,6 +221,7 @@ public final class AnswerJson {
     ArrayNode violations = n.putArray("violations");
     v.getViolationsList().forEach(f -> violations.add(failure(f)));
     n.put("current_at", instant(v.hasCurrentAt(), v.getCurrentAt()));
+    n.put("holds_until", instant(v.hasHoldsUntil(), v.getHoldsUntil()));
     return n;
   }
 
