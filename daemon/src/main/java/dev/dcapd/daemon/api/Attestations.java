@@ -432,11 +432,11 @@ public final class Attestations {
       return Optional.of("policy changed");
     }
     if (r.getHoldsUntilMicros() == 0) {
-      return Optional.of("judged before verdicts named how long they hold");
+      return Optional.of("record without holds_until");
     }
     if (micros(now) >= r.getHoldsUntilMicros()) {
       return Optional.of(r.getEarliestExpiryMicros() != 0 && r.getHoldsUntilMicros() >= r.getEarliestExpiryMicros()
-          ? "collateral expired" : "past the policy's time limits");
+          ? "collateral expired" : "policy time limit passed");
     }
     return Optional.empty();
   }
