@@ -93,15 +93,11 @@ class HonestVerdictTest {
   }
 
   private Path rootPem(ForgedCase c) throws Exception {
-    Path p = dir.resolve("root.pem");
-    Files.writeString(p, c.rootPem(), StandardCharsets.US_ASCII);
-    return p;
+    return ForgedFiles.rootPem(dir, c);
   }
 
   private Path collateralDir(QuoteCollateral c) throws Exception {
-    Path d = Files.createDirectories(dir.resolve("collateral"));
-    Files.writeString(d.resolve("platform.json"), c.toJson(), StandardCharsets.UTF_8);
-    return d;
+    return ForgedFiles.collateralDir(dir, c);
   }
 
   private static DaemonConfig config(Path data, Optional<Path> root, Optional<Path> collateralDir, List<String> pccs) {
@@ -133,10 +129,7 @@ class HonestVerdictTest {
 
   /** The forged case's collateral with a PCK CRL issued on {@link #REVOKED_ON} that revokes its PCK leaf. */
   private static QuoteCollateral revoking(ForgedCase c) {
-    QuoteCollateral a = c.collateral();
-    byte[] crl = c.pki().pckCrl(c.spec().caType(), List.of(c.pckLeaf().getSerialNumber()), REVOKED_ON, Forge.NEXT_UPDATE);
-    return new QuoteCollateral(a.pckCrlIssuerChain(), a.rootCaCrl(), Bytes.of(crl), a.tcbInfoIssuerChain(), a.tcbInfo(),
-        a.tcbInfoSignature(), a.qeIdentityIssuerChain(), a.qeIdentity(), a.qeIdentitySignature(), Optional.empty());
+    return ForgedFiles.revoking(c, REVOKED_ON);
   }
 
   private static ForgedCase tdx() {

@@ -82,15 +82,11 @@ class SignedTruthTest {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   private Path rootPem(ForgedCase c) throws Exception {
-    Path p = dir.resolve("root.pem");
-    Files.writeString(p, c.rootPem(), StandardCharsets.US_ASCII);
-    return p;
+    return ForgedFiles.rootPem(dir, c);
   }
 
   private Path collateralDir(QuoteCollateral c) throws Exception {
-    Path d = Files.createDirectories(dir.resolve("collateral"));
-    Files.writeString(d.resolve("platform.json"), c.toJson(), StandardCharsets.UTF_8);
-    return d;
+    return ForgedFiles.collateralDir(dir, c);
   }
 
   private Path policy(String json) throws Exception {
@@ -125,10 +121,7 @@ class SignedTruthTest {
   }
 
   private static QuoteCollateral revoking(ForgedCase c) {
-    QuoteCollateral a = c.collateral();
-    byte[] crl = c.pki().pckCrl(c.spec().caType(), List.of(c.pckLeaf().getSerialNumber()), REVOKED_ON, Forge.NEXT_UPDATE);
-    return new QuoteCollateral(a.pckCrlIssuerChain(), a.rootCaCrl(), Bytes.of(crl), a.tcbInfoIssuerChain(), a.tcbInfo(),
-        a.tcbInfoSignature(), a.qeIdentityIssuerChain(), a.qeIdentity(), a.qeIdentitySignature(), Optional.empty());
+    return ForgedFiles.revoking(c, REVOKED_ON);
   }
 
   private static ForgedCase tdx() {
