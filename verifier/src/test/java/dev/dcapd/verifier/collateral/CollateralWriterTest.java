@@ -61,8 +61,8 @@ class CollateralWriterTest {
         fromCollateral("dcap-qvl/tdx_quote_collateral.json", true, Form.CANONICAL),
         fromCollateral("dcap-qvl/tdx_quote_outdated_collateral.json", true, Form.CANONICAL),
         fromBody("intel/qvl-sample-sgx/tcbInfo.json", "tcbInfo", Form.CANONICAL),
-        // Another key order and lower-case hex.
-        fromBody("intel/qvl-sample-tdx/tcbInfo.json", "tcbInfo", Form.SAME_JSON),
+        // (Intel's TDX sample, in another key order and with lower-case hex, has component SVNs
+        // wider than a byte and no longer parses: SignedTextFormTest.)
         // A lower-case FMSPC.
         fromBody("go-tdx-guest/sample_tcbInfo_response", "tcbInfo", Form.SAME_JSON),
         fromBody("go-tdx-guest/sample_tcbinfo_response_v5", "tcbInfo", Form.SAME_JSON),
