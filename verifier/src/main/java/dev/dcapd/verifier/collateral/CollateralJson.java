@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -79,6 +80,11 @@ final class CollateralJson {
    * signed as such, and equal to its own compact form.
    */
   static JsonNode readSigned(String text, String what) throws DcapException {
+    // The signature covers the text's UTF-8 bytes, where an unpaired surrogate would become '?':
+    // the text read would then not be the text signed.
+    if (!StandardCharsets.UTF_8.newEncoder().canEncode(text)) {
+      throw malformed(what + " holds an unpaired surrogate, which has no UTF-8 form");
+    }
     JsonNode n = readObject(text, what);
     if (!compact(n, what).equals(text)) {
       throw malformed(what + " is not in the compact form Intel's verifier signs it in (spacing, escapes or"

@@ -87,6 +87,9 @@ class SignedTextFormTest {
         U + "0042IOS", "BI" + U + "d83d" + U + "de00OS")) {
       malformed(t.replace(bios, "\"category\":\"" + bad + "\""), bad);
     }
+    // A raw unpaired surrogate (it reaches here through a collateral JSON escape): its UTF-8 bytes,
+    // which the signature covers, would say '?'.
+    malformed(t.replace(bios, "\"category\":\"BI\uD800OS\""), "an unpaired surrogate");
     malformed(t.replace("\"id\":\"TDX\"", "\"id\":\"" + U + "0054DX\""), "an escaped id");
     malformed(t.replace("\"tcbLevels\"", "\"tcb" + U + "004Cevels\""), "an escaped key");
     malformedQe(qe().replace("\"id\":\"TD_QE\"", "\"id\":\"TD" + U + "005FQE\""), "an escaped id");
