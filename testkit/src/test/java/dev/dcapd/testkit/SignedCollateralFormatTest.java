@@ -192,6 +192,29 @@ class SignedCollateralFormatTest {
   }
 
   /**
+   * Two levels with the same SVNs: Intel's QVL keeps levels in a set and refuses the document.
+   * Without that rule, an UpToDate copy signed before the platform's own level would be the one
+   * the platform is judged by.
+   */
+  @Test
+  void twoLevelsWithTheSameSvnsAreMalformed() throws Exception {
+    String text = editedTcbInfo(TDX, t -> {
+      ObjectNode copy = platformLevel(t).deepCopy();
+      copy.put("tcbStatus", "UpToDate");
+      copy.remove("advisoryIDs");
+      ArrayNode levels = (ArrayNode) t.get("tcbLevels");
+      for (int i = 0; i < levels.size(); i++) {
+        if (levels.get(i).equals(platformLevel(t))) {
+          levels.insert(i, copy);
+          break;
+        }
+      }
+      return t;
+    });
+    assertMalformed(TDX, withTcbInfo(TDX, text));
+  }
+
+  /**
    * More than 20 advisory IDs on the platform's level (or one longer than 20 characters): Intel's
    * QvE cannot fit them in its supplemental data and fails with SGX_QL_ERROR_UNEXPECTED. dcapd
    * keeps its answer, the level's status with every ID, which is what the signed document says.

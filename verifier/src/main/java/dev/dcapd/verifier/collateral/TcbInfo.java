@@ -120,6 +120,12 @@ public record TcbInfo(
       parsed.add(version == 2 ? TcbLevel.parseV2(levels.get(i), what) : TcbLevel.parseV3(levels.get(i), tdx, what));
     }
     parsed.sort(TcbLevel.INTEL_ORDER);
+    // Intel's QVL keeps levels in a set ordered so and refuses a level equal to one it holds.
+    for (int i = 1; i < parsed.size(); i++) {
+      if (TcbLevel.INTEL_ORDER.compare(parsed.get(i - 1), parsed.get(i)) == 0) {
+        throw malformed("TCB info has two tcbLevels with the same SVNs");
+      }
+    }
     return new TcbInfo(
         id,
         version,
