@@ -8,14 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.TeeType;
 import dev.dcapd.verifier.verify.QuoteVerifier;
 import dev.dcapd.verifier.verify.TrustAnchor;
 import dev.dcapd.verifier.verify.Verdict;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -45,19 +43,11 @@ class SignedCollateralFormatTest {
 
   /** {@code c}'s collateral with its TCB info text replaced and signed again by the TCB signing key. */
   private static QuoteCollateral withTcbInfo(ForgedCase c, String text) {
-    QuoteCollateral k = c.collateral();
-    return new QuoteCollateral(k.pckCrlIssuerChain(), k.rootCaCrl(), k.pckCrl(), k.tcbInfoIssuerChain(), text,
-        sign(c, text), k.qeIdentityIssuerChain(), k.qeIdentity(), k.qeIdentitySignature(), k.pckCertificateChain());
+    return c.collateralWith(Optional.of(text), Optional.empty());
   }
 
   private static QuoteCollateral withQeIdentity(ForgedCase c, String text) {
-    QuoteCollateral k = c.collateral();
-    return new QuoteCollateral(k.pckCrlIssuerChain(), k.rootCaCrl(), k.pckCrl(), k.tcbInfoIssuerChain(), k.tcbInfo(),
-        k.tcbInfoSignature(), k.qeIdentityIssuerChain(), text, sign(c, text), k.pckCertificateChain());
-  }
-
-  private static Bytes sign(ForgedCase c, String text) {
-    return c.pki().tcbSigningKey().signRaw(text.getBytes(StandardCharsets.UTF_8));
+    return c.collateralWith(Optional.empty(), Optional.of(text));
   }
 
   /** The forged TCB info edited as a tree and written compactly, so that only the edit differs. */
