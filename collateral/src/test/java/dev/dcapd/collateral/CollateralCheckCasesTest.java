@@ -53,7 +53,11 @@ class CollateralCheckCasesTest {
         edit(c -> with(c, Field.TCB_SIGNATURE, flip(c.tcbInfoSignature()))), TDX_KEY, TDX_AT);
     expect(failures, "TCB info signature short", FailureCode.TCB_INFO_INVALID_SIGNATURE,
         edit(c -> with(c, Field.TCB_SIGNATURE, c.tcbInfoSignature().slice(0, 63))), TDX_KEY, TDX_AT);
-    expect(failures, "TCB info text one space added", FailureCode.TCB_INFO_INVALID_SIGNATURE,
+    expect(failures, "TCB info text one digit changed", FailureCode.TCB_INFO_INVALID_SIGNATURE,
+        edit(c -> with(c, Field.TCB_TEXT, tdxText.replace("\"tcbEvaluationDataNumber\":17", "\"tcbEvaluationDataNumber\":18"))),
+        TDX_KEY, TDX_AT);
+    // Read before its signature here (for its FMSPC): not the compact form Intel signs and checks.
+    expect(failures, "TCB info text one space added", FailureCode.COLLATERAL_MALFORMED,
         edit(c -> with(c, Field.TCB_TEXT, tdxText.replaceFirst(",", ", "))), TDX_KEY, TDX_AT);
     expect(failures, "QE identity signature flipped", FailureCode.QE_IDENTITY_INVALID_SIGNATURE,
         edit(c -> with(c, Field.QE_SIGNATURE, flip(c.qeIdentitySignature()))), TDX_KEY, TDX_AT);

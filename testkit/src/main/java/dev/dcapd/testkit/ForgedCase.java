@@ -1,12 +1,15 @@
 package dev.dcapd.testkit;
 
+import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.collateral.QeIdentity;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbInfo;
 import dev.dcapd.verifier.quote.Quote;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * One forged case: the quote, the collateral to judge it by, the root to trust, the instant to
@@ -95,6 +98,24 @@ public final class ForgedCase {
   /** The QE identity the collateral carries, as the verifier's model ({@code toJson()} is its signed text). */
   public QeIdentity qeIdentity() {
     return qeIdentity;
+  }
+
+  /**
+   * The collateral with its TCB info or QE identity text replaced and signed again by the TCB
+   * signing key, as the documents it replaces were: for tests of what the verifier requires of a
+   * signed text beyond its signature.
+   */
+  public QuoteCollateral collateralWith(Optional<String> tcbInfoText, Optional<String> qeIdentityText) {
+    QuoteCollateral k = collateral;
+    String tcb = tcbInfoText.orElse(k.tcbInfo());
+    String qe = qeIdentityText.orElse(k.qeIdentity());
+    return new QuoteCollateral(k.pckCrlIssuerChain(), k.rootCaCrl(), k.pckCrl(), k.tcbInfoIssuerChain(), tcb,
+        tcbInfoText.isPresent() ? tcbSigned(tcb) : k.tcbInfoSignature(), k.qeIdentityIssuerChain(), qe,
+        qeIdentityText.isPresent() ? tcbSigned(qe) : k.qeIdentitySignature(), k.pckCertificateChain());
+  }
+
+  private Bytes tcbSigned(String text) {
+    return pki.tcbSigningKey().signRaw(text.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -70,11 +70,12 @@ public record QeIdentity(
   /**
    * Parses the text of an {@code enclaveIdentity} object.
    *
-   * @throws DcapException {@code COLLATERAL_MALFORMED} for a wrong shape; {@code
+   * @throws DcapException {@code COLLATERAL_MALFORMED} for a wrong shape or a text other than its
+   *     compact canonical form (see {@code CollateralJson.readSigned}); {@code
    *     QE_IDENTITY_MISMATCH} for a version other than 2 or an unknown id
    */
   public static QeIdentity parse(String json) throws DcapException {
-    JsonNode n = readObject(json, WHAT);
+    JsonNode n = readSigned(json, WHAT);
     int version = (int) integer(n, "version", Integer.MAX_VALUE, WHAT);
     if (version != 2) {
       throw new DcapException(FailureCode.QE_IDENTITY_MISMATCH, "QE identity version " + version + " is not 2");
@@ -99,7 +100,7 @@ public record QeIdentity(
         version,
         instant(n, "issueDate", WHAT),
         instant(n, "nextUpdate", WHAT),
-        integer(n, "tcbEvaluationDataNumber", Long.MAX_VALUE, WHAT),
+        integer(n, "tcbEvaluationDataNumber", MAX_U32, WHAT),
         hex(n, "miscselect", MISCSELECT_SIZE, WHAT),
         hex(n, "miscselectMask", MISCSELECT_SIZE, WHAT),
         hex(n, "attributes", ATTRIBUTES_SIZE, WHAT),

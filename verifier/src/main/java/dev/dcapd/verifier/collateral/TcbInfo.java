@@ -69,12 +69,13 @@ public record TcbInfo(
   /**
    * Parses the text of a {@code tcbInfo} object.
    *
-   * @throws DcapException {@code COLLATERAL_MALFORMED} for a wrong shape; {@code TCB_INFO_MISMATCH}
+   * @throws DcapException {@code COLLATERAL_MALFORMED} for a wrong shape or a text other than its
+   *     compact canonical form (see {@code CollateralJson.readSigned}); {@code TCB_INFO_MISMATCH}
    *     for a version other than 2 or 3, an unknown id, or a TCB type other than 0 (well-formed
    *     TCB info this verifier cannot apply)
    */
   public static TcbInfo parse(String json) throws DcapException {
-    JsonNode n = readObject(json, WHAT);
+    JsonNode n = readSigned(json, WHAT);
     int version = (int) integer(n, "version", Integer.MAX_VALUE, WHAT);
     if (version != 2 && version != 3) {
       throw new DcapException(FailureCode.TCB_INFO_MISMATCH, "TCB info version " + version + " is not 2 or 3");
@@ -119,6 +120,12 @@ public record TcbInfo(
       parsed.add(version == 2 ? TcbLevel.parseV2(levels.get(i), what) : TcbLevel.parseV3(levels.get(i), tdx, what));
     }
     parsed.sort(TcbLevel.INTEL_ORDER);
+    // Intel's QVL keeps levels in a set ordered so and refuses a level equal to one it holds.
+    for (int i = 1; i < parsed.size(); i++) {
+      if (TcbLevel.INTEL_ORDER.compare(parsed.get(i - 1), parsed.get(i)) == 0) {
+        throw malformed("TCB info has two tcbLevels with the same SVNs");
+      }
+    }
     return new TcbInfo(
         id,
         version,
@@ -127,7 +134,7 @@ public record TcbInfo(
         hex(n, "fmspc", FMSPC_SIZE, WHAT),
         hex(n, "pceId", PCE_ID_SIZE, WHAT),
         tcbType,
-        integer(n, "tcbEvaluationDataNumber", Long.MAX_VALUE, WHAT),
+        integer(n, "tcbEvaluationDataNumber", MAX_U32, WHAT),
         module,
         identities,
         parsed);

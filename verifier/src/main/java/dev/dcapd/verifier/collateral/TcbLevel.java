@@ -50,7 +50,9 @@ public record TcbLevel(
   public static final int COMPONENT_COUNT = 16;
   private static final List<ComponentLabel> NO_LABELS = Collections.nCopies(COMPONENT_COUNT, ComponentLabel.NONE);
 
-  private static final long MAX_SVN = Integer.MAX_VALUE;
+  // A component SVN is a byte (the PCK certificate's and the TD report's are): Intel's QVL reads any
+  // unsigned 32-bit value and keeps its low byte, so 256 would be judged as 0; dcapd refuses it.
+  private static final long MAX_SVN = 0xff;
   private static final long MAX_PCESVN = 0xffff;
   private static final Set<TcbStatus> LEVEL_STATUSES =
       EnumSet.of(

@@ -64,6 +64,12 @@ public record TdxModuleIdentity(String id, TdxModule module, List<EnclaveTcbLeve
       parsed.add(EnclaveTcbLevel.parse(levels.get(i), MODULE_STATUSES, what + " " + id + " tcbLevels[" + i + "]"));
     }
     parsed.sort(Comparator.comparingInt(EnclaveTcbLevel::isvSvn).reversed());
+    // As Intel's QVL, which keeps them in a set by ISVSVN and refuses a duplicate.
+    for (int i = 1; i < parsed.size(); i++) {
+      if (parsed.get(i - 1).isvSvn() == parsed.get(i).isvSvn()) {
+        throw malformed(what + " " + id + " has two tcbLevels with ISVSVN " + parsed.get(i).isvSvn());
+      }
+    }
     return new TdxModuleIdentity(id, module, parsed);
   }
 }

@@ -135,6 +135,24 @@ class CollateralParsingTest {
     }
   }
 
+  /**
+   * Intel's QVL keeps TCB levels (and a module identity's levels) in a set and refuses TCB info
+   * holding two equal ones: the same SVNs (and PCESVN) with perhaps another status.
+   */
+  @Test
+  void duplicateLevelsAreMalformed() throws Exception {
+    ObjectNode info = (ObjectNode) JSON.readTree(tdx().tcbInfo());
+    ArrayNode levels = (ArrayNode) info.get("tcbLevels");
+    ((ObjectNode) levels.get(1)).set("tcb", levels.get(0).get("tcb").deepCopy());
+    String twice = JSON.writeValueAsString(info);
+    assertEquals(FailureCode.COLLATERAL_MALFORMED, code(() -> TcbInfo.parse(twice)));
+    String t = tdx().tcbInfo();
+    String module = "\"tcb\":{\"isvsvn\":4}";
+    assertTrue(t.contains(module));
+    assertEquals(FailureCode.COLLATERAL_MALFORMED, code(() -> TcbInfo.parse(t.replace(module, "\"tcb\":{\"isvsvn\":2}"))));
+    TcbInfo.parse(t.replace(module, "\"tcb\":{\"isvsvn\":3}"));
+  }
+
   @Test
   void tcbInfoRules() throws Exception {
     String t = tdx().tcbInfo();
