@@ -143,7 +143,9 @@ final class VerifyCommand implements Callable<Integer> {
     Consumer<PrintWriter> printJson = out -> CliIo.printJson(out, VerdictJson.render(a));
     String checksum = a.verdict().checksum();
     if (a.success()) {
-      return new Row(file, checksum, Outcome.VERIFIED, a.verdict().tcbStatus().map(TcbStatus::intelName).orElse("-"), printJson);
+      String status = a.verdict().tcbStatus().map(TcbStatus::intelName).orElse("-");
+      return new Row(file, checksum, Outcome.VERIFIED,
+          Remote.verifiedDetail(status, a.verdict().advisoryIds()).orElse(status), printJson);
     }
     return new Row(file, checksum, Outcome.REJECTED, a.failureCode().map(Enum::name).orElse("-"), printJson);
   }
