@@ -350,7 +350,7 @@ class ReportPagesTest {
    * A daemon with HTTP on 127.0.0.1 trusting a forged PKI's root (--insecure-trust-root), holding
    * the forged platform's collateral, judging by {@code policy}; its clock at the forge's instant.
    */
-  private static Daemon forgedDaemon(Path dir, ForgedCase c, String policy) throws Exception {
+  static Daemon forgedDaemon(Path dir, ForgedCase c, String policy) throws Exception {
     Path rootPem = Files.writeString(dir.resolve("root.pem"), c.rootPem(), StandardCharsets.US_ASCII);
     Path collateral = Files.createDirectories(dir.resolve("collateral"));
     Files.writeString(collateral.resolve("platform.json"), c.collateral().toJson(), StandardCharsets.UTF_8);
