@@ -204,6 +204,7 @@ class ReportPagesTest {
   void theUploadPageTakesAFileOrHexAndListsRecentQuotes() throws Exception {
     String tdx = uploadFile(LiveDaemon.TDX);
     String forged = uploadFile(PageQuotes.forgedTdx());
+    String sgx = uploadFile(LiveDaemon.SGX);
     HttpResponse<String> home = get("/");
     assertHtml(home, 200);
     String html = home.body();
@@ -215,6 +216,9 @@ class ReportPagesTest {
     assertTrue(tdxRow.contains("<span class=\"badge ok\">verified</span> UpToDate"), tdxRow);
     String forgedRow = row(html, forged);
     assertTrue(forgedRow.contains("<span class=\"badge bad\">not verified</span> INVALID_QUOTE_SIGNATURE"), forgedRow);
+    String sgxRow = row(html, sgx);
+    assertTrue(sgxRow.contains("<span class=\"badge warn\">verified with warnings</span> ConfigurationAndSWHardeningNeeded"),
+        sgxRow);
   }
 
   @Test
@@ -340,6 +344,11 @@ class ReportPagesTest {
         assertTrue(html.contains("lenient+insecure-trust-root"), "the policy's name on the page says which options");
         // An accepted OutOfDate verdict still names its warnings.
         assertEquals(c == outOfDate, html.contains("id=\"warnings\""), html);
+        // The upload page's list says the same in small.
+        String home = http.send(HttpRequest.newBuilder(URI.create(root + "/")).timeout(TIMEOUT).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(row(home, v.get("checksum").textValue()).contains("<span class=\"badge insecure\">"
+            + (verified ? "verified under an insecure test root" : "not verified, insecure test root") + "</span>"), home);
       }
     }
   }
