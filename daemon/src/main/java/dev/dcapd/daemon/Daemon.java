@@ -81,7 +81,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
-   * The policy every quote is judged by: the file given, else the default (debug refused); with
+   * The policy every quote is judged by: the file given, else the default (out-of-date platforms and debug refused); with
    * the insecure options, debug or the daemon's own insecure root accepted.
    */
   static Policy policy(DaemonConfig config, TrustAnchor anchor) throws IOException {

@@ -70,7 +70,7 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   }
 
   /**
-   * The daemon's default policy ({@link Policy#daemonDefault()}: debug refused), accepting the
+   * The daemon's default policy ({@link Policy#daemonDefault()}: out-of-date platforms and debug refused), accepting the
    * verifier's trust anchor when that is an insecure one: the operator chose it, and every verdict
    * reports it.
    */
