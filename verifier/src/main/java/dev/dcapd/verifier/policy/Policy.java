@@ -21,8 +21,9 @@ import java.util.Set;
  *
  * <p>Defaults fail closed where a default is a security decision: debug TDs and enclaves are
  * refused, the minimum TCB status is {@code UpToDate} (the daemon's and a file's default: anything
- * but an out-of-date or revoked platform), and a verdict anchored in a non-Intel root is refused. A measurement the builder was not given is not checked; one given with several
- * values accepts any of them. A policy may hold TDX rules, SGX rules or both (one file for a fleet
+ * but an out-of-date or revoked platform), and a verdict anchored in a non-Intel root is refused.
+ * A measurement the builder was not given is not checked; one given with several values accepts
+ * any of them. A policy may hold TDX rules, SGX rules or both (one file for a fleet
  * of both): a quote is judged by the rules for its TEE, and refused if the policy has rules only for
  * the other TEE. {@link #canonicalJson()} names the policy exactly, and
  * {@link #sha256()} is what a verdict reports as the policy that judged it.
