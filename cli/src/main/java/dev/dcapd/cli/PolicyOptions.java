@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code --policy FILE} and {@code --insecure-allow-debug}: the policy a verdict is judged by. */
 final class PolicyOptions {
   @Option(names = "--policy", paramLabel = "FILE",
-      description = "Policy file (JSON, docs/policy.md) to judge the verdict by; default: refuse debug TDs and enclaves.")
+      description = "Policy file (JSON, docs/policy.md) to judge the verdict by; default: refuse out-of-date platforms and debug TDs and enclaves.")
   Path file;
 
   @Option(names = "--insecure-allow-debug",

@@ -7,10 +7,13 @@ import dev.dcapd.client.Target;
 import dev.dcapd.proto.v1.Quote;
 import dev.dcapd.proto.v1.QuoteBody;
 import dev.dcapd.proto.v1.Verdict;
+import dev.dcapd.verifier.policy.Warnings;
 import io.grpc.Status;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 
 /** Output and error mapping shared by the commands that talk to a daemon. */
 final class Remote {
@@ -45,7 +48,7 @@ final class Remote {
   static void printSummary(PrintWriter out, String checksum, Verdict v, Quote q, Timestamp uploadedAt) {
     line(out, "checksum", checksum);
     if (v.getSuccess()) {
-      line(out, "verified", "yes");
+      line(out, "verified", verifiedDetail(v.getTcbStatus(), v.getAdvisoryIdsList()).orElse("yes"));
     } else {
       line(out, "verified", "no: " + v.getFailure().getCode() + ": " + v.getFailure().getMessage());
     }
@@ -76,6 +79,15 @@ final class Remote {
     if (v.getInsecureRoot()) {
       line(out, "WARNING", "anchored in a non-Intel root (the server runs with an insecure option)");
     }
+  }
+
+  /**
+   * For an accepted verdict with a TCB status other than UpToDate or any advisory,
+   * {@code with warnings: <status> <advisory>...}; empty for a plainly verified one.
+   */
+  static Optional<String> verifiedDetail(String tcbStatus, List<String> advisoryIds) {
+    List<String> warnings = Warnings.of(tcbStatus, advisoryIds);
+    return warnings.isEmpty() ? Optional.empty() : Optional.of("with warnings: " + String.join(" ", warnings));
   }
 
   static void line(PrintWriter out, String label, String value) {

@@ -187,7 +187,8 @@ public final class RemoteVerify {
           return new Row(file, r.getChecksum(), Outcome.REJECTED, broken.get().violation().name(), printJson);
         }
         return r.getSuccess()
-            ? new Row(file, r.getChecksum(), Outcome.VERIFIED, r.getVerdict().getTcbStatus(), printJson)
+            ? new Row(file, r.getChecksum(), Outcome.VERIFIED, Remote.verifiedDetail(r.getVerdict().getTcbStatus(),
+                r.getVerdict().getAdvisoryIdsList()).orElse(r.getVerdict().getTcbStatus()), printJson)
             : new Row(file, r.getChecksum(), Outcome.REJECTED, r.getVerdict().getFailure().getCode(), printJson);
       }
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;

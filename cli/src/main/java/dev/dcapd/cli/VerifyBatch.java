@@ -21,7 +21,8 @@ final class VerifyBatch {
   /**
    * One file's outcome.
    *
-   * @param detail the TCB status when verified, the failure code when rejected, the error otherwise
+   * @param detail when verified the TCB status, or {@code with warnings: <status> <advisories>}; the
+   *     failure code when rejected; the error otherwise
    * @param json prints the file's answer as JSON; {@code null} for an error, which has none
    */
   record Row(Path file, String checksum, Outcome outcome, String detail, Consumer<PrintWriter> json) {

@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code dcap verify QUOTE... (--collateral FILE | [--pccs URL]... [--collateral-dir DIR]) [--at TIME]
  * [--insecure-root PEM] [--policy FILE] [--insecure-allow-debug]}: verifies quotes against given or
- * fetched collateral, judges them by the policy (default: debug refused) and prints the verdict as
- * JSON. Exit 0 verified, 1 rejected, 2 bad input.
+ * fetched collateral, judges them by the policy (default: out-of-date platforms and debug refused)
+ * and prints the verdict as JSON. Exit 0 verified, 1 rejected, 2 bad input.
  *
  * <p>Several QUOTEs offline are judged at one instant, each against the one {@code --collateral} file
  * (the quotes of one platform, as {@code dcap forge --count} writes them) or against what the named
@@ -143,7 +143,9 @@ final class VerifyCommand implements Callable<Integer> {
     Consumer<PrintWriter> printJson = out -> CliIo.printJson(out, VerdictJson.render(a));
     String checksum = a.verdict().checksum();
     if (a.success()) {
-      return new Row(file, checksum, Outcome.VERIFIED, a.verdict().tcbStatus().map(TcbStatus::intelName).orElse("-"), printJson);
+      String status = a.verdict().tcbStatus().map(TcbStatus::intelName).orElse("-");
+      return new Row(file, checksum, Outcome.VERIFIED,
+          Remote.verifiedDetail(status, a.verdict().advisoryIds()).orElse(status), printJson);
     }
     return new Row(file, checksum, Outcome.REJECTED, a.failureCode().map(Enum::name).orElse("-"), printJson);
   }

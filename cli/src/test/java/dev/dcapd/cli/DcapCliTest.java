@@ -345,6 +345,9 @@ class DcapCliTest {
     Path sgx = Files.write(dir.resolve("sgx.bin"), LiveDaemon.SGX);
     Result r = with((out, err) -> RemoteVerify.run(remote(), List.of(sgx), false, out, err));
     assertEquals(0, r.exit(), r.err());
+    // Accepted with a status other than UpToDate and advisories: verified with warnings, naming them.
+    assertTrue(r.out().contains(
+        "verified     with warnings: ConfigurationAndSWHardeningNeeded INTEL-SA-00289 INTEL-SA-00615\n"), r.out());
     assertTrue(r.out().contains("tcb status   ConfigurationAndSWHardeningNeeded"), r.out());
     assertTrue(r.out().contains("advisories   INTEL-SA-00289, INTEL-SA-00615"), r.out());
     assertTrue(r.out().contains("tee          SGX (quote v3)"), r.out());

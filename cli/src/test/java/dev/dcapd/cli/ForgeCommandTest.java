@@ -148,13 +148,16 @@ class ForgeCommandTest {
     assertEquals("UpToDate", verdict.get("tcb_status").asText());
     assertEquals("DEBUG_NOT_ALLOWED", verdict.get("failure").get("code").asText());
     assertEquals("DEBUG_NOT_ALLOWED", verdict.get("violations").get(0).get("code").asText());
-    assertEquals("default", verdict.get("policy").get("name").asText());
+    // --insecure-root is recorded in the policy's name.
+    assertEquals("default+insecure-trust-root", verdict.get("policy").get("name").asText());
 
     String[] allowed = java.util.Arrays.copyOf(verify, verify.length + 1);
     allowed[verify.length] = "--insecure-allow-debug";
     Run accepted = run(allowed);
     assertEquals(0, accepted.code(), accepted.err());
-    assertTrue(JSON.readTree(accepted.out()).get("success").asBoolean());
+    JsonNode acceptedVerdict = JSON.readTree(accepted.out());
+    assertTrue(acceptedVerdict.get("success").asBoolean());
+    assertEquals("default+insecure-allow-debug+insecure-trust-root", acceptedVerdict.get("policy").get("name").asText());
   }
 
   /** The same quote without --debug is not a debug one, and the default policy accepts it. */
@@ -181,7 +184,7 @@ class ForgeCommandTest {
     JsonNode verdict = JSON.readTree(r.out());
     assertEquals("POLICY_VIOLATION", verdict.get("failure").get("code").asText());
     assertEquals("MRTD", verdict.get("violations").get(0).get("code").asText());
-    assertEquals("prod", verdict.get("policy").get("name").asText());
+    assertEquals("prod+insecure-trust-root", verdict.get("policy").get("name").asText());
     assertEquals(64, verdict.get("policy").get("sha256").asText().length());
 
     Files.writeString(policy, "{\"name\": \"prod\", \"tdx\": {\"mrtd_typo\": []}}");

@@ -81,8 +81,9 @@ public final class Daemon implements AutoCloseable {
   }
 
   /**
-   * The policy every quote is judged by: the file given, else the default (debug refused); with
-   * the insecure options, debug or the daemon's own insecure root accepted.
+   * The policy every quote is judged by: the file given, else the default (out-of-date platforms
+   * and debug refused); with the insecure options, debug or the daemon's own insecure root
+   * accepted, and named in the policy's name.
    */
   static Policy policy(DaemonConfig config, TrustAnchor anchor) throws IOException {
     Policy p;

@@ -59,7 +59,7 @@ public record DaemonConfig(
   /** The default {@code --reappraisal-rate}: a million stored quotes judged again in under 20 minutes. */
   public static final int DEFAULT_REAPPRAISAL_RATE = 1000;
 
-  /** The default policy: debug refused. */
+  /** The default policy: out-of-date platforms and debug refused. */
   public DaemonConfig(Optional<InetSocketAddress> grpc, Optional<Path> unixSocket, Path dataDir, List<String> pccs,
       Optional<Path> collateralDir, Optional<Path> insecureTrustRoot, Optional<InetSocketAddress> metrics,
       boolean syncWrites, Optional<Listeners.Tls> tls, int workers, int maxInFlight, int maxMessageBytes,

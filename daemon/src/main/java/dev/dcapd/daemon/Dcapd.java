@@ -150,7 +150,7 @@ public final class Dcapd implements Runnable {
     Path insecureTrustRoot;
 
     @Option(names = "--policy", paramLabel = "FILE",
-        description = "Policy file (JSON, docs/policy.md) every quote is judged by; default: refuse debug TDs and enclaves.")
+        description = "Policy file (JSON, docs/policy.md) every quote is judged by; default: refuse out-of-date platforms and debug TDs and enclaves.")
     Path policy;
 
     @Option(names = "--insecure-allow-debug",

@@ -91,8 +91,9 @@ class DaemonPolicyTest {
     assertEquals("UpToDate", v.getVerdict().getTcbStatus(), "Intel's checks pass; the policy refuses");
     assertEquals("DEBUG_NOT_ALLOWED", v.getVerdict().getFailure().getCode());
     assertEquals(List.of("DEBUG_NOT_ALLOWED"), v.getVerdict().getViolationsList().stream().map(Failure::getCode).toList());
-    assertEquals("default", v.getVerdict().getPolicy().getName());
-    assertEquals(Policy.daemonDefault().sha256(), v.getVerdict().getPolicy().getSha256());
+    // The daemon trusts the forged case's root (--insecure-trust-root): the policy's name says so.
+    assertEquals("default+insecure-trust-root", v.getVerdict().getPolicy().getName());
+    assertEquals(Policy.daemonDefault().withInsecureOptions(false, true).sha256(), v.getVerdict().getPolicy().getSha256());
     assertFalse(v.getQuote().getVerified());
 
     GetResponse g = s.get(GetRequest.newBuilder().setChecksum(v.getChecksum()).build());
@@ -110,8 +111,9 @@ class DaemonPolicyTest {
     assertTrue(v.getSuccess());
     assertEquals(0, v.getVerdict().getViolationsCount());
     assertTrue(v.getVerdict().getPolicy().getSha256().length() == 64);
-    assertFalse(Policy.daemonDefault().sha256().equals(v.getVerdict().getPolicy().getSha256()),
+    assertFalse(Policy.daemonDefault().withInsecureOptions(false, true).sha256().equals(v.getVerdict().getPolicy().getSha256()),
         "a policy that lets debug in is another policy, and verdicts say so");
+    assertEquals("default+insecure-allow-debug+insecure-trust-root", v.getVerdict().getPolicy().getName());
   }
 
   @Test
@@ -125,9 +127,9 @@ class DaemonPolicyTest {
     assertEquals("UpToDate", v.getVerdict().getTcbStatus());
     assertEquals("POLICY_VIOLATION", v.getVerdict().getFailure().getCode());
     assertEquals(List.of("TCB_STATUS", "MRTD"), v.getVerdict().getViolationsList().stream().map(Failure::getCode).toList());
-    assertEquals("prod", v.getVerdict().getPolicy().getName());
+    assertEquals("prod+insecure-trust-root", v.getVerdict().getPolicy().getName());
     // The policy in force is the file's plus the daemon's own (insecure, test) root: verdicts name that one.
-    assertEquals(PolicyJson.parse(file).toBuilder().insecureAllowNonIntelRoot().build().sha256(),
+    assertEquals(PolicyJson.parse(file).withInsecureOptions(false, true).sha256(),
         v.getVerdict().getPolicy().getSha256());
   }
 

@@ -76,9 +76,9 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   }
 
   /**
-   * The daemon's default policy ({@link Policy#daemonDefault()}: debug refused), accepting the
-   * verifier's trust anchor when that is an insecure one: the operator chose it, and every verdict
-   * reports it.
+   * The daemon's default policy ({@link Policy#daemonDefault()}: out-of-date platforms and debug
+   * refused), accepting the verifier's trust anchor when that is an insecure one: the operator
+   * chose it, and every verdict reports it (and the policy's name, {@code default+insecure-trust-root}).
    */
   public static Policy defaultPolicy(QuoteVerifier verifier) {
     return Policy.daemonDefault().withInsecureOptions(false, verifier.trustAnchor().insecure());

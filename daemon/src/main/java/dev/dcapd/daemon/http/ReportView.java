@@ -12,6 +12,7 @@ import dev.dcapd.verifier.binding.ReportDataBinding;
 import dev.dcapd.verifier.collateral.QeIdentity;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbInfo;
+import dev.dcapd.verifier.policy.Warnings;
 import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
 import dev.dcapd.verifier.quote.TdReport;
@@ -32,10 +33,61 @@ public final class ReportView {
   private static final Pattern ADVISORY_ID = Pattern.compile("INTEL-SA-(\\d{1,10})", Pattern.CASE_INSENSITIVE);
   private static final String ADVISORY_URL = "https://www.intel.com/content/www/us/en/security-center/advisory/";
 
-  /** The whole page. */
+  /** The banner: plainly verified (green), with warnings (amber), under an insecure root (violet), not verified (red). */
+  enum Banner {
+    OK("ok", "Verified"),
+    WARN("warn", "Verified with warnings"),
+    INSECURE("insecure", "Insecure test root"),
+    BAD("bad", "Not verified");
+
+    private final String cssClass;
+    private final String outcome;
+
+    Banner(String cssClass, String outcome) {
+      this.cssClass = cssClass;
+      this.outcome = outcome;
+    }
+
+    /** The class the banner's section has. */
+    String cssClass() {
+      return cssClass;
+    }
+
+    /** What the banner says first, in large. */
+    String outcome() {
+      return outcome;
+    }
+
+    /**
+     * A verdict under a non-Intel root proves nothing about Intel hardware, whatever it says, so
+     * its banner says so before anything else; then a failure; then an accepted verdict with a
+     * TCB status other than UpToDate or any advisory; else plainly verified.
+     */
+    static Banner of(boolean verified, boolean insecureRoot, List<String> warnings) {
+      if (insecureRoot) {
+        return INSECURE;
+      }
+      if (!verified) {
+        return BAD;
+      }
+      return warnings.isEmpty() ? OK : WARN;
+    }
+  }
+
+  /**
+   * The whole page.
+   *
+   * @param banner the banner's class: {@code ok}, {@code warn}, {@code insecure} or {@code bad}
+   * @param outcome what the banner says first: Verified, Verified with warnings, Insecure test root or Not verified
+   * @param warnings what makes an accepted verdict "verified with warnings" ({@link Warnings}); empty
+   *     when it did not verify
+   */
   public record Report(
       String checksum,
       boolean verified,
+      String banner,
+      String outcome,
+      List<String> warnings,
       Problem failure,
       List<Problem> violations,
       String tcbStatus,
@@ -110,9 +162,14 @@ public final class ReportView {
       times.add(new Field("Evidence expires", PageTime.text(ProtoVerdicts.instant(v.getEarliestExpiry()))));
     }
     times.add(new Field("Size", answer.getSize() + " bytes"));
+    List<String> warnings = v.getSuccess() ? Warnings.of(v.getTcbStatus(), v.getAdvisoryIdsList()) : List.of();
+    Banner banner = Banner.of(v.getSuccess(), v.getInsecureRoot(), warnings);
     return new Report(
         checksum,
         v.getSuccess(),
+        banner.cssClass(),
+        banner.outcome(),
+        warnings,
         failure,
         violations,
         v.getTcbStatus(),

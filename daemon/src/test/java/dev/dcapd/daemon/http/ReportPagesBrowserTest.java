@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dcapd.daemon.Daemon;
 import dev.dcapd.daemon.testing.LiveDaemon;
+import dev.dcapd.testkit.Forge;
+import dev.dcapd.testkit.ForgeSpec;
+import dev.dcapd.testkit.ForgedCase;
+import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.quote.TeeType;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -164,6 +170,47 @@ class ReportPagesBrowserTest {
     assertTrue(browser.getPageSource().contains("\"checksum\":\"" + tdx + "\""));
   }
 
+  /**
+   * Issue 28: an accepted verdict with warnings is amber, naming them; under an insecure root the
+   * banner says "Insecure test root" in violet, never the green of a plain "Verified".
+   */
+  @Test
+  void warningsAreAmberAndAnInsecureRootHasItsOwnColour(TestInfo test) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(WAIT).build();
+    String sgx = store(http, daemon.httpUrl(), LiveDaemon.SGX);
+    String tdx = store(http, daemon.httpUrl(), LiveDaemon.TDX);
+    WebDriverWait wait = new WebDriverWait(browser, WAIT);
+
+    browser.get(daemon.httpUrl() + "/reports/" + tdx);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("outcome")));
+    String green = browser.findElement(By.id("verdict")).getCssValue("background-color");
+
+    browser.get(daemon.httpUrl() + "/reports/" + sgx);
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("outcome")));
+    assertEquals("Verified with warnings", browser.findElement(By.id("outcome")).getText());
+    String warnings = browser.findElement(By.id("warnings")).getText();
+    assertTrue(warnings.contains("ConfigurationAndSWHardeningNeeded INTEL-SA-00289 INTEL-SA-00615"), warnings);
+    assertEquals("rgba(255, 243, 214, 1)", browser.findElement(By.id("verdict")).getCssValue("background-color"));
+    screenshot(test, "amber");
+    assertStyledWithoutViolations();
+
+    ForgedCase outOfDate = Forge.forge(ForgeSpec.builder().tee(TeeType.TDX).tcbStatus(TcbStatus.OUT_OF_DATE).build());
+    try (Daemon insecure = ReportPagesTest.forgedDaemon(Files.createDirectories(dir.resolve("insecure")), outOfDate,
+        "{\"name\": \"lenient\", \"tcb_status\": [\"UpToDate\", \"OutOfDate\"]}")) {
+      String root = "http://127.0.0.1:" + insecure.httpAddress().orElseThrow().getPort();
+      String checksum = store(http, root, outOfDate.quoteBytes());
+      browser.get(root + "/reports/" + checksum);
+      wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("outcome")));
+      assertEquals("Insecure test root", browser.findElement(By.id("outcome")).getText());
+      String colour = browser.findElement(By.id("verdict")).getCssValue("background-color");
+      assertEquals("rgba(242, 234, 250, 1)", colour);
+      assertFalse(colour.equals(green), "not the green of a plain Verified: " + green);
+      assertTrue(browser.findElement(By.id("insecure-root")).getText().endsWith("the quote verified."));
+      screenshot(test, "insecure");
+      assertStyledWithoutViolations();
+    }
+  }
+
   /** The stylesheet applied, and the browser reported no Content-Security-Policy violation or script error. */
   private void assertStyledWithoutViolations() {
     String header = browser.findElement(By.cssSelector("header.top")).getCssValue("background-color");
@@ -176,7 +223,11 @@ class ReportPagesBrowserTest {
   }
 
   private String store(HttpClient http, byte[] quote) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(daemon.httpUrl() + PhalaApi.PREFIX + "verify"))
+    return store(http, daemon.httpUrl(), quote);
+  }
+
+  private String store(HttpClient http, String root, byte[] quote) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(root + PhalaApi.PREFIX + "verify"))
         .timeout(WAIT).header("Content-Type", "application/octet-stream")
         .POST(HttpRequest.BodyPublishers.ofByteArray(quote)).build(), HttpResponse.BodyHandlers.ofString());
     assertTrue(r.statusCode() == 200 || r.statusCode() == 400, r.body());

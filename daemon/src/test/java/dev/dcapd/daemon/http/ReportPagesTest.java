@@ -6,19 +6,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dcapd.daemon.Daemon;
+import dev.dcapd.daemon.DaemonConfig;
 import dev.dcapd.daemon.testing.LiveDaemon;
+import dev.dcapd.daemon.testing.TestStores;
+import dev.dcapd.testkit.Forge;
+import dev.dcapd.testkit.ForgeSpec;
+import dev.dcapd.testkit.ForgedCase;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.binding.KeyType;
 import dev.dcapd.verifier.binding.ReportDataBinding;
+import dev.dcapd.verifier.collateral.TcbStatus;
+import dev.dcapd.verifier.quote.TeeType;
 import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -73,6 +85,10 @@ class ReportPagesTest {
     JsonNode view = JSON.readTree(get(PhalaApi.PREFIX + "view/" + checksum).body());
 
     assertTrue(html.contains("<p class=\"outcome\" id=\"outcome\">Verified</p>"), html);
+    // UpToDate with no advisory under Intel's root: the plain green banner, no warnings.
+    assertTrue(html.contains("<section class=\"verdict ok\" id=\"verdict\">"), html);
+    assertFalse(html.contains("id=\"warnings\""), html);
+    assertFalse(html.contains("id=\"insecure-root\""), html);
     assertTrue(html.contains("<strong id=\"tcb-status\">UpToDate</strong>"), html);
     assertFalse(html.contains("id=\"failure-code\""));
     assertEquals(view.at("/body/mrtd").textValue(), "0x" + text(html, "code", "m-mrtd"));
@@ -107,6 +123,16 @@ class ReportPagesTest {
     JsonNode view = JSON.readTree(get(PhalaApi.PREFIX + "view/" + checksum).body());
     assertEquals(view.at("/verdict/tcb_status").textValue(), text(html, "strong", "tcb-status"));
     assertTrue(view.at("/verdict/advisory_ids").size() > 0, "dcap-qvl's SGX quote has advisories");
+    // Accepted, ConfigurationAndSWHardeningNeeded with advisories: verified with warnings, amber, naming them.
+    assertTrue(view.at("/verdict/success").booleanValue());
+    assertTrue(html.contains("<section class=\"verdict warn\" id=\"verdict\">"), html);
+    assertTrue(html.contains("<p class=\"outcome\" id=\"outcome\">Verified with warnings</p>"), html);
+    assertTrue(html.contains("<title>Verified with warnings · "), html);
+    String warnings = text(html, "p", "warnings");
+    assertTrue(warnings.contains("<code>" + view.at("/verdict/tcb_status").textValue() + "</code>"), warnings);
+    for (JsonNode id : view.at("/verdict/advisory_ids")) {
+      assertTrue(warnings.contains("<code>" + id.textValue() + "</code>"), warnings);
+    }
     for (JsonNode id : view.at("/verdict/advisory_ids")) {
       Matcher m = ADVISORY_LINK.matcher(html);
       boolean found = false;
@@ -133,6 +159,7 @@ class ReportPagesTest {
     assertTrue(html.contains(PlainWords.failure("INVALID_QUOTE_SIGNATURE").replace("'", "&#39;")), html);
     assertTrue(html.contains("id=\"failure-message\""));
     assertTrue(html.contains("<section class=\"verdict bad\""));
+    assertFalse(html.contains("id=\"warnings\""), "a quote that did not verify has no warnings, it has a failure");
     assertTrue(html.contains("href=\"/api/v1/attestations/raw/" + checksum + "\""));
     assertTrue(html.contains("href=\"/api/v1/attestations/view/" + checksum + "\""));
   }
@@ -177,6 +204,7 @@ class ReportPagesTest {
   void theUploadPageTakesAFileOrHexAndListsRecentQuotes() throws Exception {
     String tdx = uploadFile(LiveDaemon.TDX);
     String forged = uploadFile(PageQuotes.forgedTdx());
+    String sgx = uploadFile(LiveDaemon.SGX);
     HttpResponse<String> home = get("/");
     assertHtml(home, 200);
     String html = home.body();
@@ -188,6 +216,9 @@ class ReportPagesTest {
     assertTrue(tdxRow.contains("<span class=\"badge ok\">verified</span> UpToDate"), tdxRow);
     String forgedRow = row(html, forged);
     assertTrue(forgedRow.contains("<span class=\"badge bad\">not verified</span> INVALID_QUOTE_SIGNATURE"), forgedRow);
+    String sgxRow = row(html, sgx);
+    assertTrue(sgxRow.contains("<span class=\"badge warn\">verified with warnings</span> ConfigurationAndSWHardeningNeeded"),
+        sgxRow);
   }
 
   @Test
@@ -275,7 +306,72 @@ class ReportPagesTest {
     assertEquals("application/json", get("/healthz").headers().firstValue("content-type").orElseThrow());
   }
 
+  /**
+   * Issue 28: under --insecure-trust-root a verified quote's page was green and said "Verified".
+   * Whatever the verdict, a page under a non-Intel root says "Insecure test root" in its own colour.
+   */
+  @Test
+  void underAnInsecureRootThePageSaysSoInItsOwnColour(@TempDir Path other) throws Exception {
+    // One platform, one PKI: an OutOfDate TD the policy accepts, and a debug one it refuses.
+    ForgedCase outOfDate = Forge.forge(ForgeSpec.builder().tee(TeeType.TDX).tcbStatus(TcbStatus.OUT_OF_DATE).build());
+    ForgedCase debug = Forge.forge(outOfDate.spec().toBuilder().debug(true).build());
+    assertEquals(outOfDate.collateral().toJson(), debug.collateral().toJson());
+    try (Daemon insecure = forgedDaemon(other, outOfDate,
+        "{\"name\": \"lenient\", \"tcb_status\": [\"UpToDate\", \"OutOfDate\"]}")) {
+      String root = "http://127.0.0.1:" + insecure.httpAddress().orElseThrow().getPort();
+      for (ForgedCase c : List.of(outOfDate, debug)) {
+        HttpResponse<String> verify = http.send(HttpRequest.newBuilder(URI.create(root + PhalaApi.PREFIX + "verify"))
+            .timeout(TIMEOUT).header("Content-Type", "application/octet-stream")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(c.quoteBytes())).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode v = JSON.readTree(verify.body());
+        assertTrue(v.at("/verdict/insecure_root").booleanValue(), verify.body());
+        boolean verified = c != debug;
+        assertEquals(verified, v.at("/verdict/success").booleanValue(), verify.body());
+        assertEquals(verified ? 200 : 400, verify.statusCode());
+        assertEquals("lenient+insecure-trust-root", v.at("/verdict/policy/name").textValue());
+
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(root + "/reports/"
+            + v.get("checksum").textValue())).timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertHtml(page, 200);
+        String html = page.body();
+        assertTrue(html.contains("<section class=\"verdict insecure\" id=\"verdict\">"), html);
+        assertTrue(html.contains("<p class=\"outcome\" id=\"outcome\">Insecure test root</p>"), html);
+        assertTrue(html.contains("<title>Insecure test root · "), html);
+        assertFalse(html.contains("class=\"verdict ok\""), html);
+        assertFalse(html.contains(">Verified</p>"), html);
+        assertTrue(text(html, "p", "insecure-root").endsWith("<strong>" + (verified ? "verified" : "did not verify")
+            + "</strong>."), html);
+        assertTrue(html.contains("lenient+insecure-trust-root"), "the policy's name on the page says which options");
+        // An accepted OutOfDate verdict still names its warnings.
+        assertEquals(c == outOfDate, html.contains("id=\"warnings\""), html);
+        // The upload page's list says the same in small.
+        String home = http.send(HttpRequest.newBuilder(URI.create(root + "/")).timeout(TIMEOUT).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(row(home, v.get("checksum").textValue()).contains("<span class=\"badge insecure\">"
+            + (verified ? "verified under an insecure test root" : "not verified, insecure test root") + "</span>"), home);
+      }
+    }
+  }
+
   // ---- helpers --------------------------------------------------------------------------------
+
+  /**
+   * A daemon with HTTP on 127.0.0.1 trusting a forged PKI's root (--insecure-trust-root), holding
+   * the forged platform's collateral, judging by {@code policy}; its clock at the forge's instant.
+   */
+  static Daemon forgedDaemon(Path dir, ForgedCase c, String policy) throws Exception {
+    Path rootPem = Files.writeString(dir.resolve("root.pem"), c.rootPem(), StandardCharsets.US_ASCII);
+    Path collateral = Files.createDirectories(dir.resolve("collateral"));
+    Files.writeString(collateral.resolve("platform.json"), c.collateral().toJson(), StandardCharsets.UTF_8);
+    Path file = Files.writeString(dir.resolve("policy.json"), policy);
+    DaemonConfig config = new DaemonConfig(Optional.of(new InetSocketAddress("127.0.0.1", 0)), Optional.empty(),
+        dir.resolve("data"), List.of(), Optional.of(collateral), Optional.of(rootPem), Optional.empty(), false,
+        Optional.empty(), 2, 64, 1 << 17, 16 << 20, Duration.ofSeconds(5), Duration.ofSeconds(1))
+        .withPolicy(Optional.of(file), false)
+        .withHttp(Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", 0), 1000)));
+    return Daemon.start(TestStores.on(config), Clock.fixed(c.spec().at(), ZoneOffset.UTC));
+  }
+
 
   /** Uploads as the form does with a file chosen (and the textarea left empty): 303 to the report. */
   private String uploadFile(byte[] quote) throws Exception {

@@ -20,9 +20,10 @@ import java.util.Set;
  * ({@code docs/policy.md}), applied by {@link PolicyCheck}.
  *
  * <p>Defaults fail closed where a default is a security decision: debug TDs and enclaves are
- * refused, the minimum TCB status is {@code UpToDate}, and a verdict anchored in a non-Intel root
- * is refused. A measurement the builder was not given is not checked; one given with several
- * values accepts any of them. A policy may hold TDX rules, SGX rules or both (one file for a fleet
+ * refused, the minimum TCB status is {@code UpToDate} (the daemon's and a file's default: anything
+ * but an out-of-date or revoked platform), and a verdict anchored in a non-Intel root is refused.
+ * A measurement the builder was not given is not checked; one given with several values accepts
+ * any of them. A policy may hold TDX rules, SGX rules or both (one file for a fleet
  * of both): a quote is judged by the rules for its TEE, and refused if the policy has rules only for
  * the other TEE. {@link #canonicalJson()} names the policy exactly, and
  * {@link #sha256()} is what a verdict reports as the policy that judged it.
@@ -40,6 +41,20 @@ public final class Policy {
   static final int MISCSELECT_SIZE = 4;
   /** The name of a policy built without one. */
   public static final String UNNAMED = "unnamed";
+  /** The longest name a policy may have. */
+  public static final int MAX_NAME_LENGTH = 200;
+  /** The name {@link #daemonDefault()} has. */
+  public static final String DEFAULT_NAME = "default";
+  /** What {@link #withInsecureOptions} adds to the name when it accepts debug. */
+  public static final String INSECURE_DEBUG_SUFFIX = "+insecure-allow-debug";
+  /** What {@link #withInsecureOptions} adds to the name when it accepts the verifier's non-Intel root. */
+  public static final String INSECURE_ROOT_SUFFIX = "+insecure-trust-root";
+  /**
+   * The most severe TCB status accepted when a policy does not say: every status but
+   * {@code OutOfDate}, {@code OutOfDateConfigurationNeeded} and {@code Revoked}, which only a policy
+   * that lists them accepts (Phala's API, too, refuses an outdated TCB).
+   */
+  public static final TcbStatus DEFAULT_MOST_SEVERE_TCB_STATUS = TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
 
   private final String name;
   private final Optional<TeeType> teeType;
@@ -62,6 +77,7 @@ public final class Policy {
   private final Optional<Set<TcbStatus>> allowedTcbStatuses;
   private final Optional<Duration> maxAge;
   private final Optional<Duration> maxCollateralAge;
+  private final Optional<Duration> outOfDateGrace;
   private final Optional<Set<String>> allowedAdvisoryIds;
   private final boolean insecureAllowNonIntelRoot;
   private final boolean insecureAllowDebug;
@@ -94,6 +110,7 @@ public final class Policy {
     this.allowedTcbStatuses = b.allowedTcbStatuses.map(s -> Set.copyOf(s));
     this.maxAge = b.maxAge;
     this.maxCollateralAge = b.maxCollateralAge;
+    this.outOfDateGrace = b.outOfDateGrace;
     this.allowedAdvisoryIds = b.allowedAdvisoryIds.map(Set::copyOf);
     this.insecureAllowNonIntelRoot = b.insecureAllowNonIntelRoot;
     this.insecureAllowDebug = b.insecureAllowDebug;
@@ -104,34 +121,46 @@ public final class Policy {
   }
 
   /**
-   * The daemon's policy when it is given none: Intel's checks decide (every TCB status but Revoked,
-   * any advisory, the daemon's own trust anchor, which its verdicts report), and debug TDs and
-   * enclaves are refused.
+   * The daemon's and the CLI's policy when given none, named {@value #DEFAULT_NAME}: Intel's checks
+   * decide, except that an out-of-date platform ({@code OutOfDate}, {@code OutOfDateConfigurationNeeded})
+   * is refused ({@code TCB_STATUS}); any advisory is accepted; debug TDs and enclaves and non-Intel
+   * roots are refused (see {@link #withInsecureOptions}).
    */
   public static Policy daemonDefault() {
     return builder()
-        .name("default")
-        .minimumTcbStatus(TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED)
-        .insecureAllowNonIntelRoot()
+        .name(DEFAULT_NAME)
+        .minimumTcbStatus(DEFAULT_MOST_SEVERE_TCB_STATUS)
         .build();
   }
 
   /**
    * This policy as the daemon or the CLI applies it under their insecure options: with debug
    * accepted ({@code --insecure-allow-debug}) and with the verifier's own non-Intel root accepted
-   * ({@code --insecure-trust-root} / {@code --insecure-root}, which every verdict reports). This
-   * policy itself when neither is given.
+   * ({@code --insecure-trust-root} / {@code --insecure-root}, which every verdict reports). Its name
+   * records each option given, {@value #INSECURE_DEBUG_SUFFIX} then {@value #INSECURE_ROOT_SUFFIX}
+   * (so {@code default+insecure-allow-debug+insecure-trust-root}), the name before them cut short
+   * if it would pass {@value #MAX_NAME_LENGTH} characters. This policy itself when neither is given.
    */
   public Policy withInsecureOptions(boolean allowDebug, boolean nonIntelRoot) {
     if (!allowDebug && !nonIntelRoot) {
       return this;
     }
     Builder b = toBuilder();
+    String suffix = "";
     if (allowDebug) {
       b.insecureAllowDebug();
+      suffix += INSECURE_DEBUG_SUFFIX;
     }
     if (nonIntelRoot) {
       b.insecureAllowNonIntelRoot();
+      suffix += INSECURE_ROOT_SUFFIX;
+    }
+    if (!name.endsWith(suffix)) {
+      int keep = Math.min(name.length(), MAX_NAME_LENGTH - suffix.length());
+      if (keep > 0 && keep < name.length() && Character.isHighSurrogate(name.charAt(keep - 1))) {
+        keep--;
+      }
+      b.name(name.substring(0, keep) + suffix);
     }
     return b.build();
   }
@@ -162,6 +191,7 @@ public final class Policy {
     b.allowedTcbStatuses = allowedTcbStatuses.map(s -> s.isEmpty() ? EnumSet.noneOf(TcbStatus.class) : EnumSet.copyOf(s));
     b.maxAge = maxAge;
     b.maxCollateralAge = maxCollateralAge;
+    b.outOfDateGrace = outOfDateGrace;
     b.allowedAdvisoryIds = allowedAdvisoryIds.map(LinkedHashSet::new);
     b.insecureAllowNonIntelRoot = insecureAllowNonIntelRoot;
     b.insecureAllowDebug = insecureAllowDebug;
@@ -273,6 +303,15 @@ public final class Policy {
     return maxCollateralAge;
   }
 
+  /**
+   * How long after its matched TCB level's {@code tcbDate} an out-of-date platform is accepted, if
+   * the policy accepts {@code OutOfDate} or {@code OutOfDateConfigurationNeeded} only for a while;
+   * empty when it accepts them for good (or not at all).
+   */
+  public Optional<Duration> outOfDateGrace() {
+    return outOfDateGrace;
+  }
+
   /** The advisory ids a verdict may name; empty when any advisory is accepted. */
   public Optional<Set<String>> allowedAdvisoryIds() {
     return allowedAdvisoryIds;
@@ -285,6 +324,11 @@ public final class Policy {
   /** Whether debug TDs and enclaves are accepted (never by default). */
   public boolean insecureAllowDebug() {
     return insecureAllowDebug;
+  }
+
+  /** Whether {@code status} says the platform is out of date: what {@link #outOfDateGrace} applies to. */
+  static boolean outOfDate(TcbStatus status) {
+    return status == TcbStatus.OUT_OF_DATE || status == TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED;
   }
 
   /** Whether the policy has a rule on a TD report's fields (its {@code tdx} section). */
@@ -361,6 +405,7 @@ public final class Policy {
     private Optional<Set<TcbStatus>> allowedTcbStatuses = Optional.empty();
     private Optional<Duration> maxAge = Optional.empty();
     private Optional<Duration> maxCollateralAge = Optional.empty();
+    private Optional<Duration> outOfDateGrace = Optional.empty();
     private Optional<Set<String>> allowedAdvisoryIds = Optional.empty();
     private boolean insecureAllowNonIntelRoot;
     private boolean insecureAllowDebug;
@@ -374,8 +419,8 @@ public final class Policy {
     /** The name verdicts report (default {@value #UNNAMED}). */
     public Builder name(String value) {
       Objects.requireNonNull(value, "name");
-      if (value.isBlank() || value.length() > 200) {
-        throw new IllegalArgumentException("a policy name is 1 to 200 characters, not blank");
+      if (value.isBlank() || value.length() > MAX_NAME_LENGTH) {
+        throw new IllegalArgumentException("a policy name is 1 to " + MAX_NAME_LENGTH + " characters, not blank");
       }
       this.name = value;
       return this;
@@ -524,6 +569,16 @@ public final class Policy {
       return this;
     }
 
+    /**
+     * Accepts an out-of-date platform ({@code OutOfDate}, {@code OutOfDateConfigurationNeeded}, when
+     * the policy accepts that status) only until this long after its matched TCB level's
+     * {@code tcbDate}, judged at the instant of the check.
+     */
+    public Builder outOfDateGrace(Duration value) {
+      this.outOfDateGrace = Optional.of(positive(value, "grace for an out-of-date platform"));
+      return this;
+    }
+
     /** Accepts a verdict only if every advisory id it names is one of these (none: no advisory at all). */
     public Builder allowedAdvisoryIds(String... ids) {
       Set<String> s = new LinkedHashSet<>(allowedAdvisoryIds.orElse(Set.of()));
@@ -560,6 +615,10 @@ public final class Policy {
         if (!any) {
           throw new IllegalStateException("no listed TCB status is within the minimum " + minimumTcbStatus);
         }
+      }
+      if (outOfDateGrace.isPresent() && p.acceptedTcbStatuses().stream().noneMatch(Policy::outOfDate)) {
+        throw new IllegalStateException("out_of_date_grace: a grace for an out-of-date platform needs OutOfDate "
+            + "or OutOfDateConfigurationNeeded among the TCB statuses accepted");
       }
       return p;
     }

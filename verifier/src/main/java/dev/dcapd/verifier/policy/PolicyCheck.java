@@ -107,6 +107,8 @@ public final class PolicyCheck {
     if (!policy.acceptedTcbStatuses().contains(status)) {
       out.add(new Violation(PolicyViolation.TCB_STATUS, "TCB status " + status.intelName()
           + " is not one the policy accepts (" + policy.acceptedTcbStatuses().stream().map(TcbStatus::intelName).toList() + ")"));
+    } else if (Policy.outOfDate(status) && policy.outOfDateGrace().isPresent()) {
+      outOfDateGrace(policy, verdict, status, now, out);
     }
     if (policy.allowedAdvisoryIds().isPresent()) {
       Set<String> allowed = policy.allowedAdvisoryIds().get();
@@ -123,6 +125,32 @@ public final class PolicyCheck {
         out.add(new Violation(PolicyViolation.TOO_OLD,
             "verified at " + verdict.verifiedAt() + ", the policy accepts " + oldest + " to " + now));
       }
+    }
+  }
+
+  /**
+   * An accepted out-of-date status within the policy's grace: until {@code grace} after the matched
+   * platform level's {@code tcbDate}. The verdict records no date for the QE's level, so a platform
+   * out of date because of its QE gets no grace; neither does a verdict without a TCB date.
+   */
+  private static void outOfDateGrace(Policy policy, Verdict verdict, TcbStatus status, Instant now,
+      List<Violation> out) {
+    String grace = policy.outOfDateGrace().get().toString();
+    if (verdict.qeIdentityStatus().map(s -> s != TcbStatus.UP_TO_DATE).orElse(true)) {
+      out.add(new Violation(PolicyViolation.TCB_STATUS, "TCB status " + status.intelName() + " with QE identity status "
+          + verdict.qeIdentityStatus().map(TcbStatus::intelName).orElse("unknown")
+          + ": the grace of " + grace + " counts from the platform's TCB date only, and the QE's is not known"));
+      return;
+    }
+    if (verdict.tcbDate().isEmpty()) {
+      out.add(new Violation(PolicyViolation.TCB_STATUS,
+          "TCB status " + status.intelName() + " without a TCB date: its grace of " + grace + " cannot be counted"));
+      return;
+    }
+    Instant end = verdict.tcbDate().get().plus(policy.outOfDateGrace().get());
+    if (now.isAfter(end)) {
+      out.add(new Violation(PolicyViolation.TCB_STATUS, "TCB status " + status.intelName() + " since TCB date "
+          + verdict.tcbDate().get() + ": the policy's grace of " + grace + " ended at " + end));
     }
   }
 

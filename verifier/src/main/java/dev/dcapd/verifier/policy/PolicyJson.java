@@ -36,8 +36,11 @@ import java.util.TreeSet;
  * CLI ({@code dcap verify --policy}) and Java callers read the same way. Unknown keys, duplicate
  * keys, bad hex and wrong sizes are refused with one line naming the key.
  *
- * <p>In a file, an absent {@code tcb_status} accepts every status but Revoked (the builder's own
- * default is {@code UpToDate} alone); debug is allowed only by {@code "insecure_allow_debug": true}.
+ * <p>In a file, an absent {@code tcb_status} accepts every status but {@code OutOfDate},
+ * {@code OutOfDateConfigurationNeeded} and {@code Revoked}, as {@link Policy#daemonDefault()} does (the
+ * builder's own default is {@code UpToDate} alone); {@code out_of_date_grace} limits how long after
+ * its level's {@code tcbDate} a listed out-of-date status is accepted; debug is allowed only by
+ * {@code "insecure_allow_debug": true}.
  * A key whose value is {@code null} is absent, which is how the canonical form writes a rule that is
  * not checked, so that the canonical form reads back as the same policy.
  */
@@ -47,7 +50,7 @@ public final class PolicyJson {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final Set<String> TOP = Set.of("name", "allow_debug", "insecure_allow_debug",
       "insecure_allow_non_intel_root", "tee", "tcb_status", "advisory_ids", "tdx", "sgx", "report_data", "max_age",
-      "max_collateral_age");
+      "max_collateral_age", "out_of_date_grace");
   private static final Set<String> TDX = Set.of("mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "td_attributes", "xfam",
       "mr_config_id", "mr_owner", "mr_owner_config", "min_tee_tcb_svn");
   private static final Set<String> SGX = Set.of("mrenclave", "mrsigner", "attributes", "miscselect", "isv_prod_id",
@@ -109,7 +112,10 @@ public final class PolicyJson {
 
   private static Policy read(JsonNode root) throws PolicyFormatException {
     known(root, TOP, "");
-    Policy.Builder b = Policy.builder().minimumTcbStatus(TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED);
+    // A listed status is accepted up to the most severe there is but Revoked; without a list, the
+    // default refuses out-of-date platforms too.
+    Policy.Builder b = Policy.builder().minimumTcbStatus(present(root, "tcb_status")
+        ? TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED : Policy.DEFAULT_MOST_SEVERE_TCB_STATUS);
     if (present(root, "name")) {
       b.name(text(root, "name", "name"));
     }
@@ -159,6 +165,9 @@ public final class PolicyJson {
     }
     if (present(root, "max_collateral_age")) {
       b.maxCollateralAge(duration(text(root, "max_collateral_age", "max_collateral_age"), "max_collateral_age"));
+    }
+    if (present(root, "out_of_date_grace")) {
+      b.outOfDateGrace(duration(text(root, "out_of_date_grace", "out_of_date_grace"), "out_of_date_grace"));
     }
     if (present(root, "tdx")) {
       readTdx(object(root, "tdx", "tdx"), b);
@@ -245,6 +254,7 @@ public final class PolicyJson {
     putDuration(o, "max_age", p.maxAge().orElse(null));
     putDuration(o, "max_collateral_age", p.maxCollateralAge().orElse(null));
     o.put("name", p.name());
+    putDuration(o, "out_of_date_grace", p.outOfDateGrace().orElse(null));
     if (p.reportData().isPresent()) {
       o.put("report_data", p.reportData().get().hex0x());
     } else {

@@ -45,7 +45,7 @@ class PolicyDocTest {
     while (m.find()) {
       blocks.add(m.group(1));
     }
-    assertEquals(3, blocks.size(), "the canonical example and the two policies");
+    assertEquals(4, blocks.size(), "the canonical example, the two policies and the grace");
   }
 
   @Test
@@ -77,6 +77,14 @@ class PolicyDocTest {
       assertEquals(List.of(), a.violations(), name);
       assertTrue(a.success(), name);
     }
+  }
+
+  @Test
+  void theGraceExampleAcceptsAnOutdatedPlatformForNinetyDays() throws Exception {
+    Policy p = PolicyJson.parse(blocks.get(3));
+    assertEquals(Optional.of(java.time.Duration.ofDays(90)), p.outOfDateGrace());
+    assertEquals(java.util.EnumSet.complementOf(java.util.EnumSet.of(dev.dcapd.verifier.collateral.TcbStatus.REVOKED)),
+        p.acceptedTcbStatuses());
   }
 
   @Test

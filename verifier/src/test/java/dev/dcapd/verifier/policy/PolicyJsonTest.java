@@ -3,6 +3,7 @@ package dev.dcapd.verifier.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,7 +50,7 @@ class PolicyJsonTest {
        "insecure_allow_non_intel_root": true, "tee": "TDX",
        "tcb_status": ["OutOfDate", "UpToDate", "TDRelaunchAdvised"],
        "advisory_ids": {"allow": ["INTEL-SA-00615", "INTEL-SA-00289"]},
-       "report_data": "0x%3$s", "max_age": "PT5M", "max_collateral_age": "P30D",
+       "report_data": "0x%3$s", "max_age": "PT5M", "max_collateral_age": "P30D", "out_of_date_grace": "P90D",
        "tdx": {"mrtd": ["%1$s", "%2$s"], "rtmr0": ["%1$s"], "rtmr1": ["%2$s"], "rtmr2": ["%1$s"],
                "rtmr3": ["%2$s", "%1$s"],
                "td_attributes": {"mask": "0x0100001000000000", "value": "0x0000001000000000"},
@@ -109,6 +110,7 @@ class PolicyJsonTest {
     assertEquals(Optional.of(Set.of("INTEL-SA-00289", "INTEL-SA-00615")), t.allowedAdvisoryIds());
     assertEquals(Optional.of(Bytes.fromHex("d4".repeat(32) + "00".repeat(32))), t.reportData());
     assertEquals(Optional.of(Duration.ofMinutes(5)), t.maxAge());
+    assertEquals(Optional.of(Duration.ofDays(90)), t.outOfDateGrace());
     assertEquals(2, t.mrTd().size());
     assertEquals(2, t.rtmr(3).size());
     assertEquals(Set.of(Bytes.fromHex(hex(48, "c3"))), t.mrOwner());
@@ -154,6 +156,7 @@ class PolicyJsonTest {
       assertEquals(p.reportData(), again.reportData(), p.name());
       assertEquals(p.maxAge(), again.maxAge(), p.name());
       assertEquals(p.maxCollateralAge(), again.maxCollateralAge(), p.name());
+      assertEquals(p.outOfDateGrace(), again.outOfDateGrace(), p.name());
       assertEquals(p.isvProdId(), again.isvProdId(), p.name());
       assertEquals(p.minimumIsvSvn(), again.minimumIsvSvn(), p.name());
       assertEquals(p.teeType(), again.teeType(), p.name());
@@ -176,7 +179,7 @@ class PolicyJsonTest {
     // The contract verdicts rely on: changing this string changes every policy's SHA-256.
     String expected = "{\"advisory_ids\":{\"allow\":null},\"insecure_allow_debug\":false,"
         + "\"insecure_allow_non_intel_root\":false,\"max_age\":null,\"max_collateral_age\":\"PT720H\","
-        + "\"name\":\"prod\",\"report_data\":null,"
+        + "\"name\":\"prod\",\"out_of_date_grace\":null,\"report_data\":null,"
         + "\"sgx\":{\"attributes\":null,\"isv_prod_id\":null,\"min_isv_svn\":null,"
         + "\"miscselect\":{\"mask\":\"0xffffffff\",\"value\":\"0x00000001\"},\"mrenclave\":null,\"mrsigner\":null},"
         + "\"tcb_status\":[\"UpToDate\",\"SWHardeningNeeded\"],"
@@ -228,8 +231,10 @@ class PolicyJsonTest {
     Policy built = Policy.builder().name("p").allowMrTd(Bytes.fromHex(MR48)).build();
     Policy read = parse("{\"name\": \"p\", \"tcb_status\": [\"UpToDate\"], \"tdx\": {\"mrtd\": [\"" + MR48 + "\"]}}");
     assertEquals(built.sha256(), read.sha256());
-    // A file without tcb_status accepts every status but Revoked, as the daemon's default does.
-    assertEquals(EnumSet.complementOf(EnumSet.of(TcbStatus.REVOKED)), parse("{}").acceptedTcbStatuses());
+    // A file without tcb_status accepts every status but an out-of-date or revoked platform's, as the
+    // daemon's default does.
+    assertEquals(EnumSet.complementOf(EnumSet.of(TcbStatus.OUT_OF_DATE, TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED,
+        TcbStatus.REVOKED)), parse("{}").acceptedTcbStatuses());
     assertEquals(Policy.daemonDefault().acceptedTcbStatuses(), parse("{}").acceptedTcbStatuses());
   }
 
@@ -291,6 +296,12 @@ class PolicyJsonTest {
     cases.put("zero duration", "{\"max_age\": \"PT0S\"}");
     cases.put("negative duration", "{\"max_collateral_age\": \"-P30D\"}");
     cases.put("unknown tee", "{\"tee\": \"SEV\"}");
+    cases.put("grace without tcb_status", "{\"out_of_date_grace\": \"P90D\"}");
+    cases.put("grace without an out-of-date status",
+        "{\"tcb_status\": [\"UpToDate\", \"SWHardeningNeeded\"], \"out_of_date_grace\": \"P90D\"}");
+    cases.put("grace a number", "{\"tcb_status\": [\"OutOfDate\"], \"out_of_date_grace\": 90}");
+    cases.put("zero grace", "{\"tcb_status\": [\"OutOfDate\"], \"out_of_date_grace\": \"PT0S\"}");
+    cases.put("grace in a tcb_status object", "{\"tcb_status\": {\"allow\": [\"OutOfDate\"], \"out_of_date_grace\": \"P90D\"}}");
     cases.put("tee contradicts rules", "{\"tee\": \"SGX\", \"tdx\": {\"mrtd\": [\"" + MR48 + "\"]}}");
     cases.put("not an object", "[]");
     cases.put("not JSON", "{\"name\": ");
@@ -309,6 +320,45 @@ class PolicyJsonTest {
       }
     }
     assertEquals(List.of(), accepted);
+  }
+
+  @Test
+  void theGraceIsPartOfThePolicysIdentity() throws Exception {
+    Policy p = parse("{\"tcb_status\": [\"UpToDate\", \"OutOfDate\"], \"out_of_date_grace\": \"P90D\"}");
+    assertTrue(p.canonicalJson().contains("\"out_of_date_grace\":\"PT2160H\""), p.canonicalJson());
+    Policy longer = parse("{\"tcb_status\": [\"UpToDate\", \"OutOfDate\"], \"out_of_date_grace\": \"P91D\"}");
+    Policy none = parse("{\"tcb_status\": [\"UpToDate\", \"OutOfDate\"]}");
+    assertNotEquals(p.sha256(), longer.sha256());
+    assertNotEquals(p.sha256(), none.sha256());
+    assertEquals(Optional.empty(), none.outOfDateGrace());
+    assertTrue(none.canonicalJson().contains("\"out_of_date_grace\":null"), none.canonicalJson());
+  }
+
+  @Test
+  void theInsecureOptionsNameThemselvesInThePolicysName() throws Exception {
+    Policy d = Policy.daemonDefault();
+    assertSame(d, d.withInsecureOptions(false, false));
+    assertFalse(d.insecureAllowNonIntelRoot(), "the default itself trusts Intel's root only");
+    assertEquals("default+insecure-allow-debug", d.withInsecureOptions(true, false).name());
+    assertEquals("default+insecure-trust-root", d.withInsecureOptions(false, true).name());
+    Policy both = d.withInsecureOptions(true, true);
+    assertEquals("default+insecure-allow-debug+insecure-trust-root", both.name());
+    assertTrue(both.insecureAllowDebug());
+    assertTrue(both.insecureAllowNonIntelRoot());
+    // The name is in the canonical form: each is another policy, and it reads back as itself.
+    assertEquals(4, Set.of(d.sha256(), d.withInsecureOptions(true, false).sha256(),
+        d.withInsecureOptions(false, true).sha256(), both.sha256()).size());
+    assertEquals(both, parse(both.canonicalJson()));
+    // A file's own name gets the same suffixes, and applying the options again adds nothing.
+    Policy file = parse("{\"name\": \"prod\"}").withInsecureOptions(false, true);
+    assertEquals("prod+insecure-trust-root", file.name());
+    assertEquals(file, file.withInsecureOptions(false, true));
+    // A name at the limit is cut short so that the suffixes fit and show.
+    String longName = "p".repeat(Policy.MAX_NAME_LENGTH);
+    Policy cut = parse("{\"name\": \"" + longName + "\"}").withInsecureOptions(true, true);
+    assertEquals(Policy.MAX_NAME_LENGTH, cut.name().length());
+    assertTrue(cut.name().endsWith("p+insecure-allow-debug+insecure-trust-root"), cut.name());
+    assertEquals(cut, parse(cut.canonicalJson()));
   }
 
   @Test

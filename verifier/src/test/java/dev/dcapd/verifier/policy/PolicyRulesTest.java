@@ -447,17 +447,67 @@ class PolicyRulesTest {
   // ---- the daemon's default ----
 
   @Test
-  void daemonDefaultAcceptsEveryStatusButRefusesDebug() throws Exception {
+  void daemonDefaultRefusesAnOutdatedPlatformAndDebugAndAcceptsEveryOtherStatus() throws Exception {
     Policy d = Policy.daemonDefault();
+    assertEquals("default", d.name());
     acceptsTdx(d);
     acceptsSgx(d);
-    for (TcbStatus s : List.of(TcbStatus.OUT_OF_DATE, TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED,
-        TcbStatus.TD_RELAUNCH_ADVISED, TcbStatus.SW_HARDENING_NEEDED)) {
+    for (TcbStatus s : List.of(TcbStatus.UP_TO_DATE, TcbStatus.SW_HARDENING_NEEDED, TcbStatus.CONFIGURATION_NEEDED,
+        TcbStatus.CONFIGURATION_AND_SW_HARDENING_NEEDED, TcbStatus.TD_RELAUNCH_ADVISED,
+        TcbStatus.TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED)) {
       accepts(d, withStatus(tdxVerdict, s), tdx, Optional.of(tdxCollateral), TDX_AT);
+    }
+    for (TcbStatus s : List.of(TcbStatus.OUT_OF_DATE, TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED)) {
+      Verdict v = withStatus(sgxVerdict, s);
+      refuses(PolicyViolation.TCB_STATUS, d, v, sgx, Optional.of(sgxCollateral), SGX_AT);
+      // Intel's status and advisories stay in the verdict the refusal is about.
+      Appraisal a = appraise(d, v, sgx, Optional.of(sgxCollateral), SGX_AT);
+      assertEquals(Optional.of(s), a.verdict().tcbStatus());
+      assertEquals(sgxVerdict.advisoryIds(), a.verdict().advisoryIds());
+      assertFalse(a.verdict().advisoryIds().isEmpty());
     }
     refuses(PolicyViolation.DEBUG_NOT_ALLOWED, d, verdictFor(tdxVerdict, debugTd()), debugTd(), Optional.empty(),
         TDX_AT);
-    refuses(PolicyViolation.DEBUG_NOT_ALLOWED, d, withStatus(verdictFor(sgxVerdict, debugEnclave()), TcbStatus.OUT_OF_DATE),
-        debugEnclave(), Optional.empty(), SGX_AT);
+    refuses(PolicyViolation.DEBUG_NOT_ALLOWED, d,
+        withStatus(verdictFor(sgxVerdict, debugEnclave()), TcbStatus.CONFIGURATION_NEEDED), debugEnclave(),
+        Optional.empty(), SGX_AT);
+    // A verdict under a non-Intel root: only the insecure option accepts it.
+    Verdict insecure = tdxVerdict.toBuilder().insecureRoot(true).build();
+    refuses(PolicyViolation.INSECURE_ROOT, d, insecure, tdx, Optional.of(tdxCollateral), TDX_AT);
+    accepts(d.withInsecureOptions(false, true), insecure, tdx, Optional.of(tdxCollateral), TDX_AT);
+  }
+
+  // ---- an out-of-date platform's grace ----
+
+  @Test
+  void anOutOfDateGraceCountsFromTheMatchedLevelsTcbDate() throws Exception {
+    Instant tcbDate = Instant.parse("2025-01-01T00:00:00Z");
+    Verdict v = withStatus(tdxVerdict, TcbStatus.OUT_OF_DATE).toBuilder().tcbDate(tcbDate)
+        .qeIdentityStatus(TcbStatus.UP_TO_DATE).build();
+    Policy p = PolicyJson.parse("{\"tcb_status\": [\"UpToDate\", \"OutOfDate\"], \"out_of_date_grace\": \"P90D\"}");
+    assertEquals(Optional.of(Duration.ofDays(90)), p.outOfDateGrace());
+    Instant end = tcbDate.plus(Duration.ofDays(90));
+    accepts(p, v, tdx, Optional.empty(), tcbDate);
+    accepts(p, v, tdx, Optional.empty(), end);
+    refuses(PolicyViolation.TCB_STATUS, p, v, tdx, Optional.empty(), end.plusSeconds(1));
+    // The grace binds only the out-of-date statuses.
+    accepts(p, tdxVerdict.toBuilder().tcbDate(tcbDate).build(), tdx, Optional.empty(), end.plus(Duration.ofDays(1000)));
+    // A status the policy does not list gets no grace.
+    refuses(PolicyViolation.TCB_STATUS, p, withStatus(v, TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED), tdx,
+        Optional.empty(), tcbDate);
+    // The verdict names no date for the QE's level: a QE out of date gets no grace, nor does a verdict without a date.
+    refuses(PolicyViolation.TCB_STATUS, p, v.toBuilder().qeIdentityStatus(TcbStatus.OUT_OF_DATE).build(), tdx,
+        Optional.empty(), tcbDate);
+    refuses(PolicyViolation.TCB_STATUS, p, v.toBuilder().tcbDate(Optional.empty()).build(), tdx, Optional.empty(),
+        tcbDate);
+    // Listed without a grace, OutOfDate is accepted whenever.
+    accepts(PolicyJson.parse("{\"tcb_status\": [\"OutOfDate\"]}"), v, tdx, Optional.empty(),
+        end.plus(Duration.ofDays(1000)));
+    // The builder says the same.
+    Policy built = Policy.builder().allowedTcbStatuses(TcbStatus.UP_TO_DATE, TcbStatus.OUT_OF_DATE)
+        .minimumTcbStatus(TcbStatus.OUT_OF_DATE).outOfDateGrace(Duration.ofDays(90)).build();
+    refuses(PolicyViolation.TCB_STATUS, built, v, tdx, Optional.empty(), end.plusSeconds(1));
+    // A grace with no out-of-date status to apply to is refused.
+    assertThrows(IllegalStateException.class, () -> Policy.builder().outOfDateGrace(Duration.ofDays(1)).build());
   }
 }
