@@ -36,6 +36,8 @@ import java.util.function.Supplier;
  *       source with nothing newer, or one that is down, is not asked on every call.
  *   <li>An instant outside the entry's window is taken to the sources, except within that
  *       interval after they served the entry (they serve only their current collateral).
+ *   <li>When every source answers that it knows no such platform ({@code COLLATERAL_NOT_FOUND}),
+ *       that answer is given for the not-found period without asking them again.
  * </ul>
  *
  * <p>The cache holds the most recently fetched collateral that passed the check at the clock's now
@@ -59,6 +61,11 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * few hundred FMSPCs, each with one or two CA and TEE types): eviction is a backstop, not a policy.
    */
   public static final long DEFAULT_MAXIMUM_SIZE = 4096;
+  /**
+   * How long the sources' "no such platform" is remembered: short enough that a platform Intel
+   * adds is served minutes later, long enough that repeating a quote cannot load them.
+   */
+  public static final Duration DEFAULT_NOT_FOUND_PERIOD = Duration.ofMinutes(5);
   private static final ExecutorService DEFAULT_REFRESHER = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "dcapd-collateral-refresh");
     t.setDaemon(true);
@@ -89,6 +96,18 @@ public final class InMemoryCollateralCache implements CollateralCache {
   private final Cache<CollateralKey, CompletableFuture<CachedCollateral>> inFlight;
   /** Keys whose background refresh started less than the minimum interval ago, by the clock. */
   private final Cache<CollateralKey, Instant> recentRefreshes;
+  /**
+   * Keys every source answered it knows nothing of ({@code COLLATERAL_NOT_FOUND}: PCS's 404), with
+   * that answer and until when it is given again without asking, for the not-found period by the
+   * clock. Asking again sooner would get the same answer, and whoever repeats a quote of such a
+   * platform must not make this cache ask the sources on every call. Bounded like the entries:
+   * only platforms whose PCK chain the trust anchor vouches for get this far (the daemon checks
+   * the chain before it asks), so the keys are real platforms.
+   */
+  private final Cache<CollateralKey, NotFound> notFound;
+  private final Duration notFoundPeriod;
+
+  private record NotFound(CollateralUnavailableException answer, Instant until) {}
 
   private InMemoryCollateralCache(Builder b) {
     this.fetcher = b.fetcher;
@@ -106,6 +125,28 @@ public final class InMemoryCollateralCache implements CollateralCache {
         .expireAfterWrite(minRefreshInterval)
         .ticker(ticker(clock))
         .build();
+    this.notFoundPeriod = b.notFoundPeriod;
+    this.notFound = Caffeine.newBuilder()
+        .maximumSize(b.maximumSize)
+        .expireAfterWrite(notFoundPeriod)
+        .ticker(ticker(clock))
+        .build();
+  }
+
+  /** Throws the sources' "no such platform" for {@code key} while it is remembered. */
+  private void notFoundRemembered(CollateralKey key) throws CollateralUnavailableException {
+    NotFound known = notFound.getIfPresent(key);
+    if (known != null) {
+      throw new CollateralUnavailableException(FailureCode.COLLATERAL_NOT_FOUND, known.answer().getMessage()
+          + " (the sources' answer, not asked again before " + known.until() + ")", known.answer().attempts());
+    }
+  }
+
+  /** Remembers the sources' "no such platform" for {@code key} for the not-found period. */
+  private void rememberNotFound(CollateralKey key, Exception e) {
+    if (e instanceof CollateralUnavailableException u && u.notFound() && !notFoundPeriod.isZero()) {
+      notFound.put(key, new NotFound(u, clock.instant().plus(notFoundPeriod)));
+    }
   }
 
   /** Caffeine's time source read from the injected clock, so that tests move it with the clock. */
@@ -150,6 +191,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
       throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the collateral for " + key + " is current from "
           + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
     }
+    notFoundRemembered(key);
     CachedCollateral fresh = shared(key, at, true, () -> {
       CachedCollateral current = entries.getIfPresent(key);
       return current != null && current.validAt(at) ? current : null;
@@ -181,7 +223,13 @@ public final class InMemoryCollateralCache implements CollateralCache {
       throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the collateral for " + key + " is current from "
           + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
     }
-    return fetcher.fetch(key, at).collateral();
+    notFoundRemembered(key);
+    try {
+      return fetcher.fetch(key, at).collateral();
+    } catch (CollateralUnavailableException e) {
+      rememberNotFound(key, e);
+      throw e;
+    }
   }
 
   @Override
@@ -238,6 +286,8 @@ public final class InMemoryCollateralCache implements CollateralCache {
       mine.complete(fetched);
       return fetched;
     } catch (DcapException | RuntimeException e) {
+      // Remembered before the flight ends: a caller that misses the flight finds the answer.
+      rememberNotFound(key, e);
       mine.completeExceptionally(e);
       throw e;
     } finally {
@@ -346,7 +396,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof CollateralUnavailableException u) {
-        throw new CollateralUnavailableException(u.getMessage(), u.attempts());
+        throw new CollateralUnavailableException(u.code(), u.getMessage(), u.attempts());
       }
       if (cause instanceof DcapException d) {
         throw new DcapException(d.code(), d.getMessage(), d);
@@ -360,6 +410,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * held; then refuses it, and the caller is answered as if no source had served it.
    */
   private void install(CollateralKey key, CachedCollateral fetched, boolean save) throws DcapException {
+    notFound.invalidate(key);
     CachedCollateral held = entries.getIfPresent(key);
     if (held != null && held.checked().id().equals(fetched.checked().id())) {
       if (save && store.shared()) {
@@ -472,6 +523,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
     private CollateralStore store = CollateralStore.NONE;
     private InstallListener onInstall = (key, previous, installed) -> { };
     private long maximumSize = DEFAULT_MAXIMUM_SIZE;
+    private Duration notFoundPeriod = DEFAULT_NOT_FOUND_PERIOD;
 
     private Builder(CollateralFetcher fetcher) {
       this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
@@ -527,6 +579,15 @@ public final class InMemoryCollateralCache implements CollateralCache {
         throw new IllegalArgumentException("the maximum size must be positive: " + n);
       }
       this.maximumSize = n;
+      return this;
+    }
+
+    /**
+     * How long every source's "no such platform" (404) for a key is answered without asking them
+     * again (default {@link InMemoryCollateralCache#DEFAULT_NOT_FOUND_PERIOD}; zero: always ask).
+     */
+    public Builder notFoundPeriod(Duration d) {
+      this.notFoundPeriod = nonNegative(d);
       return this;
     }
 

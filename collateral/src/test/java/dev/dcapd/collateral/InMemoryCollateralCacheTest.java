@@ -192,6 +192,34 @@ class InMemoryCollateralCacheTest {
     assertEquals(3, server.requests(FakePcs.TCB));
   }
 
+  @Test
+  void aPlatformNoSourceKnowsIsAskedAboutOncePerNotFoundPeriod() throws Exception {
+    InMemoryCollateralCache cache = cache().notFoundPeriod(Duration.ofMinutes(5)).build();
+    CollateralKey unknown = new CollateralKey(TeeType.TDX, dev.dcapd.verifier.Bytes.fromHex("00906ED50000"), TDX_KEY.ca());
+    for (int i = 0; i < 4; i++) {
+      CollateralUnavailableException e = assertThrows(CollateralUnavailableException.class, () -> cache.get(unknown, START));
+      assertEquals(FailureCode.COLLATERAL_NOT_FOUND, e.code());
+      CollateralUnavailableException past = assertThrows(CollateralUnavailableException.class,
+          () -> cache.getForInstant(unknown, START.minus(Duration.ofDays(1))));
+      assertEquals(FailureCode.COLLATERAL_NOT_FOUND, past.code());
+    }
+    assertEquals(1, server.totalRequests(), "one 404, remembered");
+    clock.advance(Duration.ofMinutes(5));
+    assertThrows(CollateralUnavailableException.class, () -> cache.get(unknown, clock.instant()));
+    assertEquals(2, server.totalRequests(), "asked again once the period passed");
+    // A platform the source knows is not affected.
+    assertTrue(cache.get(TDX_KEY, clock.instant()).validAt(clock.instant()));
+  }
+
+  @Test
+  void anOutageIsNotRememberedAsNotFound() throws Exception {
+    server.fault(FakePcs.TCB, FakePcs.times(ATTEMPTS, FakePcs.status(503)));
+    InMemoryCollateralCache cache = cache().build();
+    CollateralUnavailableException e = assertThrows(CollateralUnavailableException.class, () -> cache.get(TDX_KEY, START));
+    assertEquals(FailureCode.COLLATERAL_UNAVAILABLE, e.code());
+    assertEquals(START, cache.get(TDX_KEY, START).fetchedAt(), "asked again at once, and served");
+  }
+
   /** A map standing in for the daemon's RocksDB column family. */
   static final class MapStore implements CollateralStore {
     final Map<CollateralKey, Stored> map = new ConcurrentHashMap<>();
