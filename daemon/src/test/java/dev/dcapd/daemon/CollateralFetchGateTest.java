@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
 import dev.dcapd.collateral.FakePcs;
 import dev.dcapd.collateral.MutableClock;
 import dev.dcapd.daemon.http.HttpSettings;
@@ -38,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -107,13 +109,19 @@ class CollateralFetchGateTest {
     return CheckRequest.newBuilder().setQuote(ByteString.copyFrom(quote)).build();
   }
 
+  /** A Check at a caller's instant (an hour before the daemon's now): what is fetched for it answers that call only. */
+  private static CheckRequest checkAt(byte[] quote, Instant now) {
+    return CheckRequest.newBuilder().setQuote(ByteString.copyFrom(quote))
+        .setAt(Timestamp.newBuilder().setSeconds(now.minus(Duration.ofHours(1)).getEpochSecond())).build();
+  }
+
   /** A forged quote uploaded to a daemon on Intel's root: 400 PCK_CHAIN_UNTRUSTED, and PCS is never asked. */
   @Test
   void aQuoteNotChainedToIntelsRootNeverReachesPcs() throws Exception {
     ForgedCase forged = tdx(Optional.empty());
     try (FakePcs pcs = new FakePcs().serve(TeeType.TDX, forged.collateral()).anyFmspc()) {
       Daemon d = start(Optional.empty(), pcs, new MutableClock(forged.at()));
-      assertUntrustedWithoutRequests(d, pcs, forged.quoteBytes());
+      assertUntrustedWithoutRequests(d, pcs, forged.quoteBytes(), forged.at());
     }
   }
 
@@ -128,7 +136,7 @@ class CollateralFetchGateTest {
     try (FakePcs pcs = new FakePcs().serve(TeeType.TDX, genuine.collateral())) {
       Daemon d = start(Optional.of(genuine), pcs, new MutableClock(genuine.at()));
       for (Corruption c : List.of(Corruption.PCK_CHAIN_SIGNATURE, Corruption.UNTRUSTED_ROOT)) {
-        assertUntrustedWithoutRequests(d, pcs, tdx(Optional.of(c)).quoteBytes());
+        assertUntrustedWithoutRequests(d, pcs, tdx(Optional.of(c)).quoteBytes(), genuine.at());
       }
       HttpResponse<String> ok = upload(d, genuine.quoteBytes());
       assertEquals(200, ok.statusCode(), ok.body());
@@ -136,7 +144,7 @@ class CollateralFetchGateTest {
     }
   }
 
-  private void assertUntrustedWithoutRequests(Daemon d, FakePcs pcs, byte[] quote) throws Exception {
+  private void assertUntrustedWithoutRequests(Daemon d, FakePcs pcs, byte[] quote, Instant now) throws Exception {
     for (int i = 0; i < UPLOADS; i++) {
       HttpResponse<String> r = upload(d, quote);
       assertEquals(400, r.statusCode(), r.body());
@@ -149,9 +157,11 @@ class CollateralFetchGateTest {
       VerifyResponse v = stub.verify(verify(quote));
       assertFalse(v.getSuccess());
       assertEquals("PCK_CHAIN_UNTRUSTED", v.getVerdict().getFailure().getCode());
-      CheckResponse c = stub.check(check(quote));
-      assertFalse(c.getSuccess());
-      assertEquals("PCK_CHAIN_UNTRUSTED", c.getVerdict().getFailure().getCode());
+      for (CheckRequest r : List.of(check(quote), checkAt(quote, now))) {
+        CheckResponse c = stub.check(r);
+        assertFalse(c.getSuccess());
+        assertEquals("PCK_CHAIN_UNTRUSTED", c.getVerdict().getFailure().getCode());
+      }
     }
     assertEquals(0, pcs.totalRequests(), "requests to the collateral source");
   }
@@ -177,7 +187,7 @@ class CollateralFetchGateTest {
       AttestationServiceBlockingStub stub = grpc(d);
       for (int i = 0; i < UPLOADS; i++) {
         for (Runnable call : List.<Runnable>of(() -> stub.verify(verify(genuine.quoteBytes())),
-            () -> stub.check(check(genuine.quoteBytes())))) {
+            () -> stub.check(check(genuine.quoteBytes())), () -> stub.check(checkAt(genuine.quoteBytes(), genuine.at())))) {
           StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
           assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.getMessage());
           assertEquals("COLLATERAL_NOT_FOUND", ErrorReasons.reason(e));
