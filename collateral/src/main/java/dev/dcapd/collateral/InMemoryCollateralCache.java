@@ -106,6 +106,14 @@ public final class InMemoryCollateralCache implements CollateralCache {
    */
   private final Cache<CollateralKey, NotFound> notFound;
   private final Duration notFoundPeriod;
+  /**
+   * Keys the sources were asked about for a caller's instant ({@link #getForInstant}) less than the
+   * minimum interval ago, and what they served then if it passed: they serve only their current
+   * collateral, so asking again for another instant would only load them, and a caller choosing
+   * instants must not make this cache ask on every call.
+   */
+  private final Cache<CollateralKey, Instant> instantFetches;
+  private final Cache<CollateralKey, CachedCollateral> instantAnswers;
 
   private record NotFound(CollateralUnavailableException answer, Instant until) {}
 
@@ -126,6 +134,16 @@ public final class InMemoryCollateralCache implements CollateralCache {
         .ticker(ticker(clock))
         .build();
     this.notFoundPeriod = b.notFoundPeriod;
+    this.instantFetches = Caffeine.newBuilder()
+        .maximumSize(b.maximumSize)
+        .expireAfterWrite(minRefreshInterval)
+        .ticker(ticker(clock))
+        .build();
+    this.instantAnswers = Caffeine.newBuilder()
+        .maximumSize(b.maximumSize)
+        .expireAfterWrite(minRefreshInterval)
+        .ticker(ticker(clock))
+        .build();
     this.notFound = Caffeine.newBuilder()
         .maximumSize(b.maximumSize)
         .expireAfterWrite(notFoundPeriod)
@@ -206,7 +224,9 @@ public final class InMemoryCollateralCache implements CollateralCache {
   /**
    * Collateral current at a caller's instant, for that call alone: the entry held if it is
    * current then, otherwise what the sources serve, checked at {@code at} and never installed or
-   * stored. A past instant cannot replace the collateral every other caller is judged by.
+   * stored. A past instant cannot replace the collateral every other caller is judged by. The
+   * sources are asked at most once per key in the minimum refresh interval for such instants; what
+   * they served answers the instants in its window meanwhile.
    */
   @Override
   public CachedCollateral getForInstant(CollateralKey key, Instant at) throws DcapException {
@@ -224,8 +244,21 @@ public final class InMemoryCollateralCache implements CollateralCache {
           + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
     }
     notFoundRemembered(key);
+    CachedCollateral answered = instantAnswers.getIfPresent(key);
+    if (answered != null && answered.validAt(at)) {
+      return answered;
+    }
+    Instant now = clock.instant();
+    Instant asked = minRefreshInterval.isZero() ? null : instantFetches.asMap().putIfAbsent(key, now);
+    if (asked != null) {
+      throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the sources were asked for " + key + " at " + asked
+          + " and serve only their current collateral: not asked again for " + at + " before "
+          + asked.plus(minRefreshInterval));
+    }
     try {
-      return fetcher.fetch(key, at).collateral();
+      CachedCollateral fetched = fetcher.fetch(key, at).collateral();
+      instantAnswers.put(key, fetched);
+      return fetched;
     } catch (CollateralUnavailableException e) {
       rememberNotFound(key, e);
       throw e;

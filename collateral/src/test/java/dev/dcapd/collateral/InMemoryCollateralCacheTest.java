@@ -212,6 +212,24 @@ class InMemoryCollateralCacheTest {
   }
 
   @Test
+  void callersChoosingInstantsMakeOneFetchPerKeyPerInterval() throws Exception {
+    InMemoryCollateralCache cache = cache().build();
+    cache.get(TDX_KEY, START);
+    assertEquals(1, server.requests(FakePcs.TCB));
+    clock.advance(Duration.ofMinutes(10));
+    Instant before = Instant.parse("2025-06-01T00:00:00Z");
+    Instant inside = Instant.parse("2025-06-25T00:00:00Z");
+    for (int i = 0; i < 4; i++) {
+      assertThrows(DcapException.class, () -> cache.getForInstant(TDX_KEY, before.plusSeconds(1)));
+      assertEquals(START, cache.getForInstant(TDX_KEY, inside).fetchedAt(), "the entry held answers inside its window");
+    }
+    assertEquals(2, server.requests(FakePcs.TCB), "one fetch for the instants outside the entry's window");
+    clock.advance(Duration.ofMinutes(5));
+    assertThrows(DcapException.class, () -> cache.getForInstant(TDX_KEY, before));
+    assertEquals(3, server.requests(FakePcs.TCB), "and one more after the interval");
+  }
+
+  @Test
   void anOutageIsNotRememberedAsNotFound() throws Exception {
     server.fault(FakePcs.TCB, FakePcs.times(ATTEMPTS, FakePcs.status(503)));
     InMemoryCollateralCache cache = cache().build();

@@ -167,6 +167,32 @@ class CollateralFetchGateTest {
   }
 
   /**
+   * A genuine quote checked at instants of the caller's choosing outside the collateral held: the
+   * sources serve only their current collateral, so they are asked once per refresh interval, not
+   * once per call (each call used to make a full fetch).
+   */
+  @Test
+  void checksAtChosenInstantsAskTheSourceOncePerInterval() throws Exception {
+    ForgedCase genuine = tdx(Optional.empty());
+    try (FakePcs pcs = new FakePcs().serve(TeeType.TDX, genuine.collateral())) {
+      MutableClock clock = new MutableClock(genuine.at());
+      Daemon d = start(Optional.of(genuine), pcs, clock);
+      AttestationServiceBlockingStub stub = grpc(d);
+      assertTrue(stub.verify(verify(genuine.quoteBytes())).getSuccess());
+      assertEquals(1, pcs.requests(FakePcs.TCB));
+      clock.advance(Duration.ofMinutes(10));
+      Instant beforeIssue = Forge.ISSUE_DATE.minus(Duration.ofDays(30));
+      for (int i = 0; i < UPLOADS; i++) {
+        CheckRequest r = CheckRequest.newBuilder().setQuote(ByteString.copyFrom(genuine.quoteBytes()))
+            .setAt(Timestamp.newBuilder().setSeconds(beforeIssue.getEpochSecond() + i)).build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.check(r));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+      }
+      assertEquals(2, pcs.requests(FakePcs.TCB), "one fetch for all the instants outside the collateral held");
+    }
+  }
+
+  /**
    * A genuine quote (under the daemon's test root) whose FMSPC the source answers 404 for: every
    * upload is answered 400 / FAILED_PRECONDITION with {@code COLLATERAL_NOT_FOUND} (not 500, and
    * nothing stored), and the source is asked once until the negative answer expires; then once
