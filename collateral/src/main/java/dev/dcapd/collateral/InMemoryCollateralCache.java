@@ -42,7 +42,7 @@ import java.util.function.Supplier;
  *
  * <p>The cache holds the most recently fetched collateral that passed the check at the clock's now
  * and is not older, in any part, than what it held ({@link CollateralEdition}): a fetch for a
- * caller's other instant ({@link #getForInstant}) answers that call only, and a source that lags
+ * caller's other instant ({@link #getForInstant}) answers such calls only, and a source that lags
  * behind another never rolls back a CRL or TCB info the cache has seen. Time comes from the
  * injected {@link Clock}.
  *

@@ -319,7 +319,7 @@ public final class Attestations {
   /**
    * Judges a quote at {@code at} (now when absent) against the given collateral, or what the
    * sources give for that instant, and stores nothing: what is fetched for a caller's instant
-   * answers this call only and never enters the shared cache. May wait.
+   * answers calls at a caller's instant only and never enters the shared cache. May wait.
    */
   public Checked check(Quote quote, Optional<QuoteCollateral> given, Optional<Instant> at) {
     Instant when = at.orElseGet(clock::instant);
