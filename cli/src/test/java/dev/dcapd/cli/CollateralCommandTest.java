@@ -87,7 +87,7 @@ class CollateralCommandTest {
       assertEquals(2, code);
       List<String> lines = err.toString().lines().toList();
       assertEquals(4, lines.size(), err.toString());
-      assertTrue(lines.get(0).startsWith("dcap: " + empty.baseUrl() + ": COLLATERAL_UNAVAILABLE: "), lines.get(0));
+      assertTrue(lines.get(0).startsWith("dcap: " + empty.baseUrl() + ": COLLATERAL_NOT_FOUND: "), lines.get(0));
       assertTrue(lines.get(0).contains("HTTP 404"), lines.get(0));
       assertTrue(lines.get(1).startsWith("dcap: " + closed + ": COLLATERAL_UNAVAILABLE: "), lines.get(1));
       assertTrue(lines.get(2).startsWith("dcap: " + server.baseUrl() + ": COLLATERAL_EXPIRED: "), lines.get(2));

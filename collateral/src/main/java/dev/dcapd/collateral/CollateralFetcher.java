@@ -56,6 +56,7 @@ public final class CollateralFetcher {
    * Fetches collateral for {@code key} and checks it at {@code at}.
    *
    * @throws CollateralUnavailableException when no source gave collateral that passed
+   *     ({@code COLLATERAL_NOT_FOUND} when every source answered that it knows no such platform)
    */
   public Result fetch(CollateralKey key, Instant at) throws CollateralUnavailableException {
     List<SourceAttempt> attempts = new ArrayList<>(sources.size());
@@ -74,6 +75,13 @@ public final class CollateralFetcher {
         // A source's bug must not stop the fallback; the collateral it was producing is not used.
         attempts.add(skip(source, key, FailureCode.COLLATERAL_UNAVAILABLE, "internal error: " + e));
       }
+    }
+    // Every source saying it knows no such platform is an answer, not an outage.
+    boolean notFound = attempts.stream()
+        .allMatch(a -> a.failure().equals(Optional.of(FailureCode.COLLATERAL_NOT_FOUND)));
+    if (notFound) {
+      throw new CollateralUnavailableException(FailureCode.COLLATERAL_NOT_FOUND,
+          "no collateral source knows the platform " + key, attempts);
     }
     throw new CollateralUnavailableException(
         "no collateral source gave valid collateral for " + key + " at " + at, attempts);

@@ -52,7 +52,7 @@ public final class CollateralService {
   }
 
   /**
-   * The quote's collateral current at a caller's instant, for that call only: the cache's entry if
+   * The quote's collateral current at a caller's instant, for such calls only: the cache's entry if
    * it is current then, else fetched and checked at {@code at}, never installed.
    */
   public QuoteCollateral forQuoteAt(Quote quote, Instant at) throws DcapException {

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * HTTP GET with the JDK client, a time limit per attempt, bounded retries with exponential
  * backoff for the failures that may pass (429, 408, 5xx, time-outs, connection errors) and none
- * for those that will not (other 4xx), and {@code Retry-After} honoured up to a bound.
+ * for those that will not (other 4xx), and {@code Retry-After} honoured up to a bound. A 404 is
+ * the server's word that it holds no such resource: {@code COLLATERAL_NOT_FOUND}, not retried.
  */
 public final class HttpGetter {
   /** Collateral bodies are kilobytes; anything this large is not collateral. */
@@ -37,6 +38,7 @@ public final class HttpGetter {
 
   private static final int STATUS_OK_MIN = 200;
   private static final int STATUS_OK_MAX = 299;
+  private static final int STATUS_NOT_FOUND = 404;
   private static final int STATUS_REQUEST_TIMEOUT = 408;
   private static final int STATUS_TOO_MANY_REQUESTS = 429;
   private static final int STATUS_SERVER_ERROR_MIN = 500;
@@ -76,7 +78,8 @@ public final class HttpGetter {
   /**
    * GETs {@code uri}, retrying as the policy allows.
    *
-   * @throws DcapException {@code COLLATERAL_UNAVAILABLE} naming the URL and the last failure
+   * @throws DcapException {@code COLLATERAL_NOT_FOUND} when the server answers 404, else
+   *     {@code COLLATERAL_UNAVAILABLE} naming the URL and the last failure
    */
   public Response get(URI uri) throws DcapException {
     String lastFailure = "not attempted";
@@ -86,6 +89,9 @@ public final class HttpGetter {
         return a.response;
       }
       lastFailure = a.failure;
+      if (a.notFound) {
+        throw new DcapException(FailureCode.COLLATERAL_NOT_FOUND, "GET " + uri + ": " + lastFailure);
+      }
       if (!a.retryable) {
         throw unavailable(uri, lastFailure);
       }
@@ -145,7 +151,10 @@ public final class HttpGetter {
     }
     int status = response.statusCode();
     if (status >= STATUS_OK_MIN && status <= STATUS_OK_MAX) {
-      return new Attempt(new Response(uri, status, response.headers(), Bytes.of(response.body())), null, false, null);
+      return new Attempt(new Response(uri, status, response.headers(), Bytes.of(response.body())), null, false, null, false);
+    }
+    if (status == STATUS_NOT_FOUND) {
+      return new Attempt(null, "HTTP " + status, false, null, true);
     }
     boolean retryable = status == STATUS_TOO_MANY_REQUESTS
         || status == STATUS_REQUEST_TIMEOUT
@@ -185,9 +194,9 @@ public final class HttpGetter {
     return new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "GET " + uri + ": " + what);
   }
 
-  private record Attempt(Response response, String failure, boolean retryable, Duration retryAfter) {
+  private record Attempt(Response response, String failure, boolean retryable, Duration retryAfter, boolean notFound) {
     static Attempt failed(String failure, boolean retryable, Duration retryAfter) {
-      return new Attempt(null, failure, retryable, retryAfter);
+      return new Attempt(null, failure, retryable, retryAfter, false);
     }
   }
 

@@ -36,11 +36,13 @@ import java.util.function.Supplier;
  *       source with nothing newer, or one that is down, is not asked on every call.
  *   <li>An instant outside the entry's window is taken to the sources, except within that
  *       interval after they served the entry (they serve only their current collateral).
+ *   <li>When every source answers that it knows no such platform ({@code COLLATERAL_NOT_FOUND}),
+ *       that answer is given for the not-found period without asking them again.
  * </ul>
  *
  * <p>The cache holds the most recently fetched collateral that passed the check at the clock's now
  * and is not older, in any part, than what it held ({@link CollateralEdition}): a fetch for a
- * caller's other instant ({@link #getForInstant}) answers that call only, and a source that lags
+ * caller's other instant ({@link #getForInstant}) answers such calls only, and a source that lags
  * behind another never rolls back a CRL or TCB info the cache has seen. Time comes from the
  * injected {@link Clock}.
  *
@@ -59,6 +61,11 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * few hundred FMSPCs, each with one or two CA and TEE types): eviction is a backstop, not a policy.
    */
   public static final long DEFAULT_MAXIMUM_SIZE = 4096;
+  /**
+   * How long the sources' "no such platform" is remembered: short enough that a platform Intel
+   * adds is served minutes later, long enough that repeating a quote cannot load them.
+   */
+  public static final Duration DEFAULT_NOT_FOUND_PERIOD = Duration.ofMinutes(5);
   private static final ExecutorService DEFAULT_REFRESHER = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "dcapd-collateral-refresh");
     t.setDaemon(true);
@@ -89,6 +96,26 @@ public final class InMemoryCollateralCache implements CollateralCache {
   private final Cache<CollateralKey, CompletableFuture<CachedCollateral>> inFlight;
   /** Keys whose background refresh started less than the minimum interval ago, by the clock. */
   private final Cache<CollateralKey, Instant> recentRefreshes;
+  /**
+   * Keys every source answered it knows nothing of ({@code COLLATERAL_NOT_FOUND}: PCS's 404), with
+   * that answer and until when it is given again without asking, for the not-found period by the
+   * clock. Asking again sooner would get the same answer, and whoever repeats a quote of such a
+   * platform must not make this cache ask the sources on every call. Bounded like the entries:
+   * only platforms whose PCK chain the trust anchor vouches for get this far (the daemon checks
+   * the chain before it asks), so the keys are real platforms.
+   */
+  private final Cache<CollateralKey, NotFound> notFound;
+  private final Duration notFoundPeriod;
+  /**
+   * Keys the sources were asked about for a caller's instant ({@link #getForInstant}) less than the
+   * minimum interval ago, and what they served then if it passed: they serve only their current
+   * collateral, so asking again for another instant would only load them, and a caller choosing
+   * instants must not make this cache ask on every call.
+   */
+  private final Cache<CollateralKey, Instant> instantFetches;
+  private final Cache<CollateralKey, CachedCollateral> instantAnswers;
+
+  private record NotFound(CollateralUnavailableException answer, Instant until) {}
 
   private InMemoryCollateralCache(Builder b) {
     this.fetcher = b.fetcher;
@@ -106,6 +133,38 @@ public final class InMemoryCollateralCache implements CollateralCache {
         .expireAfterWrite(minRefreshInterval)
         .ticker(ticker(clock))
         .build();
+    this.notFoundPeriod = b.notFoundPeriod;
+    this.instantFetches = Caffeine.newBuilder()
+        .maximumSize(b.maximumSize)
+        .expireAfterWrite(minRefreshInterval)
+        .ticker(ticker(clock))
+        .build();
+    this.instantAnswers = Caffeine.newBuilder()
+        .maximumSize(b.maximumSize)
+        .expireAfterWrite(minRefreshInterval)
+        .ticker(ticker(clock))
+        .build();
+    this.notFound = Caffeine.newBuilder()
+        .maximumSize(b.maximumSize)
+        .expireAfterWrite(notFoundPeriod)
+        .ticker(ticker(clock))
+        .build();
+  }
+
+  /** Throws the sources' "no such platform" for {@code key} while it is remembered. */
+  private void notFoundRemembered(CollateralKey key) throws CollateralUnavailableException {
+    NotFound known = notFound.getIfPresent(key);
+    if (known != null) {
+      throw new CollateralUnavailableException(FailureCode.COLLATERAL_NOT_FOUND, known.answer().getMessage()
+          + " (the sources' answer, not asked again before " + known.until() + ")", known.answer().attempts());
+    }
+  }
+
+  /** Remembers the sources' "no such platform" for {@code key} for the not-found period. */
+  private void rememberNotFound(CollateralKey key, Exception e) {
+    if (e instanceof CollateralUnavailableException u && u.notFound() && !notFoundPeriod.isZero()) {
+      notFound.put(key, new NotFound(u, clock.instant().plus(notFoundPeriod)));
+    }
   }
 
   /** Caffeine's time source read from the injected clock, so that tests move it with the clock. */
@@ -150,6 +209,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
       throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the collateral for " + key + " is current from "
           + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
     }
+    notFoundRemembered(key);
     CachedCollateral fresh = shared(key, at, true, () -> {
       CachedCollateral current = entries.getIfPresent(key);
       return current != null && current.validAt(at) ? current : null;
@@ -164,7 +224,9 @@ public final class InMemoryCollateralCache implements CollateralCache {
   /**
    * Collateral current at a caller's instant, for that call alone: the entry held if it is
    * current then, otherwise what the sources serve, checked at {@code at} and never installed or
-   * stored. A past instant cannot replace the collateral every other caller is judged by.
+   * stored. A past instant cannot replace the collateral every other caller is judged by. The
+   * sources are asked at most once per key in the minimum refresh interval for such instants; what
+   * they served answers the instants in its window meanwhile.
    */
   @Override
   public CachedCollateral getForInstant(CollateralKey key, Instant at) throws DcapException {
@@ -181,7 +243,26 @@ public final class InMemoryCollateralCache implements CollateralCache {
       throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the collateral for " + key + " is current from "
           + entry.validFrom() + " to " + entry.earliestExpiry() + ", not at " + at);
     }
-    return fetcher.fetch(key, at).collateral();
+    notFoundRemembered(key);
+    CachedCollateral answered = instantAnswers.getIfPresent(key);
+    if (answered != null && answered.validAt(at)) {
+      return answered;
+    }
+    Instant now = clock.instant();
+    Instant asked = minRefreshInterval.isZero() ? null : instantFetches.asMap().putIfAbsent(key, now);
+    if (asked != null) {
+      throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, "the sources were asked for " + key + " at " + asked
+          + " and serve only their current collateral: not asked again for " + at + " before "
+          + asked.plus(minRefreshInterval));
+    }
+    try {
+      CachedCollateral fetched = fetcher.fetch(key, at).collateral();
+      instantAnswers.put(key, fetched);
+      return fetched;
+    } catch (CollateralUnavailableException e) {
+      rememberNotFound(key, e);
+      throw e;
+    }
   }
 
   @Override
@@ -238,6 +319,8 @@ public final class InMemoryCollateralCache implements CollateralCache {
       mine.complete(fetched);
       return fetched;
     } catch (DcapException | RuntimeException e) {
+      // Remembered before the flight ends: a caller that misses the flight finds the answer.
+      rememberNotFound(key, e);
       mine.completeExceptionally(e);
       throw e;
     } finally {
@@ -346,7 +429,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof CollateralUnavailableException u) {
-        throw new CollateralUnavailableException(u.getMessage(), u.attempts());
+        throw new CollateralUnavailableException(u.code(), u.getMessage(), u.attempts());
       }
       if (cause instanceof DcapException d) {
         throw new DcapException(d.code(), d.getMessage(), d);
@@ -360,6 +443,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
    * held; then refuses it, and the caller is answered as if no source had served it.
    */
   private void install(CollateralKey key, CachedCollateral fetched, boolean save) throws DcapException {
+    notFound.invalidate(key);
     CachedCollateral held = entries.getIfPresent(key);
     if (held != null && held.checked().id().equals(fetched.checked().id())) {
       if (save && store.shared()) {
@@ -472,6 +556,7 @@ public final class InMemoryCollateralCache implements CollateralCache {
     private CollateralStore store = CollateralStore.NONE;
     private InstallListener onInstall = (key, previous, installed) -> { };
     private long maximumSize = DEFAULT_MAXIMUM_SIZE;
+    private Duration notFoundPeriod = DEFAULT_NOT_FOUND_PERIOD;
 
     private Builder(CollateralFetcher fetcher) {
       this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
@@ -527,6 +612,15 @@ public final class InMemoryCollateralCache implements CollateralCache {
         throw new IllegalArgumentException("the maximum size must be positive: " + n);
       }
       this.maximumSize = n;
+      return this;
+    }
+
+    /**
+     * How long every source's "no such platform" (404) for a key is answered without asking them
+     * again (default {@link InMemoryCollateralCache#DEFAULT_NOT_FOUND_PERIOD}; zero: always ask).
+     */
+    public Builder notFoundPeriod(Duration d) {
+      this.notFoundPeriod = nonNegative(d);
       return this;
     }
 

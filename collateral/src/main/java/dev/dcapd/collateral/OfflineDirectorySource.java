@@ -55,7 +55,7 @@ public final class OfflineDirectorySource implements CollateralSource {
         .filter(e -> e.key().equals(key))
         .max(Comparator.comparing(Entry::tcbInfoIssueDate))
         .map(e -> CollateralFetcher.withoutPckChain(e.collateral()))
-        .orElseThrow(() -> new DcapException(FailureCode.COLLATERAL_UNAVAILABLE,
+        .orElseThrow(() -> new DcapException(FailureCode.COLLATERAL_NOT_FOUND,
             directory + " holds no collateral for " + key));
   }
 

@@ -139,11 +139,11 @@ public final class PcsClient implements CollateralSource {
         List.of(IssuerChainHeader.TCB_INFO, IssuerChainHeader.TCB_INFO_V3)));
     SignedJsonBody tcbInfo = readAs(tcb, () -> SignedJsonBody.parse(tcb.body(), SignedJsonBody.TCB_INFO));
 
-    HttpGetter.Response qe = http.get(qeIdentityUri(key.tee()));
+    HttpGetter.Response qe = getShared(qeIdentityUri(key.tee()));
     String qeChain = readAs(qe, () -> IssuerChainHeader.read(qe, List.of(IssuerChainHeader.ENCLAVE_IDENTITY)));
     SignedJsonBody qeIdentity = readAs(qe, () -> SignedJsonBody.parse(qe.body(), SignedJsonBody.ENCLAVE_IDENTITY));
 
-    HttpGetter.Response crl = http.get(pckCrlUri(key.ca()));
+    HttpGetter.Response crl = getShared(pckCrlUri(key.ca()));
     String pckCrlChain = readAs(crl, () -> IssuerChainHeader.read(crl, List.of(IssuerChainHeader.PCK_CRL)));
     Bytes pckCrl = readAs(crl, () -> CrlBody.decode(crl.body()));
 
@@ -153,11 +153,27 @@ public final class PcsClient implements CollateralSource {
         qeChain, qeIdentity.signedText(), qeIdentity.signature(), Optional.empty());
   }
 
+  /**
+   * GETs what every platform shares (QE identity, CRLs): a 404 for it is a server that lacks what it
+   * should serve, {@code COLLATERAL_UNAVAILABLE}; only the TCB info's 404 says the server knows no
+   * such platform ({@code COLLATERAL_NOT_FOUND}).
+   */
+  private HttpGetter.Response getShared(URI uri) throws DcapException {
+    try {
+      return http.get(uri);
+    } catch (DcapException e) {
+      if (e.code() == FailureCode.COLLATERAL_NOT_FOUND) {
+        throw new DcapException(FailureCode.COLLATERAL_UNAVAILABLE, e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
   private Bytes rootCaCrl(String qeIdentityChain) throws DcapException {
     DcapException pccsFailure = null;
     if (kind == Kind.PCCS) {
       try {
-        HttpGetter.Response r = http.get(URI.create(base + "/sgx" + API_PATH + "/rootcacrl"));
+        HttpGetter.Response r = getShared(URI.create(base + "/sgx" + API_PATH + "/rootcacrl"));
         return readAs(r, () -> CrlBody.decode(r.body()));
       } catch (DcapException e) {
         pccsFailure = e;
@@ -176,7 +192,7 @@ public final class PcsClient implements CollateralSource {
       uri = dp.get();
     }
     try {
-      HttpGetter.Response r = http.get(uri);
+      HttpGetter.Response r = getShared(uri);
       return readAs(r, () -> CrlBody.decode(r.body()));
     } catch (DcapException e) {
       if (pccsFailure == null) {

@@ -70,7 +70,7 @@ class FallbackTest {
   @Test
   void notFoundIsNotRetried() throws Exception {
     CollateralFetcher.Result r = fetch(); // primary serves nothing: 404
-    assertFellBack(r, FailureCode.COLLATERAL_UNAVAILABLE);
+    assertFellBack(r, FailureCode.COLLATERAL_NOT_FOUND);
     assertEquals(1, primary.requests(FakePcs.TCB));
     assertEquals(List.of(), sleeper.waits);
   }
@@ -267,8 +267,32 @@ class FallbackTest {
     assertEquals(2, e.attempts().size());
     assertEquals(List.of(primary.baseUrl(), secondary.baseUrl()),
         e.attempts().stream().map(SourceAttempt::source).toList());
-    assertEquals(Optional.of(FailureCode.COLLATERAL_UNAVAILABLE), e.attempts().get(0).failure());
+    assertEquals(Optional.of(FailureCode.COLLATERAL_NOT_FOUND), e.attempts().get(0).failure());
     assertEquals(Optional.of(FailureCode.COLLATERAL_MALFORMED), e.attempts().get(1).failure());
     assertFalse(e.attempts().get(0).message().contains("\n"));
+  }
+
+  @Test
+  void whenEverySourceKnowsNoSuchPlatformTheFetchIsNotFound() throws Exception {
+    CollateralKey unknown = new CollateralKey(TeeType.TDX, dev.dcapd.verifier.Bytes.fromHex("00906ED50000"), TDX_KEY.ca());
+    CollateralUnavailableException e = assertThrows(CollateralUnavailableException.class,
+        () -> new CollateralFetcher(List.of(TestVectors.pccs(primary, TestVectors.getter(sleeper)),
+            TestVectors.pccs(secondary, TestVectors.getter(sleeper))), VerifierCollateralCheck.intelRoot(), clock)
+            .fetch(unknown, TDX_AT));
+    assertEquals(FailureCode.COLLATERAL_NOT_FOUND, e.code());
+    assertEquals(1, primary.requests(FakePcs.TCB));
+    assertEquals(1, secondary.requests(FakePcs.TCB));
+    assertEquals(List.of(), sleeper.waits);
+  }
+
+  @Test
+  void oneSourceDownIsNotANotFound() throws Exception {
+    secondary.fault(FakePcs.TCB, FakePcs.status(503));
+    CollateralKey unknown = new CollateralKey(TeeType.TDX, dev.dcapd.verifier.Bytes.fromHex("00906ED50000"), TDX_KEY.ca());
+    CollateralUnavailableException e = assertThrows(CollateralUnavailableException.class,
+        () -> new CollateralFetcher(List.of(TestVectors.pccs(primary, TestVectors.getter(sleeper)),
+            TestVectors.pccs(secondary, TestVectors.getter(sleeper))), VerifierCollateralCheck.intelRoot(), clock)
+            .fetch(unknown, TDX_AT));
+    assertEquals(FailureCode.COLLATERAL_UNAVAILABLE, e.code());
   }
 }

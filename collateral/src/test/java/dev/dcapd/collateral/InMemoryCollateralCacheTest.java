@@ -192,6 +192,52 @@ class InMemoryCollateralCacheTest {
     assertEquals(3, server.requests(FakePcs.TCB));
   }
 
+  @Test
+  void aPlatformNoSourceKnowsIsAskedAboutOncePerNotFoundPeriod() throws Exception {
+    InMemoryCollateralCache cache = cache().notFoundPeriod(Duration.ofMinutes(5)).build();
+    CollateralKey unknown = new CollateralKey(TeeType.TDX, dev.dcapd.verifier.Bytes.fromHex("00906ED50000"), TDX_KEY.ca());
+    for (int i = 0; i < 4; i++) {
+      CollateralUnavailableException e = assertThrows(CollateralUnavailableException.class, () -> cache.get(unknown, START));
+      assertEquals(FailureCode.COLLATERAL_NOT_FOUND, e.code());
+      CollateralUnavailableException past = assertThrows(CollateralUnavailableException.class,
+          () -> cache.getForInstant(unknown, START.minus(Duration.ofDays(1))));
+      assertEquals(FailureCode.COLLATERAL_NOT_FOUND, past.code());
+    }
+    assertEquals(1, server.totalRequests(), "one 404, remembered");
+    clock.advance(Duration.ofMinutes(5));
+    assertThrows(CollateralUnavailableException.class, () -> cache.get(unknown, clock.instant()));
+    assertEquals(2, server.totalRequests(), "asked again once the period passed");
+    // A platform the source knows is not affected.
+    assertTrue(cache.get(TDX_KEY, clock.instant()).validAt(clock.instant()));
+  }
+
+  @Test
+  void callersChoosingInstantsMakeOneFetchPerKeyPerInterval() throws Exception {
+    InMemoryCollateralCache cache = cache().build();
+    cache.get(TDX_KEY, START);
+    assertEquals(1, server.requests(FakePcs.TCB));
+    clock.advance(Duration.ofMinutes(10));
+    Instant before = Instant.parse("2025-06-01T00:00:00Z");
+    Instant inside = Instant.parse("2025-06-25T00:00:00Z");
+    for (int i = 0; i < 4; i++) {
+      assertThrows(DcapException.class, () -> cache.getForInstant(TDX_KEY, before.plusSeconds(1)));
+      assertEquals(START, cache.getForInstant(TDX_KEY, inside).fetchedAt(), "the entry held answers inside its window");
+    }
+    assertEquals(2, server.requests(FakePcs.TCB), "one fetch for the instants outside the entry's window");
+    clock.advance(Duration.ofMinutes(5));
+    assertThrows(DcapException.class, () -> cache.getForInstant(TDX_KEY, before));
+    assertEquals(3, server.requests(FakePcs.TCB), "and one more after the interval");
+  }
+
+  @Test
+  void anOutageIsNotRememberedAsNotFound() throws Exception {
+    server.fault(FakePcs.TCB, FakePcs.times(ATTEMPTS, FakePcs.status(503)));
+    InMemoryCollateralCache cache = cache().build();
+    CollateralUnavailableException e = assertThrows(CollateralUnavailableException.class, () -> cache.get(TDX_KEY, START));
+    assertEquals(FailureCode.COLLATERAL_UNAVAILABLE, e.code());
+    assertEquals(START, cache.get(TDX_KEY, START).fetchedAt(), "asked again at once, and served");
+  }
+
   /** A map standing in for the daemon's RocksDB column family. */
   static final class MapStore implements CollateralStore {
     final Map<CollateralKey, Stored> map = new ConcurrentHashMap<>();

@@ -54,7 +54,7 @@ class OfflineDirectorySourceTest {
     assertEquals(TestVectors.sgxCollateral(), source.fetch(SGX_KEY));
     DcapException e = assertThrows(DcapException.class,
         () -> source.fetch(new CollateralKey(TeeType.SGX, Bytes.fromHex("B0C06F000000"), CaType.PLATFORM)));
-    assertEquals(FailureCode.COLLATERAL_UNAVAILABLE, e.code());
+    assertEquals(FailureCode.COLLATERAL_NOT_FOUND, e.code(), "a folder without the platform's file answers for it");
   }
 
   @Test

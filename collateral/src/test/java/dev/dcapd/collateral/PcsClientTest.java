@@ -155,7 +155,7 @@ class PcsClientTest {
     CollateralKey other = new CollateralKey(TeeType.TDX, dev.dcapd.verifier.Bytes.fromHex("00906ED50000"), TDX_KEY.ca());
     DcapException e = assertThrows(DcapException.class,
         () -> TestVectors.pccs(server, TestVectors.getter(sleeper)).fetch(other));
-    assertEquals(FailureCode.COLLATERAL_UNAVAILABLE, e.code());
+    assertEquals(FailureCode.COLLATERAL_NOT_FOUND, e.code());
     assertEquals(1, server.requests(FakePcs.TCB), "404 is not retried");
     assertEquals(0, server.requests(FakePcs.QE_IDENTITY));
   }

@@ -78,6 +78,12 @@ public enum FailureCode {
   // --- unavailable: the answer could not be computed now -------------------------------------
   COLLATERAL_UNAVAILABLE(Kind.UNAVAILABLE),
   /**
+   * Every collateral source answered that it holds no collateral for the quote's platform (PCS
+   * and PCCS: 404 for its FMSPC's TCB info; a folder: no file for it). An authoritative answer, not
+   * an outage: asking again soon gives the same one.
+   */
+  COLLATERAL_NOT_FOUND(Kind.UNAVAILABLE),
+  /**
    * An on-chain call reverted with data that names no check dcapd knows: empty data (which is
    * also how a P-256 precompile reports a bad signature), a panic, an access or fee error.
    */

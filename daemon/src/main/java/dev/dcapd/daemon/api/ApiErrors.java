@@ -38,6 +38,10 @@ public final class ApiErrors {
 
   /** A failure that stops a call (malformed input, no collateral): mapped by its kind. */
   public static StatusRuntimeException of(FailureCode code, String message) {
+    if (code == FailureCode.COLLATERAL_NOT_FOUND) {
+      // The sources' answer that they know no such platform: asking again soon answers the same.
+      return status(Code.FAILED_PRECONDITION, code.name(), message);
+    }
     Code status = switch (code.kind()) {
       case MALFORMED -> Code.INVALID_ARGUMENT;
       case UNAVAILABLE -> Code.UNAVAILABLE;

@@ -320,7 +320,7 @@ public final class Attestations {
   /**
    * Judges a quote at {@code at} (now when absent) against the given collateral, or what the
    * sources give for that instant, and stores nothing: what is fetched for a caller's instant
-   * answers this call only and never enters the shared cache. May wait.
+   * answers calls at a caller's instant only and never enters the shared cache. May wait.
    */
   public Checked check(Quote quote, Optional<QuoteCollateral> given, Optional<Instant> at) {
     Instant when = at.orElseGet(clock::instant);
@@ -328,16 +328,27 @@ public final class Attestations {
     Judge.Judgement j;
     if (given.isPresent()) {
       j = judge.judge(quote, given.get(), when);
-    } else {
-      CollateralProvider collateral = judge.collateral();
+    } else if (at.isEmpty()) {
       try {
-        QuoteCollateral c = at.isPresent() ? collateral.forQuoteAt(quote, when) : collateral.forQuote(quote, when);
-        j = judge.judge(quote, c, when);
+        j = judge.judgeNow(quote, when, false).orElseThrow();
       } catch (DcapException e) {
-        if (e.code().kind() == FailureCode.Kind.UNAVAILABLE) {
-          throw AttestationFailure.of(e.code(), e.getMessage());
+        throw AttestationFailure.of(e.code(), e.getMessage());
+      }
+    } else {
+      // Nothing is fetched for a quote whose chain the trust anchor does not vouch for.
+      Optional<Judge.Judgement> untrusted = judge.untrustedChain(quote, when);
+      if (untrusted.isPresent()) {
+        j = untrusted.get();
+      } else {
+        CollateralProvider collateral = judge.collateral();
+        try {
+          j = judge.judge(quote, collateral.forQuoteAt(quote, when), when);
+        } catch (DcapException e) {
+          if (e.code().kind() == FailureCode.Kind.UNAVAILABLE) {
+            throw AttestationFailure.of(e.code(), e.getMessage());
+          }
+          j = judge.judgeWithout(quote, e, when);
         }
-        j = judge.judgeWithout(quote, e, when);
       }
     }
     log(j, System.nanoTime() - started);

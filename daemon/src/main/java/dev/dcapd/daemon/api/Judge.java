@@ -77,6 +77,22 @@ public final class Judge {
     return judgement(PolicyCheck.appraise(policy, v, quote, Optional.of(c), at), Optional.of(c));
   }
 
+  /**
+   * The verdict on a quote whose own PCK chain the trust anchor does not vouch for (bad names,
+   * issuers or signatures, another root, a malformed leaf): the failure the verifier would answer
+   * whatever the collateral, reached without any. Empty when the chain holds (or the quote carries
+   * none). The verifier memoises chains, so a chain checked here is not checked again when the
+   * quote is judged.
+   */
+  public Optional<Judgement> untrustedChain(Quote quote, Instant at) {
+    try {
+      verifier.checkPckChain(quote);
+      return Optional.empty();
+    } catch (DcapException e) {
+      return Optional.of(judgeWithout(quote, e, at));
+    }
+  }
+
   /** The verdict on a quote whose collateral could not be named because of the quote itself. */
   public Judgement judgeWithout(Quote quote, DcapException e, Instant at) {
     Optional<Bytes> fmspc = Optional.empty();
@@ -103,14 +119,22 @@ public final class Judge {
 
   /**
    * Judges with the provider's collateral current at {@code now} ({@code cachedOnly}: only what it
-   * holds in memory, else empty so the caller can move to a thread that may wait).
+   * holds in memory, else empty so the caller can move to a thread that may wait). Collateral held
+   * in memory is used as it is; collateral is fetched only for a quote whose PCK chain the trust
+   * anchor vouches for ({@link #untrustedChain}), so no quote a genuine platform did not make
+   * causes a request to a collateral source.
    *
-   * @throws DcapException {@code COLLATERAL_UNAVAILABLE} when no collateral can be had now
+   * @throws DcapException {@code COLLATERAL_UNAVAILABLE} when no collateral can be had now,
+   *     {@code COLLATERAL_NOT_FOUND} when every source answered that it knows no such platform
    */
   public Optional<Judgement> judgeNow(Quote quote, Instant now, boolean cachedOnly) throws DcapException {
-    if (cachedOnly) {
-      Optional<QuoteCollateral> ready = collateral.cached(quote, now);
+    Optional<QuoteCollateral> ready = collateral.cached(quote, now);
+    if (ready.isPresent() || cachedOnly) {
       return ready.map(c -> judge(quote, c, now));
+    }
+    Optional<Judgement> untrusted = untrustedChain(quote, now);
+    if (untrusted.isPresent()) {
+      return untrusted;
     }
     QuoteCollateral c;
     try {

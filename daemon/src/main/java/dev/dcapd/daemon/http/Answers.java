@@ -50,7 +50,8 @@ final class Answers {
   /**
    * A use-case failure as Phala's API answers it: input that does not parse 422 (a request refused
    * for a stated reason, such as a replayed nonce, 400 with that code), nothing stored
-   * 404, no collateral to be had (and bugs) 500. The detail is Phala's words where Phala has them,
+   * 404, no collateral to be had (and bugs) 500, except when every source answered that it knows no
+   * such platform: 400 {@code COLLATERAL_NOT_FOUND}. The detail is Phala's words where Phala has them,
    * with dcapd's reason after them; the code is stable.
    */
   static HttpFailure of(AttestationFailure f) {
@@ -63,6 +64,12 @@ final class Answers {
       case UNAVAILABLE -> new HttpFailure(HttpStatus.SERVICE_UNAVAILABLE_503, f.reason().orElse("UNAVAILABLE"), f.getMessage());
       case FAILURE -> {
         FailureCode code = f.code().orElseThrow();
+        if (code == FailureCode.COLLATERAL_NOT_FOUND) {
+          // The sources answered that they know no such platform: the quote cannot be verified,
+          // and asking again soon answers the same (nothing is stored).
+          yield new HttpFailure(HttpStatus.BAD_REQUEST_400, code.name(),
+              "Quote verification failed: no collateral for the quote's platform (" + f.getMessage() + ")");
+        }
         yield code.kind() == FailureCode.Kind.MALFORMED
             ? new HttpFailure(HttpStatus.UNPROCESSABLE_ENTITY_422, code.name(),
                 "Invalid quote: malformed quote structure (" + f.getMessage() + ")")

@@ -113,7 +113,9 @@ final class PhalaApi extends Handler.Abstract {
   /**
    * {@code POST verify}: 200 and Phala's {@code VerificationResponse} when the quote verified; 400
    * {@code "Quote verification failed"} with the same answer (stored, as Phala does) when it did
-   * not; 422 when it does not parse; 500 when no collateral could be had (nothing stored).
+   * not; 422 when it does not parse; 400 {@code COLLATERAL_NOT_FOUND} when every collateral source
+   * answered that it knows no such platform, 500 when no collateral could be had otherwise
+   * (nothing stored).
    */
   private void verify(Request request, Response response, Callback callback) {
     TokenAsk ask = TokenAsk.of(request);

@@ -102,6 +102,29 @@ public final class QuoteVerifier {
     }
   }
 
+  /**
+   * The first step of {@link #verify} alone: the quote's own PCK chain checked against the trust
+   * anchor (names, issuers, signatures, a root that is the anchor, the leaf's extension of the
+   * shape its CA issues), memoised with the chains {@code verify} checks, so a chain checked here
+   * is not checked again there, nor the other way round. Nothing in it needs collateral or an
+   * instant: revocation and dates are {@code verify}'s, with the collateral. Callers ask it before
+   * they fetch collateral for a quote, so that a quote no genuine platform made never makes them
+   * ask. A quote that carries no chain (certification data types 1-4) passes: only collateral can
+   * name its chain.
+   *
+   * @throws DcapException the failure {@code verify} would answer for this chain, whatever the
+   *     collateral ({@code PCK_CHAIN_UNTRUSTED}, {@code PCK_CERTIFICATE_MALFORMED},
+   *     {@code PCK_CERT_UNSUPPORTED_FORMAT})
+   */
+  public void checkPckChain(Quote quote) throws DcapException {
+    CertificationData cd = quote.certificationData();
+    if (cd.type() != CertificationData.TYPE_PCK_CERT_CHAIN) {
+      return;
+    }
+    Bytes chainBytes = cd.data();
+    chains.verify(chainBytes, PckChainVerifier.chainKey(chainBytes));
+  }
+
   /** One verification's state: the evidence gathered so far. */
   private final class Run {
     private final Quote quote;

@@ -67,6 +67,37 @@ class MemoisationTest {
     return out;
   }
 
+  /**
+   * The chain check callers make before fetching collateral fails exactly where {@code verify}
+   * fails on the chain, with the same code, and, sharing its memo, changes no verdict after it.
+   */
+  @Test
+  void theChainCheckAloneAnswersWhatVerifyAnswersForTheChain() throws Exception {
+    List<Case> cases = corpus();
+    List<Verdict> cold = cold(cases);
+    QuoteVerifier shared = QuoteVerifier.intel();
+    int untrusted = 0;
+    for (int i = 0; i < cases.size(); i++) {
+      Case c = cases.get(i);
+      Optional<FailureCode> chainFailure = Optional.empty();
+      try {
+        shared.checkPckChain(c.quote());
+      } catch (DcapException e) {
+        chainFailure = Optional.of(e.code());
+        untrusted++;
+      }
+      Optional<FailureCode> verdictFailure = cold.get(i).failure().map(Failure::code)
+          .filter(code -> code == FailureCode.PCK_CHAIN_UNTRUSTED || code == FailureCode.PCK_CERTIFICATE_MALFORMED
+              || code == FailureCode.PCK_CERT_UNSUPPORTED_FORMAT);
+      assertEquals(verdictFailure, chainFailure, c.name());
+      assertEquals(cold.get(i), shared.verify(c.quote(), c.collateral(), c.at()), c.name());
+    }
+    assertEquals(1, untrusted, "the corpus has one quote with a bad chain");
+    DcapException e = assertThrows(DcapException.class, () -> QuoteVerifier.intel().checkPckChain(
+        QuoteParser.parse(NegativeVectorsTest.changeInCertificate(Vectors.bytes("dcap-qvl/tdx_quote"), 0))));
+    assertEquals(FailureCode.PCK_CHAIN_UNTRUSTED, e.code());
+  }
+
   @Test
   void warmAndInterleavedVerdictsEqualCold() throws Exception {
     List<Case> cases = corpus();
