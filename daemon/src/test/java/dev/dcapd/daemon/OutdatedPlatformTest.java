@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import dev.dcapd.daemon.api.ProtoVerdicts;
 import dev.dcapd.daemon.http.HttpSettings;
 import dev.dcapd.daemon.testing.Closer;
 import dev.dcapd.daemon.testing.TestStores;
@@ -173,6 +174,9 @@ class OutdatedPlatformTest {
     VerifyResponse accepted = s.verify(upload(c));
     assertTrue(accepted.getSuccess());
     assertEquals(Duration.ofDays(963), Duration.between(Instant.parse(accepted.getVerdict().getTcbDate()), c.spec().at()));
+    // Accepted within the grace only: the verdict, and any token about it, hold until the grace ends.
+    assertEquals(Instant.parse(accepted.getVerdict().getTcbDate()).plus(Duration.ofDays(1000)),
+        ProtoVerdicts.instant(accepted.getVerdict().getHoldsUntil()));
     daemon.close();
 
     dir = Files.createDirectories(dir.resolve("again"));

@@ -225,7 +225,7 @@ class SignedTruthTest {
     assertTooOld(again.getVerdict());
     HttpResponse<String> page = get(d, "/reports/" + checksum, Optional.empty());
     assertEquals(200, page.statusCode());
-    assertTrue(page.body().contains("Not verified"), "the report page does not say verified");
+    assertTrue(page.body().contains("id=\"failure-code\">POLICY_VIOLATION<"), "the report page shows the refusal");
   }
 
   private static void assertTooOld(Verdict v) {

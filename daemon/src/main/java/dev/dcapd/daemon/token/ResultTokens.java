@@ -16,6 +16,7 @@ import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.binding.ReportDataBinding;
 import dev.dcapd.verifier.json.QuoteJson;
 import dev.dcapd.verifier.policy.PolicyCheck;
+import dev.dcapd.verifier.policy.Warnings;
 import dev.dcapd.verifier.quote.Quote;
 import java.io.IOException;
 import java.io.StringReader;
@@ -269,7 +270,8 @@ public final class ResultTokens {
     boolean genuine = v.getSuccess() || policyRefused;
     if (genuine) {
       boolean insecure = v.getInsecureRoot();
-      boolean current = "UpToDate".equals(v.getTcbStatus()) && v.getAdvisoryIdsCount() == 0;
+      // Affirming only without what the report page and the CLI call warnings.
+      boolean current = !v.getTcbStatus().isEmpty() && Warnings.of(v.getTcbStatus(), v.getAdvisoryIdsList()).isEmpty();
       out.put("instance-identity", insecure ? 32 : 2);
       out.put("hardware", current && !insecure ? 2 : 32);
       out.put("configuration", v.getSuccess() ? 2 : 96);

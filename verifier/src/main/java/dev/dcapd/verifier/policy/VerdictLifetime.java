@@ -16,7 +16,8 @@ import java.util.Optional;
  * <p>Only the passing of time is bounded here; a new trust root, policy or collateral is noticed
  * by whoever holds the verdict. Time only ever turns an accepted quote into a refused one (the
  * collateral expires, the verdict or the collateral grows older than the policy allows), never the
- * reverse, so a refused quote is bounded only by its collateral's expiry while that is ahead.
+ * reverse (a grace for an out-of-date platform ends, it never begins), so a refused quote is bounded
+ * only by its collateral's expiry while that is ahead.
  */
 public final class VerdictLifetime {
   private VerdictLifetime() {}
@@ -24,7 +25,9 @@ public final class VerdictLifetime {
   /**
    * The instant {@code appraisal} stops holding, empty when nothing bounds it: for an accepted
    * quote, the earliest of its collateral's earliest expiry, the oldest collateral issue date plus
-   * the policy's {@code max_collateral_age}, and its judgement plus {@code max_age}.
+   * the policy's {@code max_collateral_age}, its judgement plus {@code max_age}, and for an
+   * out-of-date platform accepted within the policy's {@code out_of_date_grace}, its TCB date plus
+   * that grace.
    *
    * @param collateral what the verdict rests on, as given to {@link PolicyCheck#appraise}
    */
@@ -43,6 +46,11 @@ public final class VerdictLifetime {
       // refuses it otherwise); should it not now, the verdict holds no longer than its instant.
       Instant issued = collateral.flatMap(VerdictLifetime::oldestIssue).orElse(v.verifiedAt());
       until = earlier(until, issued.plus(policy.maxCollateralAge().get()));
+    }
+    // An out-of-date platform accepted within the policy's grace (PolicyCheck refused it otherwise).
+    if (policy.outOfDateGrace().isPresent() && v.tcbStatus().map(Policy::outOfDate).orElse(false)
+        && v.tcbDate().isPresent()) {
+      until = earlier(until, v.tcbDate().get().plus(policy.outOfDateGrace().get()));
     }
     return until.equals(Instant.MAX) ? Optional.empty() : Optional.of(until);
   }
