@@ -74,7 +74,8 @@ final class TokenCommand implements Runnable {
     Path jwksCa;
 
     @Option(names = "--insecure-http-jwks",
-        description = "INSECURE: allow a plain http --jwks URL to another host, whose keys anyone on the path can replace.")
+        description = "INSECURE: take the keys over plain http from another host (a --jwks http:// URL, or a --server "
+            + "without --tls/--tls-ca), where anyone on the path can replace them.")
     boolean insecureHttpJwks;
 
     @Option(names = "--allow-insecure-root",
@@ -137,6 +138,7 @@ final class TokenCommand implements Runnable {
         if (!remote.isSet()) {
           throw new CliException(Dcap.EXIT_BAD_INPUT, "token verify needs the daemon's keys: --jwks FILE|URL, or dcap --server HOST:PORT");
         }
+        requireAuthenticatedServer(remote);
         try (DcapClient client = remote.connect("token verify")) {
           return fromJwks("the keys of " + remote.server(), client.getKeys());
         } catch (DcapClientException e) {
@@ -155,6 +157,23 @@ final class TokenCommand implements Runnable {
         }
       }
       return fromJwks(jwks, new String(CliIo.read(Path.of(jwks)), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Refuses keys from a daemon on another host over plaintext gRPC: anyone on the path could
+     * answer GetKeys with their own. A Unix socket, loopback, or --tls / --tls-ca pass.
+     */
+    private void requireAuthenticatedServer(ServerOptions remote) throws CliException {
+      if (remote.server().unix() || remote.tls || remote.tlsCa != null) {
+        return;
+      }
+      try {
+        EarVerifier.requireAuthenticatedSource(URI.create("http://" + remote.server() + "/"), insecureHttpJwks);
+      } catch (TokenException | IllegalArgumentException e) {
+        throw new CliException(Dcap.EXIT_BAD_INPUT, TokenException.Reason.INSECURE_JWKS_URL + ": the keys of --server "
+            + remote.server() + " would come over plaintext gRPC from another host, where anyone on the path could "
+            + "replace them: use --tls or --tls-ca PEM (or --insecure-http-jwks)");
+      }
     }
 
     /** TLS that trusts exactly the CA certificates in a PEM file. */

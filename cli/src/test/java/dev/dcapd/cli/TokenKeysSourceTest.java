@@ -107,6 +107,18 @@ class TokenKeysSourceTest {
   }
 
   @Test
+  void aServerOnAnotherHostWithoutTlsIsNotAskedForItsKeys() {
+    for (String server : List.of("192.0.2.1:50051", "[2001:db8::1]:50051", "dcapd.example.invalid:50051")) {
+      Result r = dcap("--server", server, "--timeout", "2s", "token", "verify", forgedToken(), "--at", AT);
+      assertEquals(2, r.exit(), server + ": " + r.err());
+      assertTrue(r.err().startsWith("dcap: INSECURE_JWKS_URL: "), r.err());
+      assertEquals(1, r.err().lines().count(), r.err());
+    }
+    assertEquals(List.of(), asked, "no connection is even planned");
+    assertEquals(List.of(), proxied);
+  }
+
+  @Test
   void theInsecureOptionFetchesPlainHttpFromElsewhereAndSoTrustsWhoeverAnswers() {
     Result r = dcap("token", "verify", forgedToken(), "--jwks", ELSEWHERE, "--insecure-http-jwks", "--at", AT);
     assertEquals(0, r.exit(), r.err());

@@ -117,9 +117,12 @@ public final class EarVerifier {
   /**
    * Refuses a URL whose answer anyone on the path could write: plain http to a host other than
    * loopback ({@code localhost}, 127.0.0.0/8, ::1, written as such: no name is looked up, so a
-   * name that merely resolves to loopback does not count).
+   * name that merely resolves to loopback does not count), unless {@code insecureHttp}.
+   *
+   * @throws TokenException {@link TokenException.Reason#INSECURE_JWKS_URL}
+   * @throws IllegalArgumentException for a URL that is neither http nor https
    */
-  static void requireAuthenticatedSource(URI url, boolean insecureHttp) throws TokenException {
+  public static void requireAuthenticatedSource(URI url, boolean insecureHttp) throws TokenException {
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
     if (scheme.equals("https")) {
       return;
