@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Verifies a dcapd signed result (an EAR token) with jose, as a relying party does.
 //
-// Usage: node verify_token.js TOKEN|- JWKS_FILE [--at UNIX_SECONDS] [--nonce HEX]
+// Usage: node verify_token.js TOKEN|- JWKS_FILE [--at UNIX_SECONDS] [--nonce HEX] [--allow-insecure-root]
 //
 // TOKEN is the compact JWT dcapd answers with when asked for token "ear" (gRPC Verify, Get or
 // Check; HTTP ?token=ear or Accept: application/eat+jwt), or - to read it from standard input.
@@ -10,6 +10,10 @@
 // 1 when it verifies and says the quote is not to be trusted (contraindicated, none), 2 when it
 // does not verify (one line on stderr: the reason, spelled as dcapd's Java verifier spells it) or
 // on bad usage.
+//
+// A token whose verdict rests on a root other than Intel's (submods.quote.dcapd.insecure_root not
+// false: the daemon ran with --insecure-trust-root, whose holder can make quotes it calls genuine,
+// or the token does not say) is refused as INSECURE_ROOT unless --allow-insecure-root is given.
 //
 // Time: jose judges exp at `currentDate` (--at, else now) with a 30 s tolerance, as dcapd's Java
 // verifier does; jose checks iat only against a maximum age, so a token issued more than 30 s
@@ -39,9 +43,10 @@ class Refused extends Error {
 
 /**
  * The claims of a dcapd EAR signed by a key of `jwks` (the parsed JWKS), valid at `at` (Unix
- * seconds, default now) and carrying `nonce` (hex) when one is given; rejects with Refused otherwise.
+ * seconds, default now), carrying `nonce` (hex) when one is given, and anchored in Intel's root
+ * unless `allowInsecureRoot`; rejects with Refused otherwise.
  */
-async function verifyToken(token, jwks, {at, nonce} = {}) {
+async function verifyToken(token, jwks, {at, nonce, allowInsecureRoot = false} = {}) {
   const now = at === undefined ? Date.now() / 1000 : at;
   let payload;
   try {
@@ -66,6 +71,14 @@ async function verifyToken(token, jwks, {at, nonce} = {}) {
   if (nonce !== undefined && String(payload.eat_nonce || '').toLowerCase() !== nonce.toLowerCase()) {
     throw new Refused('WRONG_NONCE', 'the token does not carry the expected nonce');
   }
+  const dcapd = payload.submods.quote.dcapd;
+  const insecureRoot = dcapd !== null && typeof dcapd === 'object' ? dcapd.insecure_root : undefined;
+  // Only the JSON value false says Intel's root; anything else (true, absent, 0, "false") is refused.
+  if (insecureRoot !== false && !allowInsecureRoot) {
+    throw new Refused('INSECURE_ROOT', insecureRoot === undefined
+      ? 'the token does not say whether its verdict rests on Intel\'s root (no insecure_root claim)'
+      : `its verdict rests on a root other than Intel's (insecure_root: ${JSON.stringify(insecureRoot)})`);
+  }
   return payload;
 }
 
@@ -75,7 +88,7 @@ function status(claims) {
 }
 
 function usage(message) {
-  console.error(`verify_token.js: ${message}\nusage: node verify_token.js TOKEN|- JWKS_FILE [--at UNIX_SECONDS] [--nonce HEX]`);
+  console.error(`verify_token.js: ${message}\nusage: node verify_token.js TOKEN|- JWKS_FILE [--at UNIX_SECONDS] [--nonce HEX] [--allow-insecure-root]`);
   process.exit(2);
 }
 
@@ -90,6 +103,8 @@ async function main(argv) {
       if (!/^(?:[0-9a-fA-F]{2})+$/.test(opts.nonce)) {
         usage('--nonce is not hex');
       }
+    } else if (argv[i] === '--allow-insecure-root') {
+      opts.allowInsecureRoot = true;
     } else if (argv[i].startsWith('--') || positional.length === 2) {
       usage(`unexpected ${argv[i]}`);
     } else {

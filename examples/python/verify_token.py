@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Verifies a dcapd signed result (an EAR token) with PyJWT, as a relying party does.
 
-Usage: verify_token.py TOKEN|- JWKS_FILE [--at UNIX_SECONDS] [--nonce HEX]
+Usage: verify_token.py TOKEN|- JWKS_FILE [--at UNIX_SECONDS] [--nonce HEX] [--allow-insecure-root]
 
 TOKEN is the compact JWT dcapd answers with when asked for token "ear" (gRPC Verify, Get or Check;
 HTTP ?token=ear or Accept: application/eat+jwt), or - to read it from standard input. JWKS_FILE
@@ -9,6 +9,10 @@ holds the daemon's public keys (gRPC GetKeys, or GET /.well-known/jwks.json). Pr
 JSON. Exit 0 when the token verifies and its ear.status is affirming or warning, 1 when it verifies
 and says the quote is not to be trusted (contraindicated, none), 2 when it does not verify (one
 line on stderr: the reason, spelled as dcapd's Java verifier spells it) or on bad usage.
+
+A token whose verdict rests on a root other than Intel's (submods.quote.dcapd.insecure_root not
+false: the daemon ran with --insecure-trust-root, whose holder can make quotes it calls genuine,
+or the token does not say) is refused as INSECURE_ROOT unless --allow-insecure-root is given.
 
 Needs Debian python3-jwt and python3-cryptography (PyJWT's ES256).
 
@@ -39,9 +43,10 @@ class Refused(Exception):
         self.reason = reason
 
 
-def verify(token, jwks_json, at=None, nonce=None):
+def verify(token, jwks_json, at=None, nonce=None, allow_insecure_root=False):
     """The claims of a dcapd EAR signed by a key of jwks_json, valid at `at` (Unix seconds, default
-    now) and carrying `nonce` (hex) when one is given; raises Refused otherwise."""
+    now), carrying `nonce` (hex) when one is given, and anchored in Intel's root unless
+    `allow_insecure_root`; raises Refused otherwise."""
     try:
         keys = jwt.PyJWKSet.from_json(jwks_json)
     except (jwt.PyJWKError, jwt.PyJWKSetError, ValueError) as e:
@@ -81,6 +86,15 @@ def verify(token, jwks_json, at=None, nonce=None):
         raise Refused("MALFORMED", "no submods.quote")
     if nonce is not None and str(claims.get("eat_nonce", "")).lower() != nonce.lower():
         raise Refused("WRONG_NONCE", "the token does not carry the expected nonce")
+    dcapd = submods["quote"].get("dcapd")
+    insecure_root = dcapd.get("insecure_root") if isinstance(dcapd, dict) else None
+    # Only the JSON value false says Intel's root; anything else (true, absent, 0, "false") is refused.
+    if insecure_root is not False and not allow_insecure_root:
+        if insecure_root is None:
+            raise Refused("INSECURE_ROOT", "the token does not say whether its verdict rests on Intel's root "
+                                           "(no insecure_root claim)")
+        raise Refused("INSECURE_ROOT", "its verdict rests on a root other than Intel's (insecure_root: %s)"
+                      % json.dumps(insecure_root))
     return claims
 
 
@@ -95,6 +109,8 @@ def main():
     parser.add_argument("jwks", metavar="JWKS_FILE")
     parser.add_argument("--at", type=int, help="judge iat/exp at this instant (Unix seconds; default now)")
     parser.add_argument("--nonce", help="require this eat_nonce (hex)")
+    parser.add_argument("--allow-insecure-root", action="store_true",
+                        help="accept a verdict that rests on a root other than Intel's (testing only)")
     args = parser.parse_args()
     if args.nonce is not None:
         args.nonce = args.nonce[2:] if args.nonce.lower().startswith("0x") else args.nonce
@@ -108,7 +124,7 @@ def main():
         print("verify_token.py: %s: %s" % (args.jwks, e.strerror), file=sys.stderr)
         return 2
     try:
-        claims = verify(token, jwks, args.at, args.nonce)
+        claims = verify(token, jwks, args.at, args.nonce, args.allow_insecure_root)
     except Refused as e:
         print("verify_token.py: %s" % e, file=sys.stderr)
         return 2

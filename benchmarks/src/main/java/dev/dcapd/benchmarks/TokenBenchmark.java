@@ -57,12 +57,14 @@ public class TokenBenchmark {
     String h48 = "0x" + "ab".repeat(48);
     Map<String, Object> measurements = Map.of("mrtd", h48, "rtmr0", h48, "rtmr1", h48, "rtmr2", h48, "rtmr3", h48,
         "mrseam", h48, "tdattributes", "0x0000001000000000", "xfam", "0xe702060000000000");
-    appraisal = new EarIssuer.Appraisal(Map.of("instance-identity", 2, "hardware", 2, "configuration", 2,
-        "runtime-opaque", 2), "policy:default#" + "cd".repeat(32), Map.of(
+    Map<String, Object> claims = new java.util.HashMap<>(Map.of(
         "checksum", "c4".repeat(32), "success", true, "tee_type", "TEE_TDX", "fmspc", "0xb0c06f000000",
         "tcb_status", "UpToDate", "advisory_ids", List.of(), "measurements", measurements,
-        "report_data", "0x" + "00".repeat(64), "collateral_id", "ef".repeat(32), "trust_root", "44a0".repeat(16)),
-        Optional.of("01".repeat(32)));
+        "report_data", "0x" + "00".repeat(64), "collateral_id", "ef".repeat(32), "trust_root", "44a0".repeat(16)));
+    // As the daemon's tokens say: without it the verifier refuses (INSECURE_ROOT) and the benchmark would time a refusal.
+    claims.put("insecure_root", false);
+    appraisal = new EarIssuer.Appraisal(Map.of("instance-identity", 2, "hardware", 2, "configuration", 2,
+        "runtime-opaque", 2), "policy:default#" + "cd".repeat(32), claims, Optional.of("01".repeat(32)));
     token = issuer.issue(appraisal, NOW);
   }
 

@@ -316,7 +316,7 @@ public final class Daemon implements AutoCloseable {
     grpcAddress().ifPresent(a -> sb.append(" grpc ").append(a.getHostString()).append(':').append(a.getPort())
         .append(config.tls().isPresent() ? " (tls)" : ""));
     config.unixSocket().ifPresent(p -> sb.append(" unix:").append(p));
-    httpAddress().ifPresent(a -> sb.append(" http://").append(a.getHostString()).append(':').append(a.getPort()).append('/'));
+    httpAddress().ifPresent(a -> sb.append(config.http().orElseThrow().tls().isPresent() ? " https://" : " http://").append(a.getHostString()).append(':').append(a.getPort()).append('/'));
     metricsAddress().ifPresent(a -> sb.append(" metrics http://").append(a.getHostString()).append(':').append(a.getPort())
         .append("/metrics"));
     sb.append(config.cassandra().isPresent() ? " store " + store.describe() : " data " + config.dataDir());

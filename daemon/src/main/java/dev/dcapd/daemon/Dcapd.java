@@ -174,6 +174,14 @@ public final class Dcapd implements Runnable {
         description = "Serve Phala's attestation API, report pages, /metrics and /healthz over HTTP here (off unless given).")
     String http;
 
+    @Option(names = "--http-tls-cert", paramLabel = "PEM",
+        description = "Serve --http over TLS (1.2+) with this PEM certificate chain, the server's certificate first.")
+    Path httpTlsCert;
+
+    @Option(names = "--http-tls-key", paramLabel = "PEM",
+        description = "The private key of --http-tls-cert: PEM, PKCS#8 or SEC1 EC / PKCS#1 RSA, unencrypted.")
+    Path httpTlsKey;
+
     @Option(names = "--http-rate", paramLabel = "N", defaultValue = "" + HttpSettings.DEFAULT_REQUESTS_PER_SECOND,
         description = "HTTP requests per second one client address may make before it is answered 429 (default ${DEFAULT-VALUE}).")
     int httpRate;
@@ -224,6 +232,14 @@ public final class Dcapd implements Runnable {
       if ((tlsCert == null) != (tlsKey == null)) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
       }
+      if ((httpTlsCert == null) != (httpTlsKey == null)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--http-tls-cert and --http-tls-key go together");
+      }
+      if (httpTlsCert != null && http == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--http-tls-cert and --http-tls-key need --http HOST:PORT");
+      }
+      Optional<Listeners.Tls> httpTls = httpTlsCert == null ? Optional.empty()
+          : Optional.of(new Listeners.Tls(httpTlsCert, httpTlsKey));
       Optional<CassandraLocation> cassandra = Optional.empty();
       Path dataDir = data;
       if (store != null && CassandraLocation.names(store)) {
@@ -263,7 +279,7 @@ public final class Dcapd implements Runnable {
             .withPolicy(Optional.ofNullable(policy), insecureAllowDebug)
             .withReappraisalRate(reappraisalRate)
             .withEcdsaEngine(EcdsaChoice.parse(ecdsaEngine))
-            .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate)))
+            .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate, httpTls)))
             .withTokens(new TokenSettings(Optional.ofNullable(tokenKey), tokenLifetime, rotateTokenKey))
             .withCassandra(cassandra);
       } catch (IllegalArgumentException e) {

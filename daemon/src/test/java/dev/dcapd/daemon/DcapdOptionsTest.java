@@ -73,11 +73,25 @@ class DcapdOptionsTest {
   }
 
   @Test
+  void theHttpListenerServesTlsWithACertificateAndItsKey() throws Exception {
+    DaemonConfig plain = parse(Map.of(), Optional.empty(), "serve", "--http", "127.0.0.1:8080");
+    assertEquals(Optional.empty(), plain.http().orElseThrow().tls());
+    DaemonConfig tls = parse(Map.of("DCAPD_HTTP_TLS_KEY", "/etc/dcapd/key.pem"), Optional.empty(),
+        "serve", "--http", "127.0.0.1:8443", "--http-tls-cert", "/etc/dcapd/chain.pem");
+    assertEquals(Optional.of(new Listeners.Tls(Path.of("/etc/dcapd/chain.pem"), Path.of("/etc/dcapd/key.pem"))),
+        tls.http().orElseThrow().tls());
+    assertEquals(Optional.empty(), tls.tls(), "the gRPC listener's TLS is its own");
+  }
+
+  @Test
   void badOptionsAreOneLineAndExitTwo() {
     for (String[] args : new String[][] {
         {"serve", "--grpc", "nonsense"},
         {"serve", "--grpc", "none"},
         {"serve", "--tls-cert", "c.pem"},
+        {"serve", "--http", "127.0.0.1:0", "--http-tls-cert", "c.pem"},
+        {"serve", "--http", "127.0.0.1:0", "--http-tls-key", "k.pem"},
+        {"serve", "--http-tls-cert", "c.pem", "--http-tls-key", "k.pem"},
         {"serve", "--workers", "x"},
         {"serve", "--block-cache-mib", "0"},
         {"serve", "--ecdsa-engine", "openssl"},

@@ -9,36 +9,56 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /**
  * Verifies dcapd's EAR tokens offline against the daemon's public keys (a pinned JWKS, or one
  * fetched once): ES256 only, a key the JWKS names, the signature, {@code iat}/{@code exp} with a
- * small leeway, the EAR profile, and the nonce the relying party expects. Fails closed: anything
- * else is a {@link TokenException} with a stable reason.
+ * small leeway, the EAR profile, the nonce the relying party expects, and a verdict anchored in
+ * Intel's root ({@code insecure_root} false) unless {@link #allowInsecureRoot()} says otherwise.
+ * Fails closed: anything else is a {@link TokenException} with a stable reason.
  */
 public final class EarVerifier {
   /** Clock difference tolerated between the daemon and the relying party. */
   public static final Duration LEEWAY = Duration.ofSeconds(30);
+  /** The claim (in {@code submods.quote.dcapd}) that says the verdict rests on a root other than Intel's. */
+  public static final String INSECURE_ROOT_CLAIM = "insecure_root";
+  private static final Pattern IPV4_LITERAL = Pattern.compile("[0-9]{1,3}(?:\\.[0-9]{1,3}){3}");
 
   private final JWKSet keys;
+  private final boolean allowInsecureRoot;
 
-  private EarVerifier(JWKSet keys) {
+  private EarVerifier(JWKSet keys, boolean allowInsecureRoot) {
     this.keys = Objects.requireNonNull(keys, "keys");
+    this.allowInsecureRoot = allowInsecureRoot;
   }
 
   /** Trusts exactly these keys. */
   public static EarVerifier withKeys(JWKSet keys) {
-    return new EarVerifier(keys.toPublicJWKSet());
+    return new EarVerifier(keys.toPublicJWKSet(), false);
+  }
+
+  /**
+   * INSECURE: this verifier, also accepting tokens whose verdict rests on a root other than Intel's
+   * (a daemon run with {@code --insecure-trust-root}: anyone holding that root's key can make quotes
+   * it calls genuine), or that do not say which. For tests against such a daemon only.
+   */
+  public EarVerifier allowInsecureRoot() {
+    return new EarVerifier(keys, true);
   }
 
   /** Trusts the keys of a JWKS document ({@code /.well-known/jwks.json}, or {@code GetKeys}). */
@@ -50,9 +70,35 @@ public final class EarVerifier {
     }
   }
 
-  /** Fetches the daemon's JWKS once from {@code url} and trusts its keys. */
-  public static EarVerifier fetch(URI url, Duration timeout) throws IOException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+  /**
+   * Fetches the daemon's JWKS once from {@code url} and trusts its keys: over https with the JVM's
+   * default trust, or over plain http from this machine (loopback) only.
+   *
+   * @throws TokenException {@link TokenException.Reason#INSECURE_JWKS_URL} for a plain-http URL to
+   *     another host, before any connection is made
+   * @throws IllegalArgumentException for a URL that is neither http nor https
+   */
+  public static EarVerifier fetch(URI url, Duration timeout) throws IOException, TokenException {
+    return fetch(url, timeout, Optional.empty(), false);
+  }
+
+  /**
+   * Fetches the daemon's JWKS once from {@code url} and trusts its keys.
+   *
+   * @param tls the TLS trust for an https URL (e.g. only a private CA); empty: the JVM's default
+   * @param insecureHttp INSECURE: also fetch over plain http from hosts other than loopback, where
+   *     anyone on the path can answer with keys of their own and so have any token they sign accepted
+   * @throws TokenException {@link TokenException.Reason#INSECURE_JWKS_URL} for a plain-http URL to
+   *     another host unless {@code insecureHttp}, before any connection is made
+   * @throws IllegalArgumentException for a URL that is neither http nor https
+   */
+  public static EarVerifier fetch(URI url, Duration timeout, Optional<SSLContext> tls, boolean insecureHttp)
+      throws IOException, TokenException {
+    requireAuthenticatedSource(url, insecureHttp);
+    // Redirects are never followed: an https URL must not hand the request on to a plain-http one.
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER);
+    tls.ifPresent(b::sslContext);
+    HttpClient http = b.build();
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).timeout(timeout).GET().build(),
           HttpResponse.BodyHandlers.ofString());
@@ -65,6 +111,48 @@ public final class EarVerifier {
       throw new IOException("interrupted fetching " + url, e);
     } catch (TokenException e) {
       throw new IOException("JWKS at " + url + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses a URL whose answer anyone on the path could write: plain http to a host other than
+   * loopback ({@code localhost}, 127.0.0.0/8, ::1, written as such: no name is looked up, so a
+   * name that merely resolves to loopback does not count), unless {@code insecureHttp}.
+   *
+   * @throws TokenException {@link TokenException.Reason#INSECURE_JWKS_URL}
+   * @throws IllegalArgumentException for a URL that is neither http nor https
+   */
+  public static void requireAuthenticatedSource(URI url, boolean insecureHttp) throws TokenException {
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (scheme.equals("https")) {
+      return;
+    }
+    if (!scheme.equals("http")) {
+      throw new IllegalArgumentException("a JWKS URL is https:// (or http:// on this machine), not " + url);
+    }
+    if (insecureHttp || isLoopback(url.getHost())) {
+      return;
+    }
+    throw new TokenException(TokenException.Reason.INSECURE_JWKS_URL, url + " is plain http to a host other than "
+        + "this machine, so anyone on the path could answer with their own keys: use https");
+  }
+
+  private static boolean isLoopback(String host) {
+    if (host == null) {
+      return false;
+    }
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    boolean v6 = host.startsWith("[") && host.endsWith("]");
+    if (!v6 && !IPV4_LITERAL.matcher(host).matches()) {
+      return false;
+    }
+    try {
+      // A literal (checked above): InetAddress only parses it, it looks nothing up.
+      return InetAddress.getByName(v6 ? host.substring(1, host.length() - 1) : host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
     }
   }
 
@@ -129,6 +217,14 @@ public final class EarVerifier {
       if (!(nonce instanceof String s) || !s.equalsIgnoreCase(expectedNonce.get())) {
         throw new TokenException(TokenException.Reason.WRONG_NONCE, "the token does not carry the expected nonce");
       }
+    }
+    Object dcapd = ((Map<?, ?>) m.get(Ear.SUBMOD)).get(Ear.DCAPD);
+    Object insecureRoot = dcapd instanceof Map<?, ?> d ? d.get(INSECURE_ROOT_CLAIM) : null;
+    if (!Boolean.FALSE.equals(insecureRoot) && !allowInsecureRoot) {
+      throw new TokenException(TokenException.Reason.INSECURE_ROOT, insecureRoot == null
+          ? "the token does not say whether its verdict rests on Intel's root (no " + INSECURE_ROOT_CLAIM + " claim)"
+          : "its verdict rests on a root other than Intel's (" + INSECURE_ROOT_CLAIM + ": " + insecureRoot
+              + "), which anyone holding that root's key can make quotes for");
     }
     return new VerifiedEar(claims, kid);
   }

@@ -1,6 +1,6 @@
 package dev.dcapd.token;
 
-/** A token that must not be trusted, with a stable reason to branch on. */
+/** A token (or a source of keys) that must not be trusted, with a stable reason to branch on. */
 public final class TokenException extends Exception {
   private static final long serialVersionUID = 1L;
 
@@ -19,7 +19,18 @@ public final class TokenException extends Exception {
     /** Not the EAR profile dcapd issues. */
     WRONG_PROFILE,
     /** Its {@code eat_nonce} is not the nonce the relying party expects. */
-    WRONG_NONCE
+    WRONG_NONCE,
+    /**
+     * Its {@code submods.quote.dcapd.insecure_root} is not {@code false}: the verdict rests on a
+     * root the daemon's operator chose with {@code --insecure-trust-root} instead of Intel's (or the
+     * token does not say), and the relying party did not allow that.
+     */
+    INSECURE_ROOT,
+    /**
+     * The keys would come over plain http from a host other than this machine (loopback), where
+     * anyone on the path can answer with their own keys; refused before any connection is made.
+     */
+    INSECURE_JWKS_URL
   }
 
   private final Reason reason;

@@ -45,6 +45,16 @@ public record VerifiedEar(JWTClaimsSet claims, String keyId) {
     return ids == null ? List.of() : (List<String>) ids;
   }
 
+  /**
+   * Whether the verdict may rest on a root other than Intel's: true unless the token says
+   * {@code insecure_root: false} (only a verifier told {@link EarVerifier#allowInsecureRoot()}
+   * accepts such tokens).
+   */
+  public boolean insecureRoot() {
+    Map<String, Object> d = dcapd();
+    return d == null || !Boolean.FALSE.equals(d.get(EarVerifier.INSECURE_ROOT_CLAIM));
+  }
+
   public Optional<String> nonce() {
     return Optional.ofNullable((String) claims.getClaim(Ear.EAT_NONCE));
   }

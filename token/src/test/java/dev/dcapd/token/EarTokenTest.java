@@ -1,6 +1,7 @@
 package dev.dcapd.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,7 @@ class EarTokenTest {
   private static final Duration LIFETIME = Duration.ofMinutes(5);
   private static final EarIssuer.Appraisal UP_TO_DATE = new EarIssuer.Appraisal(
       Map.of("hardware", 2, "instance-identity", 2, "runtime-opaque", 2), "policy:default#ab",
-      Map.of("checksum", "c42f", "tcb_status", "UpToDate"), Optional.of("00ff"));
+      Map.of("checksum", "c42f", "tcb_status", "UpToDate", "insecure_root", false), Optional.of("00ff"));
 
   private final KeyRing ring = KeyRing.generate(NOW);
   private final EarIssuer issuer = new EarIssuer(ring, LIFETIME, "https://dcapd.dev", "test");
@@ -83,6 +85,27 @@ class EarTokenTest {
     String noNonce = issuer.issue(new EarIssuer.Appraisal(UP_TO_DATE.vector(), "p", Map.of("checksum", "c4"),
         Optional.empty()), NOW);
     assertReason(TokenException.Reason.WRONG_NONCE, noNonce, Optional.of("00ff"), NOW);
+  }
+
+  @Test
+  void aVerdictThatMayRestOnAnotherRootIsRefusedUnlessAllowed() throws Exception {
+    Map<String, Object> claims = new java.util.HashMap<>(UP_TO_DATE.claims());
+    List<Object> notFalse = new java.util.ArrayList<>(List.of(true, "false", 0, Map.of()));
+    notFalse.add(null);
+    for (Object value : notFalse) {
+      if (value == null) {
+        claims.remove("insecure_root");
+      } else {
+        claims.put("insecure_root", value);
+      }
+      String token = issuer.issue(new EarIssuer.Appraisal(UP_TO_DATE.vector(), "p", claims, Optional.empty()), NOW);
+      assertReason(TokenException.Reason.INSECURE_ROOT, token, Optional.empty(), NOW);
+      VerifiedEar allowed = verifier(NOW).allowInsecureRoot().verify(token, Optional.empty(), NOW);
+      assertTrue(allowed.insecureRoot(), String.valueOf(value));
+    }
+    String noDcapdClaims = issuer.issue(new EarIssuer.Appraisal(UP_TO_DATE.vector(), "p", Map.of(), Optional.empty()), NOW);
+    assertReason(TokenException.Reason.INSECURE_ROOT, noDcapdClaims, Optional.empty(), NOW);
+    assertFalse(verifier(NOW).verify(issuer.issue(UP_TO_DATE, NOW), Optional.empty(), NOW).insecureRoot());
   }
 
   @Test

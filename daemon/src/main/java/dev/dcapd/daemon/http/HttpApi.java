@@ -24,13 +24,16 @@ import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.CrossOriginHandler;
 import org.eclipse.jetty.server.handler.DoSHandler;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -39,7 +42,8 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The daemon's HTTP listener ({@code --http HOST:PORT}), Jetty 12: Phala's attestation API under
+ * The daemon's HTTP listener ({@code --http HOST:PORT}, https with {@code --http-tls-cert} and
+ * {@code --http-tls-key}), Jetty 12: Phala's attestation API under
  * {@code /api/v1/attestations/} ({@link PhalaApi}), its OpenAPI document at
  * {@code /api/v1/openapi.json}, the result tokens' keys at {@code /.well-known/jwks.json} and
  * nonces at {@code POST /api/v1/challenge}, report pages, {@code /metrics} and {@code /healthz}.
@@ -91,7 +95,16 @@ public final class HttpApi implements AutoCloseable {
     http.setRequestHeaderSize(MAX_HEAD_BYTES);
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    ServerConnector connector;
+    if (settings.tls().isPresent()) {
+      // Marks requests https; no SNI host check: clients reach the daemon by IP address as often as by name.
+      http.addCustomizer(new SecureRequestCustomizer(false));
+      connector = new ServerConnector(server, 1, 1,
+          new SslConnectionFactory(HttpTls.server(settings.tls().get()), HttpVersion.HTTP_1_1.asString()),
+          new HttpConnectionFactory(http));
+    } else {
+      connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    }
     connector.setHost(settings.address().getAddress().getHostAddress());
     connector.setPort(settings.address().getPort());
     connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());

@@ -38,6 +38,7 @@ public final class LiveDaemon implements AutoCloseable {
   /** The HTTP listener's port: -1 for none, 0 until first bound. */
   private int httpPort = -1;
   private int httpRate = HttpSettings.DEFAULT_REQUESTS_PER_SECOND;
+  private Optional<Listeners.Tls> httpTls = Optional.empty();
   private Daemon daemon;
 
   private LiveDaemon(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) {
@@ -60,12 +61,22 @@ public final class LiveDaemon implements AutoCloseable {
     return start(dir, MESSAGE_BYTES, Optional.empty(), true, requestsPerSecond);
   }
 
+  /** A daemon that also serves HTTP over TLS with these PEM files ({@code --http-tls-cert}, {@code --http-tls-key}). */
+  public static LiveDaemon startWithHttps(Path dir, Listeners.Tls httpTls) throws IOException {
+    return start(dir, MESSAGE_BYTES, Optional.empty(), true, HttpSettings.DEFAULT_REQUESTS_PER_SECOND, Optional.of(httpTls));
+  }
+
   public static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) throws IOException {
     return start(dir, maxMessageBytes, tls, false, HttpSettings.DEFAULT_REQUESTS_PER_SECOND);
   }
 
   private static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls, boolean http,
       int httpRate) throws IOException {
+    return start(dir, maxMessageBytes, tls, http, httpRate, Optional.empty());
+  }
+
+  private static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls, boolean http,
+      int httpRate, Optional<Listeners.Tls> httpTls) throws IOException {
     Path collateral = Files.createDirectories(dir.resolve("collateral"));
     for (String name : List.of("tdx_quote_collateral.json", "sgx_quote_collateral.json")) {
       Files.writeString(collateral.resolve(name), Vectors.text("dcap-qvl/" + name), StandardCharsets.UTF_8);
@@ -73,6 +84,7 @@ public final class LiveDaemon implements AutoCloseable {
     LiveDaemon d = new LiveDaemon(dir, maxMessageBytes, tls);
     d.httpPort = http ? 0 : -1;
     d.httpRate = httpRate;
+    d.httpTls = httpTls;
     d.startAgain();
     return d;
   }
@@ -96,7 +108,7 @@ public final class LiveDaemon implements AutoCloseable {
         Duration.ofSeconds(5),
         Duration.ofSeconds(1))
         .withHttp(httpPort < 0 ? Optional.empty()
-            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), httpRate)));
+            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), httpRate, httpTls)));
     daemon = Daemon.start(TestStores.on(config), Clock.fixed(TDX_AT, ZoneOffset.UTC));
     port = daemon.grpcAddress().orElseThrow().getPort();
     daemon.httpAddress().ifPresent(a -> httpPort = a.getPort());
@@ -114,12 +126,12 @@ public final class LiveDaemon implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
-  /** The HTTP listener's base URL, {@code http://127.0.0.1:PORT}, for a daemon started with it. */
+  /** The HTTP listener's base URL, {@code http://127.0.0.1:PORT} ({@code https://} with TLS), for a daemon started with it. */
   public String httpUrl() {
     if (httpPort <= 0) {
       throw new IllegalStateException("this daemon serves no HTTP");
     }
-    return "http://127.0.0.1:" + httpPort;
+    return (httpTls.isPresent() ? "https" : "http") + "://127.0.0.1:" + httpPort;
   }
 
   /** The running daemon. */
