@@ -34,6 +34,7 @@ import dev.dcapd.testkit.ForgeSpec;
 import dev.dcapd.testkit.ForgedCase;
 import dev.dcapd.token.Ear;
 import dev.dcapd.token.EarVerifier;
+import dev.dcapd.token.TokenException;
 import dev.dcapd.token.VerifiedEar;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
@@ -115,9 +116,13 @@ class SignedTruthTest {
     return AttestationServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  private static EarVerifier keys(AttestationServiceBlockingStub s) throws Exception {
+    return EarVerifier.fromJwks(s.getKeys(GetKeysRequest.getDefaultInstance()).getJwks());
+  }
+
+  /** The token's claims; these daemons run on the forged case's test root, so verifiers are told to allow it. */
   private static VerifiedEar token(AttestationServiceBlockingStub s, String token, Instant at) throws Exception {
-    return EarVerifier.fromJwks(s.getKeys(GetKeysRequest.getDefaultInstance()).getJwks())
-        .verify(token, Optional.empty(), at);
+    return keys(s).allowInsecureRoot().verify(token, Optional.empty(), at);
   }
 
   private static QuoteCollateral revoking(ForgedCase c) {
@@ -294,6 +299,9 @@ class SignedTruthTest {
     assertEquals(true, ear.dcapd().get("insecure_root"));
     assertNotEquals(2, ((Number) ear.vector().get("instance-identity")).intValue());
     assertNotEquals(2, ((Number) ear.vector().get("hardware")).intValue());
+    TokenException refused = assertThrows(TokenException.class,
+        () -> keys(s).verify(r.getToken(), Optional.empty(), c.at()));
+    assertEquals(TokenException.Reason.INSECURE_ROOT, refused.reason(), "refused unless the verifier is told otherwise");
   }
 
   /**
