@@ -22,6 +22,8 @@ public final class ApiErrors {
   public static final String INTERNAL = "INTERNAL";
   /** The store could not answer in time (a database timeout, too few replicas): try again. */
   public static final String STORE_UNAVAILABLE = "STORE_UNAVAILABLE";
+  /** The store's disk is full: nothing of the write was kept; try again once space is freed. */
+  public static final String STORE_FULL = "STORE_FULL";
 
   private ApiErrors() {}
 
@@ -32,7 +34,7 @@ public final class ApiErrors {
       case INVALID_ARGUMENT -> status(Code.INVALID_ARGUMENT, f.reason().orElse(INVALID_ARGUMENT), f.getMessage());
       case NOT_FOUND -> notFound(f.getMessage());
       case INTERNAL -> internal(f.getMessage());
-      case UNAVAILABLE -> unavailable(f.getMessage());
+      case UNAVAILABLE -> status(Code.UNAVAILABLE, f.reason().orElse(STORE_UNAVAILABLE), f.getMessage());
     };
   }
 
