@@ -509,15 +509,16 @@ public final class QuoteStore implements AttestationStore {
   /** Leases held before expired ones are swept (one per collateral install and job: few). */
   private static final int LEASES_KEPT = 1024;
 
-  /** RocksDB's estimate of the number of stored records. */
+  /** RocksDB's estimate of the number of stored records (0 while a full store waits to be reopened). */
   public long estimatedRecordCount() {
-    return reading(() -> {
-      try {
-        return db.getLongProperty(records, "rocksdb.estimate-num-keys");
-      } catch (RocksDBException e) {
-        throw new StoreException("cannot read the record count", e);
-      }
-    });
+    lifecycle.readLock().lock();
+    try {
+      return db == null ? 0 : db.getLongProperty(records, "rocksdb.estimate-num-keys");
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the record count", e);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
   }
 
   /** Bytes the block cache holds now (decompressed blocks). */
