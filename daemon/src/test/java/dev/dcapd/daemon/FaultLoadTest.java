@@ -120,8 +120,8 @@ class FaultLoadTest {
   /** Challenge requests the flooder keeps in flight at once, on each of gRPC and HTTP. */
   private static final int FLOOD_CONCURRENCY = 8;
   private static final int MAX_UPLOADS = 20_000;
-  /** No client runs longer than this, whatever the test thread does. */
-  private static final long HARD_STOP_MS = 100_000;
+  /** No client runs longer than this after the daemon is up, whatever the test thread does. */
+  private static final long HARD_STOP_MS = 90_000;
 
   private static final String SLOW_ADDRESS = "127.0.2.1";
   private static final String FLOOD_ADDRESS = "127.0.3.1";
@@ -155,7 +155,7 @@ class FaultLoadTest {
   @Test
   void acknowledgedUploadsSurviveKillNineUnderLoadAndAbuse() throws Exception {
     long began = System.nanoTime();
-    hardStop = began + TimeUnit.MILLISECONDS.toNanos(HARD_STOP_MS);
+    double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     for (Phase p : Phase.values()) {
       stats.put(p, new PhaseStats());
     }
@@ -179,6 +179,7 @@ class FaultLoadTest {
 
     DaemonProcess first = open.add(DaemonProcess.start(data, dir.resolve("daemon-0.log"), options));
     String base = "http://127.0.0.1:" + first.httpPort();
+    hardStop = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HARD_STOP_MS);
 
     // 16 normal clients, each from its own loopback address.
     List<NormalClient> normals = new ArrayList<>();
@@ -226,6 +227,7 @@ class FaultLoadTest {
     }
     long killAfter = System.nanoTime() - faultStart;
     int ackedBeforeKill = acknowledged.size();
+    flood.heldAtKill.set(flood.held.get());
     killed = true;
     assertTrue(first.kill(), "the daemon is gone after kill -9");
     normalRunning = false;
@@ -282,7 +284,7 @@ class FaultLoadTest {
     }
     long totalNanos = System.nanoTime() - began;
 
-    ObjectNode report = report(acked, ackedBeforeKill, killAfter, lost.size(), slow, flood, first, second, healthy, verified, totalNanos);
+    ObjectNode report = report(loadAtStart, acked, ackedBeforeKill, killAfter, lost.size(), slow, flood, first, second, healthy, verified, totalNanos);
     Path out = Path.of("target", "fault-load.json");
     Files.createDirectories(out.getParent());
     // The daemons' logs (one line per verification), for a look at what the figures came from.
@@ -557,7 +559,6 @@ class FaultLoadTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      s.heldAtEnd.set(s.held.get());
       calls.forEach(c -> c.cancel("the flood is over", null));
     }
   }
@@ -661,7 +662,8 @@ class FaultLoadTest {
     final AtomicInteger streamAttempts = new AtomicInteger();
     final AtomicInteger held = new AtomicInteger();
     final AtomicInteger heldMax = new AtomicInteger();
-    final AtomicInteger heldAtEnd = new AtomicInteger();
+    /** Streams opened and not (yet) ended just before the kill. */
+    final AtomicInteger heldAtKill = new AtomicInteger();
     final AtomicLong changes = new AtomicLong();
     final Map<String, AtomicInteger> streamEnds = new ConcurrentHashMap<>();
     final AtomicInteger challengeAttempts = new AtomicInteger();
@@ -692,7 +694,11 @@ class FaultLoadTest {
     n.put("p50_ms", percentile(all, 0.50));
     n.put("p99_ms", percentile(all, 0.99));
     n.put("max_ms", percentile(all, 1.0));
-    n.put("http_p99_ms", percentile(s.nanos(Kind.HTTP_UPLOAD, Kind.HTTP_VIEW), 0.99));
+    long[] http = s.nanos(Kind.HTTP_UPLOAD, Kind.HTTP_VIEW);
+    n.put("http_calls", http.length);
+    n.put("http_failed", s.failures.entrySet().stream().filter(e -> e.getKey().startsWith("HTTP_"))
+        .mapToInt(e -> e.getValue().get()).sum());
+    n.put("http_p99_ms", percentile(http, 0.99));
     n.put("grpc_p99_ms", percentile(s.nanos(Kind.GRPC_UPLOAD, Kind.GRPC_GET), 0.99));
     n.put("upload_p99_ms", percentile(s.nanos(Kind.HTTP_UPLOAD, Kind.GRPC_UPLOAD), 0.99));
     n.put("read_p99_ms", percentile(s.nanos(Kind.HTTP_VIEW, Kind.GRPC_GET), 0.99));
@@ -706,11 +712,12 @@ class FaultLoadTest {
     return n;
   }
 
-  private ObjectNode report(int acked, int ackedBeforeKill, long killAfter, int lost, SlowStats slow, FloodStats flood,
+  private ObjectNode report(double loadAtStart, int acked, int ackedBeforeKill, long killAfter, int lost, SlowStats slow, FloodStats flood,
       DaemonProcess first, DaemonProcess second, long healthy, long verified, long totalNanos) {
     ObjectNode r = JSON.createObjectNode();
     r.put("measured_at", Instant.now().toString());
     r.put("cores", Runtime.getRuntime().availableProcessors());
+    r.put("load_average_at_start", loadAtStart);
     r.put("load_average_at_end", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     r.put("normal_clients", NORMAL_CLIENTS);
     r.put("normal_think_ms", THINK_MS);
@@ -736,7 +743,7 @@ class FaultLoadTest {
     ObjectNode f = JSON.createObjectNode();
     f.put("watch_streams_opened", flood.streamAttempts.get());
     f.put("watch_streams_held_max", flood.heldMax.get());
-    f.put("watch_streams_held_at_end", flood.heldAtEnd.get());
+    f.put("watch_streams_held_at_kill", flood.heldAtKill.get());
     f.put("verdict_changes_received", flood.changes.get());
     f.set("watch_stream_ends", counts(flood.streamEnds));
     f.put("challenges_asked", flood.challengeAttempts.get());
@@ -759,7 +766,8 @@ class FaultLoadTest {
     for (String p : List.of("without_abuse", "with_abuse")) {
       JsonNode n = r.get(p);
       System.out.println("fault-load: " + p + ": calls " + n.get("calls") + ", failed " + n.get("failed") + ", p50 "
-          + n.get("p50_ms") + " ms, p99 " + n.get("p99_ms") + " ms (http " + n.get("http_p99_ms") + ", grpc "
+          + n.get("p50_ms") + " ms, p99 " + n.get("p99_ms") + " ms (http " + n.get("http_p99_ms") + " over "
+          + n.get("http_calls") + " calls, " + n.get("http_failed") + " failed; grpc "
           + n.get("grpc_p99_ms") + "), max " + n.get("max_ms") + " ms, failures " + n.get("failures"));
     }
     System.out.println("fault-load: slow clients: " + r.get("slow_clients_seen"));
