@@ -112,11 +112,11 @@ class FaultLoadTest {
   private static final long CALL_TIMEOUT_MS = 5_000;
   /** A slow client sends one byte of its upload this often. */
   private static final long SLOW_BYTE_MS = 100;
-  private static final int SLOW_ATTEMPTS = 100;
+  private static final int SLOW_ATTEMPTS = 300;
   /** How many WatchVerdicts streams the flooder tries to hold (more than the daemon's 256). */
   private static final int FLOOD_STREAMS = 300;
   private static final int FLOOD_STREAM_ATTEMPTS = 5_000;
-  private static final int FLOOD_CHALLENGES = 20_000;
+  private static final int FLOOD_CHALLENGES = 40_000;
   /** Challenge requests the flooder keeps in flight at once, on each of gRPC and HTTP. */
   private static final int FLOOD_CONCURRENCY = 8;
   private static final int MAX_UPLOADS = 20_000;
