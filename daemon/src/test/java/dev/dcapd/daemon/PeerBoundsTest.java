@@ -18,6 +18,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
@@ -170,6 +173,28 @@ class PeerBoundsTest {
     assertEquals(PeerLimits.DEFAULT_CHALLENGES_PER_PEER, first, "open challenges peer 127.0.0.1 got");
     assertEquals(0, second);
     assertTrue(daemon.daemon().metrics().counter("dcapd_rpc_rejected_total{reason=\"challenges_per_peer\"}") >= 2);
+  }
+
+  @Test
+  void everyUnixSocketClientIsOneLocalPeer() throws Exception {
+    daemon = LiveDaemon.start(dir);
+    EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
+    try {
+      for (int client = 0; client < 2; client++) {
+        ManagedChannel c = NettyChannelBuilder.forAddress(new DomainSocketAddress(daemon.socket().toString()))
+            .channelType(EpollDomainSocketChannel.class).eventLoopGroup(loop).usePlaintext().build();
+        channels.add(c);
+        Opened o = openUntilRefused(c);
+        // grpc-java tells the server no credentials of a socket's peer: the first takes the local bound.
+        assertEquals(client == 0 ? PeerLimits.DEFAULT_WATCHERS_PER_PEER : 0, o.accepted());
+        assertExhausted("WATCHERS_PER_PEER", o.refusal());
+      }
+      // TCP from loopback is another peer.
+      assertEquals(PeerLimits.DEFAULT_WATCHERS_PER_PEER, openUntilRefused(from("127.0.0.1")).accepted());
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
+      loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
