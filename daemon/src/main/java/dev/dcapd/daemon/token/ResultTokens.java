@@ -115,7 +115,8 @@ public final class ResultTokens {
         .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
     this.used = Caffeine.newBuilder().ticker(ticker)
         .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
-    // A peer's entry outlives its last nonce by nothing: after a lifetime without a challenge all are expired.
+    // A peer's entry goes a lifetime after its last challenge, when all its nonces have expired. Only
+    // many peers together, holding as many nonces as the daemon keeps in all, push one out early.
     this.byPeer = Caffeine.newBuilder().ticker(ticker)
         .expireAfterAccess(CHALLENGE_LIFETIME)
         .maximumWeight(MAX_OPEN_CHALLENGES)
