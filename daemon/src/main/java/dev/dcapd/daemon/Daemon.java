@@ -55,6 +55,8 @@ public final class Daemon implements AutoCloseable {
   private final String owner = ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID();
   /** Looks at the shared collateral cache for what other daemons installed (a shared store only). */
   private ScheduledExecutorService collateralSync;
+  /** Sets gRPC health from whether the store takes writes ({@link #HEALTH_EVERY}). */
+  private ScheduledExecutorService healthWatch;
   private final List<DaemonServer> servers = new ArrayList<>();
   private final List<Listeners.Listener> listeners = new ArrayList<>();
   private final Metrics metrics = new Metrics();
@@ -209,6 +211,15 @@ public final class Daemon implements AutoCloseable {
       servers.add(new DaemonServer(unix.builder(), service, metrics, config.maxInFlight(), config.maxMessageBytes())
           .start());
     }
+    if (!servers.isEmpty()) {
+      healthWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "dcapd-health");
+        t.setDaemon(true);
+        return t;
+      });
+      long every = HEALTH_EVERY.toMillis();
+      healthWatch.scheduleWithFixedDelay(this::reportHealth, every, every, TimeUnit.MILLISECONDS);
+    }
     if (config.metrics().isPresent()) {
       metricsEndpoint = new MetricsEndpoint(config.metrics().get(), metrics);
     }
@@ -219,6 +230,22 @@ public final class Daemon implements AutoCloseable {
     if (anchor.insecure()) {
       LOG.log(System.Logger.Level.WARNING, "INSECURE: trusting root {0} instead of the Intel SGX Root CA; every verdict says so",
           anchor.fingerprint().hex());
+    }
+  }
+
+  /** How often gRPC health is set from whether the store takes writes (a full disk: NOT_SERVING). */
+  static final Duration HEALTH_EVERY = Duration.ofSeconds(1);
+  private boolean reportedServing = true;
+
+  private void reportHealth() {
+    try {
+      boolean serving = store.writable();
+      if (serving != reportedServing) {
+        servers.forEach(s -> s.serving(serving));
+        reportedServing = serving;
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot tell whether the store takes writes: {0}", e.toString());
     }
   }
 
@@ -339,6 +366,9 @@ public final class Daemon implements AutoCloseable {
       return;
     }
     closed = true;
+    if (healthWatch != null) {
+      healthWatch.shutdownNow();
+    }
     if (httpApi != null) {
       httpApi.close();
     }

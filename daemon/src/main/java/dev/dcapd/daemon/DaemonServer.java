@@ -67,6 +67,16 @@ public final class DaemonServer {
   }
 
   /**
+   * What gRPC health answers for the server and the attestation service: SERVING, or NOT_SERVING
+   * while the store refuses writes (its disk is full).
+   */
+  public void serving(boolean serving) {
+    ServingStatus s = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus("", s);
+    health.setStatus("dcapd.v1.AttestationService", s);
+  }
+
+  /**
    * Stops accepting calls, lets those in flight finish for up to {@code graceMillis}, then cancels
    * the rest.
    */

@@ -128,8 +128,9 @@ public final class Dcapd implements Runnable {
     @Option(names = "--unix", paramLabel = "PATH", description = "Also listen on this Unix socket.")
     Path unix;
 
-    @Option(names = "--data", paramLabel = "DIR", defaultValue = "./dcapd-data",
-        description = "Data directory: the RocksDB store (unless --store names another) and the token keys (default ${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = DEFAULT_DATA,
+        description = "Data directory: the RocksDB store and the token keys (default ${DEFAULT-VALUE}); "
+            + "--store rocksdb:DIR names the same directory, so the two may not differ.")
     Path data;
 
     @Option(names = "--store", paramLabel = "STORE",
@@ -263,6 +264,14 @@ public final class Dcapd implements Runnable {
         if (dataDir.toString().isEmpty()) {
           throw new CommandLine.ParameterException(spec.commandLine(), "--store rocksdb:DIR names no directory");
         }
+        // One directory holds the RocksDB store and the token keys: a --data (flag, environment or
+        // file) naming another would be silently ignored, so the two must agree.
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        boolean dataGiven = parsed != null && parsed.hasMatchedOption("--data") || !data.equals(Path.of(DEFAULT_DATA));
+        if (dataGiven && !same(data, dataDir)) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--store rocksdb:" + dataDir + " and --data " + data
+              + " name different directories: the store and the token keys live in one, give it once (--data DIR)");
+        }
       } else if (store != null) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--store is rocksdb:DIR or cassandra://…, got '" + store + "'");
       }
@@ -322,6 +331,11 @@ public final class Dcapd implements Runnable {
   }
 
   static final String ROCKSDB = "rocksdb:";
+  static final String DEFAULT_DATA = "./dcapd-data";
+
+  private static boolean same(Path a, Path b) {
+    return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+  }
 
   @Command(name = "schema", mixinStandardHelpOptions = true,
       description = "The store's schema in a Cassandra keyspace.", subcommands = {Schema.Apply.class})

@@ -73,6 +73,28 @@ class DcapdOptionsTest {
   }
 
   @Test
+  void aRocksDbStoreAndTheDataDirectoryAreOneDirectory() throws Exception {
+    // The same directory given both ways is one directory: the store and the token keys live there.
+    DaemonConfig same = parse(Map.of(), Optional.empty(), "serve", "--store", "rocksdb:/var/lib/dcapd/",
+        "--data", "/var/lib/other/../dcapd");
+    assertEquals(Path.of("/var/lib/dcapd"), same.dataDir());
+    // A different --data, from a flag, the environment or the file, is refused rather than ignored.
+    for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of("DCAPD_DATA", "/var/lib/keys"))) {
+      String[] args = env.isEmpty()
+          ? new String[] {"serve", "--store", "rocksdb:/var/lib/dcapd", "--data", "/var/lib/keys"}
+          : new String[] {"serve", "--store", "rocksdb:/var/lib/dcapd"};
+      StringWriter err = new StringWriter();
+      int code = Dcapd.execute(args, env, new PrintWriter(new StringWriter()), new PrintWriter(err));
+      assertEquals(2, code, env + " " + String.join(" ", args) + ": " + err);
+      assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    }
+    StringWriter err = new StringWriter();
+    int code = Dcapd.execute(new String[] {"serve", "--store", "rocksdb:/var/lib/dcapd", "--data", "./dcapd-data"},
+        Map.of(), new PrintWriter(new StringWriter()), new PrintWriter(err));
+    assertEquals(2, code, "the default spelled out is a directory given: " + err);
+  }
+
+  @Test
   void theHttpListenerServesTlsWithACertificateAndItsKey() throws Exception {
     DaemonConfig plain = parse(Map.of(), Optional.empty(), "serve", "--http", "127.0.0.1:8080");
     assertEquals(Optional.empty(), plain.http().orElseThrow().tls());

@@ -24,6 +24,8 @@ public final class ApiErrors {
   public static final String INTERNAL = "INTERNAL";
   /** The store could not answer in time (a database timeout, too few replicas): try again. */
   public static final String STORE_UNAVAILABLE = "STORE_UNAVAILABLE";
+  /** The store's disk is full: nothing of the write was kept; try again once space is freed. */
+  public static final String STORE_FULL = "STORE_FULL";
   /** One client address holds its bound of {@code WatchVerdicts} streams ({@code --max-watchers-per-peer}). */
   public static final String WATCHERS_PER_PEER = "WATCHERS_PER_PEER";
   /** One client address holds its bound of open challenges ({@code --max-challenges-per-peer}). */
@@ -38,7 +40,7 @@ public final class ApiErrors {
       case INVALID_ARGUMENT -> status(Code.INVALID_ARGUMENT, f.reason().orElse(INVALID_ARGUMENT), f.getMessage());
       case NOT_FOUND -> notFound(f.getMessage());
       case INTERNAL -> internal(f.getMessage());
-      case UNAVAILABLE -> unavailable(f.getMessage());
+      case UNAVAILABLE -> status(Code.UNAVAILABLE, f.reason().orElse(STORE_UNAVAILABLE), f.getMessage());
     };
   }
 

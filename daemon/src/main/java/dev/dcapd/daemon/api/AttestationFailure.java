@@ -63,9 +63,12 @@ public final class AttestationFailure extends RuntimeException {
 
   /**
    * What a store failure means to a caller: unavailable (try again) when the store could not
-   * answer in time, else internal.
+   * answer in time ({@code STORE_UNAVAILABLE}) or its disk is full ({@code STORE_FULL}), else internal.
    */
   public static AttestationFailure of(dev.dcapd.daemon.store.StoreException e) {
+    if (e.full()) {
+      return new AttestationFailure(Kind.UNAVAILABLE, null, ApiErrors.STORE_FULL, "the store is full: " + e.getMessage());
+    }
     return e.unavailable()
         ? new AttestationFailure(Kind.UNAVAILABLE, null, ApiErrors.STORE_UNAVAILABLE, "the store is unavailable: " + e.getMessage())
         : new AttestationFailure(Kind.INTERNAL, null, null, "the store failed: " + e.getMessage());

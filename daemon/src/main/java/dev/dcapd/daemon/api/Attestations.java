@@ -96,6 +96,11 @@ public final class Attestations {
     return store.syncWrites();
   }
 
+  /** Whether the store takes writes now (false while its disk is full): what health checks answer. */
+  public boolean storeWritable() {
+    return store.writable();
+  }
+
   /** Whether reading the store may wait on the network, so that no call should read it on an event loop. */
   public boolean readsMayWait() {
     return store.readsMayWait();

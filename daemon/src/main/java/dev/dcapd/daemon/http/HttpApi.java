@@ -114,7 +114,7 @@ public final class HttpApi implements AutoCloseable {
 
     Handler.Sequence routes = new Handler.Sequence();
     routes.addHandler(new PhalaApi(attestations, messages, tokens, maxBodyBytes));
-    routes.addHandler(new Fixed(registry, tokens));
+    routes.addHandler(new Fixed(registry, tokens, attestations));
     if (pages != null) {
       routes.addHandler(pages);
     }
@@ -181,12 +181,14 @@ public final class HttpApi implements AutoCloseable {
   private static final class Fixed extends Handler.Abstract {
     private final PrometheusRegistry registry;
     private final ResultTokens tokens;
+    private final Attestations attestations;
     private final ExpositionFormats formats = ExpositionFormats.init();
     private final byte[] openApi;
 
-    Fixed(PrometheusRegistry registry, ResultTokens tokens) {
+    Fixed(PrometheusRegistry registry, ResultTokens tokens, Attestations attestations) {
       this.registry = registry;
       this.tokens = tokens;
+      this.attestations = attestations;
       try (InputStream in = HttpApi.class.getResourceAsStream("openapi.json")) {
         if (in == null) {
           throw new IllegalStateException("openapi.json is missing from the daemon's jar");
@@ -253,6 +255,14 @@ public final class HttpApi implements AutoCloseable {
         }
         case "/healthz" -> {
           if (read) {
+            // 503 while the store refuses writes (its disk is full), so a load balancer sends
+            // uploads to another replica; 200 again once it takes writes.
+            if (!attestations.storeWritable()) {
+              response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+              Answers.failure(response, callback, new HttpFailure(HttpStatus.SERVICE_UNAVAILABLE_503,
+                  ApiErrors.STORE_FULL, "the store's disk is full: writes are refused until space is freed"));
+              return true;
+            }
             ObjectNode ok = Answers.JSON.createObjectNode();
             ok.put("status", "ok");
             Answers.json(response, callback, HttpStatus.OK_200, ok);

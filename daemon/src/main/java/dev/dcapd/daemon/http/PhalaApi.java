@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
@@ -213,7 +214,9 @@ final class PhalaApi extends Handler.Abstract {
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, REVALIDATE);
     response.getHeaders().put("CDN-Cache-Control", REVALIDATE);
     response.getHeaders().put(HttpHeader.ETAG, etag);
-    response.getHeaders().put(HttpHeader.VARY, "Accept-Encoding");
+    // Added to, never replaced: the CORS handler has already said the answer varies by Origin
+    // (it reflects the caller's), and a shared cache must not hand one origin's copy to another.
+    response.getHeaders().ensureField(new HttpField(HttpHeader.VARY, "Accept-Encoding"));
     if (matches(request.getHeaders().get(HttpHeader.IF_NONE_MATCH), etag)) {
       response.setStatus(HttpStatus.NOT_MODIFIED_304);
       callback.succeeded();

@@ -41,6 +41,14 @@ public interface AttestationStore extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether the store takes writes now: false while its disk is full (a write was refused with
+   * {@link StoreException#full} and the store has not taken one since). Health checks ask this.
+   */
+  default boolean writable() {
+    return true;
+  }
+
   /** Where the store is, for the start-up line. */
   String describe();
 

@@ -21,6 +21,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -35,6 +37,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -51,6 +54,15 @@ import org.rocksdb.WriteOptions;
  * {@code reappraisal}: re-appraisals in progress by platform key; {@code meta}: the trust root and
  * policy the store was last served under. A quote, its record, its index entries, its chain and its
  * collateral are written in one {@link WriteBatch}.
+ *
+ * <p>A full disk: a write that fails for lack of space is refused whole ({@link StoreException#full})
+ * and the store is marked full. RocksDB then holds a background error and refuses every later
+ * write until it is reopened (its Java API has no {@code Resume}), so while full, a write or a
+ * {@link #writable()} check at most every {@value #RECOVERY_EVERY_MILLIS} ms tries the store
+ * again and, once the disk has {@value #REOPEN_FREE_MIB} MiB free, closes and reopens it (the
+ * WAL replays every acknowledged write; a half-appended refused batch fails its checksum and is
+ * dropped). Reads go on while full; every use of the database holds a read lock, a reopen the
+ * write lock.
  */
 public final class QuoteStore implements AttestationStore {
   private static final String[] FAMILIES =
@@ -72,19 +84,20 @@ public final class QuoteStore implements AttestationStore {
   public static final long DEFAULT_BLOCK_CACHE_BYTES = DEFAULT_BLOCK_CACHE_MIB << 20;
   private static final int BLOOM_BITS_PER_KEY = 10;
 
-  private final RocksDB db;
+  private RocksDB db;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
-  private final List<ColumnFamilyHandle> handles;
-  private final ColumnFamilyHandle quotes;
-  private final ColumnFamilyHandle records;
-  private final ColumnFamilyHandle collateral;
-  private final ColumnFamilyHandle blobs;
-  private final ColumnFamilyHandle recent;
-  private final ColumnFamilyHandle collateralCache;
-  private final ColumnFamilyHandle platforms;
-  private final ColumnFamilyHandle reappraisal;
-  private final ColumnFamilyHandle meta;
+  private List<ColumnFamilyHandle> handles;
+  private final List<ColumnFamilyDescriptor> descriptors;
+  private ColumnFamilyHandle quotes;
+  private ColumnFamilyHandle records;
+  private ColumnFamilyHandle collateral;
+  private ColumnFamilyHandle blobs;
+  private ColumnFamilyHandle recent;
+  private ColumnFamilyHandle collateralCache;
+  private ColumnFamilyHandle platforms;
+  private ColumnFamilyHandle reappraisal;
+  private ColumnFamilyHandle meta;
   private final WriteOptions writeOptions;
   private final LRUCache blockCache;
   private final long blockCacheBytes;
@@ -94,15 +107,32 @@ public final class QuoteStore implements AttestationStore {
   private final boolean syncWrites;
   private final Path dir;
   private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
+  private static final System.Logger LOG = System.getLogger("dcapd");
+  /** How often a full store tries to take writes again. */
+  static final long RECOVERY_EVERY_MILLIS = 500;
+  /** Free space the disk must have before a full store is reopened. */
+  static final long REOPEN_FREE_MIB = 4;
+  /** Guards {@link #db} and the handles: read for every use, write to reopen or close. */
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  /** A write failed for lack of space and none has succeeded since. */
+  private volatile boolean full;
+  private volatile long nextRecoveryNanos;
 
   private QuoteStore(Path dir, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions, LRUCache blockCache,
-      long blockCacheBytes, List<ColumnFamilyHandle> handles, boolean syncWrites) {
+      long blockCacheBytes, List<ColumnFamilyDescriptor> descriptors, List<ColumnFamilyHandle> handles, boolean syncWrites) {
     this.dir = dir;
     this.blockCache = blockCache;
     this.blockCacheBytes = blockCacheBytes;
-    this.db = db;
     this.dbOptions = dbOptions;
     this.cfOptions = cfOptions;
+    this.descriptors = descriptors;
+    adopt(db, handles);
+    this.writeOptions = new WriteOptions().setSync(syncWrites);
+    this.syncWrites = syncWrites;
+  }
+
+  private void adopt(RocksDB db, List<ColumnFamilyHandle> handles) {
+    this.db = db;
     this.handles = handles;
     this.quotes = handles.get(1);
     this.records = handles.get(2);
@@ -113,8 +143,6 @@ public final class QuoteStore implements AttestationStore {
     this.platforms = handles.get(7);
     this.reappraisal = handles.get(8);
     this.meta = handles.get(9);
-    this.writeOptions = new WriteOptions().setSync(syncWrites);
-    this.syncWrites = syncWrites;
   }
 
   /** Whether each write waits for the disk (fsync) before it returns. */
@@ -162,7 +190,7 @@ public final class QuoteStore implements AttestationStore {
       }
       List<ColumnFamilyHandle> handles = new ArrayList<>();
       RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-      return new QuoteStore(dir, db, dbOptions, cfOptions, blockCache, blockCacheBytes, handles, syncWrites);
+      return new QuoteStore(dir, db, dbOptions, cfOptions, blockCache, blockCacheBytes, descriptors, handles, syncWrites);
     } catch (RocksDBException | java.io.IOException e) {
       throw new StoreException("cannot open the store in " + dir + ": " + e.getMessage(), e);
     }
@@ -227,7 +255,7 @@ public final class QuoteStore implements AttestationStore {
       batch.put(quotes, key, split.stored().toByteArray());
       batch.put(recent, recentKey(record.getUploadedAtMicros(), key), new byte[0]);
       putRecord(batch, key, record, collateralJson);
-      db.write(writeOptions, batch);
+      write(batch, "cannot store quote " + checksum);
       return record;
     } catch (RocksDBException e) {
       throw new StoreException("cannot store quote " + checksum + ": " + e.getMessage(), e);
@@ -245,7 +273,7 @@ public final class QuoteStore implements AttestationStore {
     byte[] key = key(checksum);
     try (WriteBatch batch = new WriteBatch()) {
       putRecord(batch, key, record, collateralJson);
-      db.write(writeOptions, batch);
+      write(batch, "cannot store the record of " + checksum);
       return record;
     } catch (RocksDBException e) {
       throw new StoreException("cannot store the record of " + checksum + ": " + e.getMessage(), e);
@@ -290,6 +318,10 @@ public final class QuoteStore implements AttestationStore {
    * empty for the first), in checksum order; or, for the platform {@code "*"}, of every record.
    */
   public List<Bytes> checksums(String platform, Optional<Bytes> after, int limit) {
+    return reading(() -> checksumsOpen(platform, after, limit));
+  }
+
+  private List<Bytes> checksumsOpen(String platform, Optional<Bytes> after, int limit) {
     boolean all = ALL_PLATFORMS.equals(platform);
     byte[] prefix = all ? new byte[0] : platformEntry(platform, new byte[0]);
     byte[] start = after.map(a -> all ? a.toByteArray() : platformEntry(platform, a.toByteArray())).orElse(prefix);
@@ -317,16 +349,18 @@ public final class QuoteStore implements AttestationStore {
 
   /** Records a re-appraisal in progress (or its progress). */
   public void putJob(String platform, ReappraisalJob job) {
-    try {
-      db.put(reappraisal, writeOptions, platform.getBytes(StandardCharsets.US_ASCII), job.toByteArray());
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(reappraisal, platform.getBytes(StandardCharsets.US_ASCII), job.toByteArray());
+      write(batch, "cannot record the re-appraisal of " + platform);
     } catch (RocksDBException e) {
       throw new StoreException("cannot record the re-appraisal of " + platform + ": " + e.getMessage(), e);
     }
   }
 
   public void deleteJob(String platform) {
-    try {
-      db.delete(reappraisal, writeOptions, platform.getBytes(StandardCharsets.US_ASCII));
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.delete(reappraisal, platform.getBytes(StandardCharsets.US_ASCII));
+      write(batch, "cannot finish the re-appraisal of " + platform);
     } catch (RocksDBException e) {
       throw new StoreException("cannot finish the re-appraisal of " + platform + ": " + e.getMessage(), e);
     }
@@ -334,6 +368,10 @@ public final class QuoteStore implements AttestationStore {
 
   /** Re-appraisals in progress, by platform key. */
   public java.util.Map<String, ReappraisalJob> jobs() {
+    return reading(this::jobsOpen);
+  }
+
+  private java.util.Map<String, ReappraisalJob> jobsOpen() {
     java.util.Map<String, ReappraisalJob> out = new java.util.TreeMap<>();
     try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(reappraisal, ro)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -353,8 +391,9 @@ public final class QuoteStore implements AttestationStore {
   }
 
   public void putMeta(String name, String value) {
-    try {
-      db.put(meta, writeOptions, name.getBytes(StandardCharsets.US_ASCII), value.getBytes(StandardCharsets.UTF_8));
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(meta, name.getBytes(StandardCharsets.US_ASCII), value.getBytes(StandardCharsets.UTF_8));
+      write(batch, "cannot record " + name);
     } catch (RocksDBException e) {
       throw new StoreException("cannot record " + name + ": " + e.getMessage(), e);
     }
@@ -365,6 +404,10 @@ public final class QuoteStore implements AttestationStore {
    * entries. The token is opaque to clients (the last index key, base64url).
    */
   public RecentPage recent(int skip, int limit, Optional<String> pageToken) {
+    return reading(() -> recentOpen(skip, limit, pageToken));
+  }
+
+  private RecentPage recentOpen(int skip, int limit, Optional<String> pageToken) {
     List<RecentPage.Entry> out = new ArrayList<>(limit);
     byte[] lastKey = null;
     try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(recent, ro)) {
@@ -433,7 +476,7 @@ public final class QuoteStore implements AttestationStore {
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(collateral, HexFormat.of().parseHex(entry.getCollateralId()), collateralJson.getBytes(StandardCharsets.UTF_8));
       batch.put(collateralCache, cacheKey.getBytes(StandardCharsets.UTF_8), entry.toByteArray());
-      db.write(writeOptions, batch);
+      write(batch, "cannot cache collateral " + cacheKey);
     } catch (RocksDBException e) {
       throw new StoreException("cannot cache collateral " + cacheKey + ": " + e.getMessage(), e);
     }
@@ -466,12 +509,15 @@ public final class QuoteStore implements AttestationStore {
   /** Leases held before expired ones are swept (one per collateral install and job: few). */
   private static final int LEASES_KEPT = 1024;
 
-  /** RocksDB's estimate of the number of stored records. */
+  /** RocksDB's estimate of the number of stored records (0 while a full store waits to be reopened). */
   public long estimatedRecordCount() {
+    lifecycle.readLock().lock();
     try {
-      return db.getLongProperty(records, "rocksdb.estimate-num-keys");
+      return db == null ? 0 : db.getLongProperty(records, "rocksdb.estimate-num-keys");
     } catch (RocksDBException e) {
       throw new StoreException("cannot read the record count", e);
+    } finally {
+      lifecycle.readLock().unlock();
     }
   }
 
@@ -487,6 +533,13 @@ public final class QuoteStore implements AttestationStore {
 
   /** Flushes memtables to disk (shutdown, and tests that measure size on disk). */
   public void flush() {
+    reading(() -> {
+      flushOpen();
+      return null;
+    });
+  }
+
+  private void flushOpen() {
     try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
       db.flush(fo, handles);
     } catch (RocksDBException e) {
@@ -496,28 +549,32 @@ public final class QuoteStore implements AttestationStore {
 
   /** Compacts every family (used to measure steady-state bytes on disk). */
   public void compact() {
-    try {
-      for (ColumnFamilyHandle h : handles) {
-        db.compactRange(h);
+    reading(() -> {
+      try {
+        for (ColumnFamilyHandle h : handles) {
+          db.compactRange(h);
+        }
+      } catch (RocksDBException e) {
+        throw new StoreException("cannot compact the store: " + e.getMessage(), e);
       }
-    } catch (RocksDBException e) {
-      throw new StoreException("cannot compact the store: " + e.getMessage(), e);
-    }
+      return null;
+    });
   }
 
   /** Flushes and closes. */
   @Override
   public void close() {
+    lifecycle.writeLock().lock();
     try {
-      flush();
-      db.syncWal();
+      if (db != null) {
+        flushOpen();
+        db.syncWal();
+      }
     } catch (RocksDBException | StoreException e) {
       // Closing still releases the files; the WAL replays whatever was not flushed.
     } finally {
-      for (ColumnFamilyHandle h : handles) {
-        h.close();
-      }
-      db.close();
+      closeDb();
+      lifecycle.writeLock().unlock();
       writeOptions.close();
       cfOptions.close();
       blockCache.close();
@@ -526,11 +583,137 @@ public final class QuoteStore implements AttestationStore {
   }
 
   private byte[] get(ColumnFamilyHandle cf, byte[] key) {
+    lifecycle.readLock().lock();
     try {
+      requireOpen("cannot read the store");
       return db.get(cf, key);
     } catch (RocksDBException e) {
       throw new StoreException("cannot read the store: " + e.getMessage(), e);
+    } finally {
+      lifecycle.readLock().unlock();
     }
+  }
+
+  /** Runs {@code read} on the open database, holding the read lock. */
+  private <T> T reading(Supplier<T> read) {
+    lifecycle.readLock().lock();
+    try {
+      requireOpen("cannot read the store");
+      return read.get();
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /** Held under the lock: the database is closed only while a full store waits to be reopened. */
+  private void requireOpen(String what) {
+    if (db == null) {
+      throw StoreException.full(what + ": the store's disk is full and the store is waiting for space to reopen", null);
+    }
+  }
+
+  /**
+   * Writes one batch, all of it or nothing. A write refused for lack of space marks the store full
+   * and throws {@link StoreException#full}; while full, each write first tries to recover.
+   */
+  private void write(WriteBatch batch, String what) {
+    if (full) {
+      recover();
+    }
+    lifecycle.readLock().lock();
+    try {
+      requireOpen(what);
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      if (noSpace(e)) {
+        if (!full) {
+          LOG.log(System.Logger.Level.ERROR, "the store in {0} is full: writes are refused until space is freed ({1})",
+              dir, e.getMessage());
+        }
+        full = true;
+        throw StoreException.full(what + ": no space left on the store's disk", e);
+      }
+      throw new StoreException(what + ": " + e.getMessage(), e);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private static boolean noSpace(RocksDBException e) {
+    Status st = e.getStatus();
+    return st != null && st.getSubCode() == Status.SubCode.NoSpace;
+  }
+
+  /**
+   * Whether the store takes writes now: true unless a write failed for lack of space and the store
+   * could not yet be written again ({@link #recover()}, at most every {@value #RECOVERY_EVERY_MILLIS} ms).
+   */
+  @Override
+  public boolean writable() {
+    if (full) {
+      recover();
+    }
+    return !full;
+  }
+
+  /**
+   * Once the disk has room, reopens the full store (RocksDB keeps refusing writes after a failed
+   * one until reopened) and clears the mark when a small write goes through.
+   */
+  private void recover() {
+    long now = System.nanoTime();
+    if (now - nextRecoveryNanos < 0 || !lifecycle.writeLock().tryLock()) {
+      return;
+    }
+    try {
+      if (!full) {
+        return;
+      }
+      nextRecoveryNanos = now + RECOVERY_EVERY_MILLIS * 1_000_000L;
+      if (db != null && probe()) {
+        full = false;
+        return;
+      }
+      if (Files.getFileStore(dir).getUsableSpace() < REOPEN_FREE_MIB << 20) {
+        return;
+      }
+      closeDb();
+      List<ColumnFamilyHandle> reopened = new ArrayList<>();
+      adopt(RocksDB.open(dbOptions, dir.toString(), descriptors, reopened), reopened);
+      if (probe()) {
+        full = false;
+        LOG.log(System.Logger.Level.INFO, "the store in {0} takes writes again", dir);
+      }
+    } catch (RocksDBException | java.io.IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "the full store in {0} could not be reopened yet: {1}", dir, e.getMessage());
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
+  }
+
+  /** Under the write lock: whether a small write to {@code meta} goes through. */
+  private boolean probe() {
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(meta, PROBE_KEY, Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII));
+      db.write(writeOptions, batch);
+      return true;
+    } catch (RocksDBException e) {
+      return false;
+    }
+  }
+
+  private static final byte[] PROBE_KEY = "writable_probe".getBytes(StandardCharsets.US_ASCII);
+
+  /** Under the write lock: closes the database and its handles (reads then wait for a reopen). */
+  private void closeDb() {
+    if (db == null) {
+      return;
+    }
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    db.close();
+    db = null;
   }
 
   private static byte[] key(Bytes checksum) {
