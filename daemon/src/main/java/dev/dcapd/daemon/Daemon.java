@@ -192,20 +192,21 @@ public final class Daemon implements AutoCloseable {
     }
     Attestations attestations = new Attestations(store, new Judge(verifier, provider, policy), clock, metrics);
     String version = Daemon.class.getPackage().getImplementationVersion();
-    tokens = ResultTokens.open(config.dataDir(), config.tokens(), "dcapd " + (version == null ? "dev" : version), clock);
-    service = new AttestationServiceImpl(attestations, tokens, workers);
+    tokens = ResultTokens.open(config.dataDir(), config.tokens(), "dcapd " + (version == null ? "dev" : version), clock,
+        config.peers().challengesPerPeer());
+    service = new AttestationServiceImpl(attestations, tokens, workers, config.peers().watchersPerPeer());
     reappraiser = new Reappraiser(store, attestations, clock, owner, config.reappraisalRate()).start();
     metrics.gauge("dcapd_reappraisals_in_progress", "Re-appraisal jobs in progress (each a platform or the whole store).", reappraiser::inProgress);
     judgeAgainIfRootOrPolicyChanged();
 
     if (config.grpc().isPresent()) {
-      Listeners.Listener tcp = Listeners.tcp(config.grpc().get(), config.tls());
+      Listeners.Listener tcp = Listeners.tcp(config.grpc().get(), config.tls(), config.peers());
       listeners.add(tcp);
       servers.add(new DaemonServer(tcp.builder(), service, metrics, config.maxInFlight(), config.maxMessageBytes())
           .start());
     }
     if (config.unixSocket().isPresent()) {
-      Listeners.Listener unix = Listeners.unix(config.unixSocket().get());
+      Listeners.Listener unix = Listeners.unix(config.unixSocket().get(), config.peers());
       listeners.add(unix);
       servers.add(new DaemonServer(unix.builder(), service, metrics, config.maxInFlight(), config.maxMessageBytes())
           .start());

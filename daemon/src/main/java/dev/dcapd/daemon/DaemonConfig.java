@@ -31,6 +31,8 @@ import java.util.Optional;
  * @param tokens how signed attestation results are made
  * @param cassandra the Cassandra keyspace the store is in (shared with other daemons); absent: RocksDB
  *     in {@code dataDir}. The data directory keeps the token keys either way.
+ * @param peers what one client may hold ({@code WatchVerdicts} streams, open challenges) and the
+ *     keepalive that ends a vanished client's streams
  */
 public record DaemonConfig(
     Optional<InetSocketAddress> grpc,
@@ -54,7 +56,8 @@ public record DaemonConfig(
     EcdsaChoice ecdsaEngine,
     Optional<HttpSettings> http,
     TokenSettings tokens,
-    Optional<CassandraLocation> cassandra) {
+    Optional<CassandraLocation> cassandra,
+    PeerLimits peers) {
 
   /** The default {@code --reappraisal-rate}: a million stored quotes judged again in under 20 minutes. */
   public static final int DEFAULT_REAPPRAISAL_RATE = 1000;
@@ -66,49 +69,57 @@ public record DaemonConfig(
       long blockCacheBytes, Duration collateralTimeout, Duration shutdownGrace) {
     this(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites, tls, workers,
         maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, Optional.empty(), false,
-        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO, Optional.empty(), TokenSettings.DEFAULTS, Optional.empty());
+        DEFAULT_REAPPRAISAL_RATE, EcdsaChoice.AUTO, Optional.empty(), TokenSettings.DEFAULTS, Optional.empty(),
+        PeerLimits.DEFAULTS);
   }
 
   /** This configuration with another policy. */
   public DaemonConfig withPolicy(Optional<Path> policyFile, boolean allowDebug) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policyFile,
-        allowDebug, reappraisalRate, ecdsaEngine, http, tokens, cassandra);
+        allowDebug, reappraisalRate, ecdsaEngine, http, tokens, cassandra, peers);
   }
 
   /** This configuration with another re-appraisal rate. */
   public DaemonConfig withReappraisalRate(int quotesPerSecond) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, quotesPerSecond, ecdsaEngine, http, tokens, cassandra);
+        insecureAllowDebug, quotesPerSecond, ecdsaEngine, http, tokens, cassandra, peers);
   }
 
   /** This configuration with another ECDSA engine. */
   public DaemonConfig withEcdsaEngine(EcdsaChoice engine) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, engine, http, tokens, cassandra);
+        insecureAllowDebug, reappraisalRate, engine, http, tokens, cassandra, peers);
   }
 
   /** This configuration with an HTTP listener, or none. */
   public DaemonConfig withHttp(Optional<HttpSettings> listener) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, ecdsaEngine, listener, tokens, cassandra);
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, listener, tokens, cassandra, peers);
   }
 
   /** This configuration with other token settings. */
   public DaemonConfig withTokens(TokenSettings settings) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, settings, cassandra);
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, settings, cassandra, peers);
   }
 
   /** This configuration with the store in a Cassandra keyspace, or in RocksDB (empty). */
   public DaemonConfig withCassandra(Optional<CassandraLocation> location) {
     return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
         tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
-        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, tokens, location);
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, tokens, location, peers);
+  }
+
+  /** This configuration with other per-client bounds and keepalive. */
+  public DaemonConfig withPeers(PeerLimits limits) {
+    return new DaemonConfig(grpc, unixSocket, dataDir, pccs, collateralDir, insecureTrustRoot, metrics, syncWrites,
+        tls, workers, maxInFlight, maxMessageBytes, blockCacheBytes, collateralTimeout, shutdownGrace, policy,
+        insecureAllowDebug, reappraisalRate, ecdsaEngine, http, tokens, cassandra, limits);
   }
 
   public DaemonConfig {
@@ -120,6 +131,7 @@ public record DaemonConfig(
     Objects.requireNonNull(http, "http");
     Objects.requireNonNull(tokens, "tokens");
     Objects.requireNonNull(cassandra, "cassandra");
+    Objects.requireNonNull(peers, "peers");
     pccs = List.copyOf(pccs);
     if (grpc.isEmpty() && unixSocket.isEmpty()) {
       throw new IllegalArgumentException("the daemon needs a TCP address or a Unix socket to listen on");

@@ -1,6 +1,7 @@
 package dev.dcapd.daemon;
 
 import dev.dcapd.daemon.api.AttestationServiceImpl;
+import dev.dcapd.daemon.api.Peers;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
@@ -15,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gRPC server around the attestation service: health, reflection, the capacity limit and
- * per-method metrics. It takes a {@link ServerBuilder} so tests can use the in-process transport.
+ * The gRPC server around the attestation service: health, reflection, the capacity limit, each
+ * call's peer ({@link Peers}) and per-method metrics. It takes a {@link ServerBuilder} so tests can use the in-process transport.
  *
  * <p>Calls run on the transport's own threads (one per core, see {@link Listeners}): the service
  * hands anything that may wait to its bounded worker pool ({@link #workerPool}), so a thread hop
@@ -37,7 +38,7 @@ public final class DaemonServer {
     this.server = builder
         .directExecutor()
         .maxInboundMessageSize(maxMessageBytes)
-        .addService(ServerInterceptors.intercept(service, new CapacityLimiter(maxInFlight, metrics)))
+        .addService(ServerInterceptors.intercept(service, new CapacityLimiter(maxInFlight, metrics), Peers.interceptor()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         // On the server, not the service: it also sees the calls the capacity limit refuses.

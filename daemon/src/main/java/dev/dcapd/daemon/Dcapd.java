@@ -214,6 +214,16 @@ public final class Dcapd implements Runnable {
     @Option(names = "--max-in-flight", defaultValue = "512", description = "Calls running or queued before RESOURCE_EXHAUSTED (default ${DEFAULT-VALUE}).")
     int maxInFlight;
 
+    @Option(names = "--max-watchers-per-peer", paramLabel = "N", defaultValue = "" + PeerLimits.DEFAULT_WATCHERS_PER_PEER,
+        description = "WatchVerdicts streams one client address may hold open, of " + PeerLimits.TOTAL_WATCHERS
+            + " in all (default ${DEFAULT-VALUE}); behind a proxy every client is the proxy's address.")
+    int maxWatchersPerPeer;
+
+    @Option(names = "--max-challenges-per-peer", paramLabel = "N", defaultValue = "" + PeerLimits.DEFAULT_CHALLENGES_PER_PEER,
+        description = "Token nonces (GetChallenge, POST /api/v1/challenge) one client address may hold open, neither used "
+            + "nor expired, before more are refused (default ${DEFAULT-VALUE}).")
+    int maxChallengesPerPeer;
+
     @Option(names = "--max-message-bytes", defaultValue = "131072", description = "Largest request accepted (default ${DEFAULT-VALUE}).")
     int maxMessageBytes;
 
@@ -290,7 +300,9 @@ public final class Dcapd implements Runnable {
             .withEcdsaEngine(EcdsaChoice.parse(ecdsaEngine))
             .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate, httpTls)))
             .withTokens(new TokenSettings(Optional.ofNullable(tokenKey), tokenLifetime, rotateTokenKey))
-            .withCassandra(cassandra);
+            .withCassandra(cassandra)
+            .withPeers(new PeerLimits(maxWatchersPerPeer, maxChallengesPerPeer, PeerLimits.DEFAULT_KEEPALIVE_TIME,
+                PeerLimits.DEFAULT_KEEPALIVE_TIMEOUT));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

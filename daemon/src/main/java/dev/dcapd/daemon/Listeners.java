@@ -17,7 +17,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /** Server builders for the daemon's listeners: TCP, or a Unix socket, with optional TLS. */
 public final class Listeners {
@@ -38,9 +40,31 @@ public final class Listeners {
     return Runtime.getRuntime().availableProcessors();
   }
 
-  /** A TCP listener, on epoll where the platform has it. */
+  /** A TCP listener, on epoll where the platform has it, with the default keepalive. */
   public static Listener tcp(InetSocketAddress address, Optional<Tls> tls) throws IOException {
+    return tcp(address, tls, PeerLimits.DEFAULTS);
+  }
+
+  /**
+   * Pings a connection silent for {@link PeerLimits#keepAliveTime()} and closes it, ending its
+   * streams, when the ping is not answered within {@link PeerLimits#keepAliveTimeout()}: a peer
+   * that vanished without closing its connection (a crash, a cut network) frees its
+   * {@code WatchVerdicts} streams. Clients may ping as often as every {@link #CLIENT_PING_EVERY}
+   * while they have calls open.
+   */
+  static void keepAlive(NettyServerBuilder b, PeerLimits limits) {
+    b.keepAliveTime(limits.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+        .keepAliveTimeout(limits.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
+        .permitKeepAliveTime(CLIENT_PING_EVERY.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** How often a client may ping (gRPC's default is 5 minutes; a watcher behind a NAT wants less). */
+  static final Duration CLIENT_PING_EVERY = Duration.ofSeconds(20);
+
+  /** A TCP listener, on epoll where the platform has it. */
+  public static Listener tcp(InetSocketAddress address, Optional<Tls> tls, PeerLimits limits) throws IOException {
     NettyServerBuilder b = NettyServerBuilder.forAddress(address);
+    keepAlive(b, limits);
     if (tls.isPresent()) {
       b.sslContext(GrpcSslContexts.forServer(tls.get().certificateChain().toFile(), tls.get().privateKey().toFile()).build());
     }
@@ -64,6 +88,11 @@ public final class Listeners {
    * the event loops are shut down with the server by the caller through {@link Listener}.
    */
   public static Listener unix(Path socket) throws IOException {
+    return unix(socket, PeerLimits.DEFAULTS);
+  }
+
+  /** As {@link #unix(Path)}, with the keepalive of {@code limits}. */
+  public static Listener unix(Path socket, PeerLimits limits) throws IOException {
     Files.deleteIfExists(socket);
     Path parent = socket.toAbsolutePath().getParent();
     if (parent != null) {
@@ -75,6 +104,7 @@ public final class Listeners {
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);
+    keepAlive(b, limits);
     return new Listener(b, boss, workers);
   }
 

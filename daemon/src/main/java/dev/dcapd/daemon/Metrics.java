@@ -128,7 +128,12 @@ public final class Metrics {
 
   /** A call refused for lack of capacity. */
   public void rejected() {
-    rejected.labelValues("capacity").inc();
+    rejected("capacity");
+  }
+
+  /** A call refused with RESOURCE_EXHAUSTED for {@code reason}, such as {@code watchers_per_peer}. */
+  public void rejected(String reason) {
+    rejected.labelValues(reason).inc();
   }
 
   /**

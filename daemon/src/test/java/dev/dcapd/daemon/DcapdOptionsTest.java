@@ -106,6 +106,15 @@ class DcapdOptionsTest {
   }
 
   @Test
+  void thePerClientBoundsAreOptions() throws Exception {
+    assertEquals(PeerLimits.DEFAULTS, parse(Map.of(), Optional.empty(), "serve").peers());
+    PeerLimits p = parse(Map.of("DCAPD_MAX_CHALLENGES_PER_PEER", "500"), Optional.empty(),
+        "serve", "--max-watchers-per-peer", "64").peers();
+    assertEquals(64, p.watchersPerPeer());
+    assertEquals(500, p.challengesPerPeer());
+  }
+
+  @Test
   void badOptionsAreOneLineAndExitTwo() {
     for (String[] args : new String[][] {
         {"serve", "--grpc", "nonsense"},
@@ -116,6 +125,9 @@ class DcapdOptionsTest {
         {"serve", "--http-tls-cert", "c.pem", "--http-tls-key", "k.pem"},
         {"serve", "--workers", "x"},
         {"serve", "--block-cache-mib", "0"},
+        {"serve", "--max-watchers-per-peer", "0"},
+        {"serve", "--max-watchers-per-peer", "257"},
+        {"serve", "--max-challenges-per-peer", "0"},
         {"serve", "--ecdsa-engine", "openssl"},
         {"serve", "--store", "postgres://db/dcapd"},
         {"serve", "--store", "rocksdb:"},

@@ -3,10 +3,12 @@ package dev.dcapd.daemon.api;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import dev.dcapd.proto.ErrorReasons;
 import dev.dcapd.verifier.FailureCode;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
 
 /**
  * The one place that turns a failure ({@link AttestationFailure}, {@link FailureCode}) into a gRPC status: the status code from the failure's kind,
@@ -24,6 +26,10 @@ public final class ApiErrors {
   public static final String STORE_UNAVAILABLE = "STORE_UNAVAILABLE";
   /** The store's disk is full: nothing of the write was kept; try again once space is freed. */
   public static final String STORE_FULL = "STORE_FULL";
+  /** One client address holds its bound of {@code WatchVerdicts} streams ({@code --max-watchers-per-peer}). */
+  public static final String WATCHERS_PER_PEER = "WATCHERS_PER_PEER";
+  /** One client address holds its bound of open challenges ({@code --max-challenges-per-peer}). */
+  public static final String CHALLENGES_PER_PEER = "CHALLENGES_PER_PEER";
 
   private ApiErrors() {}
 
@@ -63,6 +69,23 @@ public final class ApiErrors {
 
   public static StatusRuntimeException exhausted(String message) {
     return status(Code.RESOURCE_EXHAUSTED, RESOURCE_EXHAUSTED, message);
+  }
+
+  /** RESOURCE_EXHAUSTED for one of the per-client bounds, named by {@code reason}. */
+  public static StatusRuntimeException exhausted(String reason, String message) {
+    return status(Code.RESOURCE_EXHAUSTED, reason, message);
+  }
+
+  /** As {@link #exhausted(String, String)}, with a {@code google.rpc.RetryInfo} saying when to ask again. */
+  public static StatusRuntimeException exhausted(String reason, String message, Duration retryAfter) {
+    com.google.rpc.Status s = com.google.rpc.Status.newBuilder()
+        .setCode(Code.RESOURCE_EXHAUSTED.getNumber())
+        .setMessage(message)
+        .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).build()))
+        .addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(retryAfter.getSeconds()).setNanos(retryAfter.getNano())).build()))
+        .build();
+    return StatusProto.toStatusRuntimeException(s);
   }
 
   public static StatusRuntimeException unavailable(String message) {

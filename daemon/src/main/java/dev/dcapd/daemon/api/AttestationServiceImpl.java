@@ -3,6 +3,7 @@ package dev.dcapd.daemon.api;
 import com.google.protobuf.ByteString;
 import dev.dcapd.daemon.CollateralProvider;
 import dev.dcapd.daemon.Metrics;
+import dev.dcapd.daemon.PeerLimits;
 import dev.dcapd.daemon.store.AttestationStore;
 import dev.dcapd.proto.store.v1.StoredRecord;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
@@ -68,6 +69,8 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   private final AnswerMessages messages;
   private final ResultTokens tokens;
   private final Executor blockingWork;
+  /** {@code WatchVerdicts} streams one peer may hold open. */
+  private final int watchersPerPeer;
 
   public AttestationServiceImpl(AttestationStore store, QuoteVerifier verifier, CollateralProvider collateral, Clock clock,
       Metrics metrics, Executor blockingWork) {
@@ -89,6 +92,15 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
    *     bounded by the caller (the capacity limiter bounds the calls queued on it)
    */
   public AttestationServiceImpl(Attestations attestations, ResultTokens tokens, Executor blockingWork) {
+    this(attestations, tokens, blockingWork, PeerLimits.DEFAULT_WATCHERS_PER_PEER);
+  }
+
+  /** @param watchersPerPeer {@code WatchVerdicts} streams one peer ({@link Peers}) may hold open */
+  public AttestationServiceImpl(Attestations attestations, ResultTokens tokens, Executor blockingWork, int watchersPerPeer) {
+    if (watchersPerPeer < 1) {
+      throw new IllegalArgumentException("the WatchVerdicts streams per peer must be at least 1");
+    }
+    this.watchersPerPeer = watchersPerPeer;
     this.attestations = attestations;
     this.messages = new AnswerMessages(attestations);
     this.tokens = tokens;
@@ -134,7 +146,8 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
         return;
       }
     }
-    attestations.events().watch(request, (ServerCallStreamObserver<VerdictChange>) response);
+    attestations.events().watch(request, (ServerCallStreamObserver<VerdictChange>) response, Peers.current(),
+        watchersPerPeer);
   }
 
   /** Open {@code WatchVerdicts} streams. */
@@ -243,7 +256,12 @@ public final class AttestationServiceImpl extends AttestationServiceGrpc.Attesta
   @Override
   public void getChallenge(GetChallengeRequest request, StreamObserver<GetChallengeResponse> response) {
     answer(response, () -> {
-      ResultTokens.Challenge c = tokens.challenge();
+      ResultTokens.Challenge c;
+      try {
+        c = tokens.challenge(Peers.current());
+      } catch (ResultTokens.TooManyChallenges e) {
+        throw ApiErrors.exhausted(ApiErrors.CHALLENGES_PER_PEER, e.getMessage(), e.retryAfter());
+      }
       return GetChallengeResponse.newBuilder()
           .setNonce(ByteString.copyFrom(c.nonce()))
           .setExpiresAt(ProtoVerdicts.timestamp(c.expiresAt()))

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dcapd.daemon.api.AnswerMessages;
 import dev.dcapd.daemon.api.ApiErrors;
 import dev.dcapd.daemon.api.Attestations;
+import dev.dcapd.daemon.api.Peers;
 import dev.dcapd.daemon.token.ResultTokens;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -230,7 +231,16 @@ public final class HttpApi implements AutoCloseable {
         }
         case CHALLENGE_PATH -> {
           if (HttpMethod.POST.is(request.getMethod())) {
-            ResultTokens.Challenge c = tokens.challenge();
+            ResultTokens.Challenge c;
+            try {
+              // The client's address, as the rate limit sees it: behind a proxy, the proxy's.
+              c = tokens.challenge(Peers.of(request.getConnectionMetaData().getRemoteSocketAddress()));
+            } catch (ResultTokens.TooManyChallenges e) {
+              response.getHeaders().put(HttpHeader.RETRY_AFTER, Math.max(1, e.retryAfter().toSeconds() + 1));
+              Answers.failure(response, callback, new HttpFailure(HttpStatus.TOO_MANY_REQUESTS_429,
+                  ApiErrors.CHALLENGES_PER_PEER, e.getMessage()));
+              return true;
+            }
             ObjectNode n = Answers.JSON.createObjectNode();
             n.put("nonce", HexFormat.of().formatHex(c.nonce()));
             n.put("expires_at", c.expiresAt().toString());

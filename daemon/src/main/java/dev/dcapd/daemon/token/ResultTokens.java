@@ -40,6 +40,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,14 +61,20 @@ import java.util.Optional;
  *
  * <p>Nonces ({@code GetChallenge}): 32 random bytes, accepted once within
  * {@link #CHALLENGE_LIFETIME}, and only for a quote whose report_data carries them (its first
- * bytes, or the SHA-256 in a {@code dcapdbv1} binding's nonce field).
+ * bytes, or the SHA-256 in a {@code dcapdbv1} binding's nonce field). One peer (a client address,
+ * see {@code Peers}) holds at most a bound of them open; beyond it a challenge is refused
+ * ({@link TooManyChallenges}) until one of its nonces is used or expires, so that no client can
+ * push other clients' nonces out of the {@value #MAX_OPEN_CHALLENGES} the daemon keeps in all.
  */
 public final class ResultTokens {
   public static final String FORMAT_EAR = "ear";
   public static final Duration CHALLENGE_LIFETIME = Duration.ofMinutes(5);
   /** The ring's file in the data directory. */
   public static final String KEY_RING_FILE = "token-keys.json";
-  private static final int MAX_OPEN_CHALLENGES = 100_000;
+  /** Open nonces kept in all, a memory bound; the per-peer bound keeps one client far below it. */
+  static final int MAX_OPEN_CHALLENGES = 100_000;
+  /** The default bound of open nonces per peer. */
+  public static final int DEFAULT_CHALLENGES_PER_PEER = 64;
   private static final int NONCE_BYTES = 32;
   private static final HexFormat HEX = HexFormat.of();
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,19 +86,42 @@ public final class ResultTokens {
   private final Cache<String, Boolean> open;
   /** Nonces used, remembered as long as they could have been open, so a replay is named as one. */
   private final Cache<String, Boolean> used;
+  /** The nonces each peer was handed, oldest first; weighed by how many, so that all of them stay bounded. */
+  private final Cache<String, PeerNonces> byPeer;
+  private final Ticker ticker;
+  private final int challengesPerPeer;
 
   ResultTokens(EarIssuer issuer, Clock clock) {
-    this(issuer, clock, Ticker.systemTicker());
+    this(issuer, clock, Ticker.systemTicker(), DEFAULT_CHALLENGES_PER_PEER);
   }
 
-  /** @param ticker measures how long a nonce has been open (its lifetime is real time, not the clock's) */
   ResultTokens(EarIssuer issuer, Clock clock, Ticker ticker) {
+    this(issuer, clock, ticker, DEFAULT_CHALLENGES_PER_PEER);
+  }
+
+  /**
+   * @param ticker measures how long a nonce has been open (its lifetime is real time, not the clock's)
+   * @param challengesPerPeer nonces one peer may hold open at once
+   */
+  ResultTokens(EarIssuer issuer, Clock clock, Ticker ticker, int challengesPerPeer) {
+    if (challengesPerPeer < 1) {
+      throw new IllegalArgumentException("the open challenges per peer must be at least 1");
+    }
     this.issuer = issuer;
     this.clock = clock;
+    this.ticker = ticker;
+    this.challengesPerPeer = challengesPerPeer;
     this.open = Caffeine.newBuilder().ticker(ticker)
         .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
     this.used = Caffeine.newBuilder().ticker(ticker)
         .expireAfterWrite(CHALLENGE_LIFETIME).maximumSize(MAX_OPEN_CHALLENGES).build();
+    // A peer's entry goes a lifetime after its last challenge, when all its nonces have expired. Only
+    // many peers together, holding as many nonces as the daemon keeps in all, push one out early.
+    this.byPeer = Caffeine.newBuilder().ticker(ticker)
+        .expireAfterAccess(CHALLENGE_LIFETIME)
+        .maximumWeight(MAX_OPEN_CHALLENGES)
+        .weigher((String peer, PeerNonces n) -> Math.max(1, n.size()))
+        .build();
   }
 
   /**
@@ -99,6 +129,12 @@ public final class ResultTokens {
    * operator's key as current key when one is given, rotated when asked.
    */
   public static ResultTokens open(Path dataDir, TokenSettings settings, String build, Clock clock) throws IOException {
+    return open(dataDir, settings, build, clock, DEFAULT_CHALLENGES_PER_PEER);
+  }
+
+  /** As {@link #open(Path, TokenSettings, String, Clock)}, each peer holding at most {@code challengesPerPeer} nonces open. */
+  public static ResultTokens open(Path dataDir, TokenSettings settings, String build, Clock clock, int challengesPerPeer)
+      throws IOException {
     Path file = dataDir.resolve(KEY_RING_FILE);
     Instant now = clock.instant();
     KeyRing ring = Files.exists(file) ? KeyRing.load(file) : null;
@@ -113,7 +149,7 @@ public final class ResultTokens {
     ring = ring.prune(now, settings.lifetime());
     ring.save(file);
     return new ResultTokens(new EarIssuer(ring, settings.lifetime(), "https://github.com/dcapd", build,
-        EcdsaChoice.signingProvider().orElse(null)), clock);
+        EcdsaChoice.signingProvider().orElse(null)), clock, Ticker.systemTicker(), challengesPerPeer);
   }
 
   /** Tokens signed by a key that lives in memory only (an embedded service, tests). */
@@ -167,12 +203,80 @@ public final class ResultTokens {
   /** A nonce handed out now, and when it stops being accepted. */
   public record Challenge(byte[] nonce, Instant expiresAt) {}
 
-  public Challenge challenge() {
+  /**
+   * A new nonce for {@code peer}, or {@link TooManyChallenges} while that peer holds its bound of
+   * nonces open: a refusal rather than dropping the peer's oldest, so that a nonce handed out
+   * stays good for its whole lifetime.
+   */
+  public Challenge challenge(String peer) {
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
+    String hex = HEX.formatHex(nonce);
     Instant now = clock.instant();
-    open.put(HEX.formatHex(nonce), Boolean.TRUE);
+    long tick = ticker.read();
+    long[] refusedFor = {0};
+    byPeer.asMap().compute(peer, (p, held) -> {
+      PeerNonces n = held != null ? held : new PeerNonces();
+      n.prune(tick);
+      if (n.size() >= challengesPerPeer) {
+        refusedFor[0] = n.oldestExpiry() - tick;
+        return n;
+      }
+      n.add(hex, tick + CHALLENGE_LIFETIME.toNanos());
+      open.put(hex, Boolean.TRUE);
+      return n;
+    });
+    if (refusedFor[0] > 0) {
+      throw new TooManyChallenges(challengesPerPeer, Duration.ofNanos(refusedFor[0]));
+    }
     return new Challenge(nonce, now.plus(CHALLENGE_LIFETIME));
+  }
+
+  /** A peer asked for a challenge while holding its bound of them open. */
+  public static final class TooManyChallenges extends RuntimeException {
+    private final transient Duration retryAfter;
+
+    TooManyChallenges(int bound, Duration retryAfter) {
+      super("at most " + bound + " challenges are open at once for one client address: use or let expire one first");
+      this.retryAfter = retryAfter;
+    }
+
+    /** When the peer's oldest open nonce expires (one used earlier frees a place sooner). */
+    public Duration retryAfter() {
+      return retryAfter;
+    }
+  }
+
+  /** One peer's nonces, oldest first, with the tick each expires at; touched only inside the cache's compute. */
+  private final class PeerNonces {
+    private final ArrayDeque<String> nonces = new ArrayDeque<>();
+    private final ArrayDeque<Long> expiries = new ArrayDeque<>();
+
+    int size() {
+      return nonces.size();
+    }
+
+    void add(String hex, long expiresAt) {
+      nonces.addLast(hex);
+      expiries.addLast(expiresAt);
+    }
+
+    long oldestExpiry() {
+      return expiries.getFirst();
+    }
+
+    /** Drops the nonces no longer open: expired, used, or dropped from the daemon's total. */
+    void prune(long tick) {
+      int n = nonces.size();
+      for (int i = 0; i < n; i++) {
+        String hex = nonces.pollFirst();
+        long expiry = expiries.pollFirst();
+        if (expiry - tick > 0 && open.getIfPresent(hex) != null) {
+          nonces.addLast(hex);
+          expiries.addLast(expiry);
+        }
+      }
+    }
   }
 
   /** The public keys, as a JWKS document. */

@@ -3,6 +3,7 @@ package dev.dcapd.daemon.testing;
 import dev.dcapd.daemon.Daemon;
 import dev.dcapd.daemon.DaemonConfig;
 import dev.dcapd.daemon.Listeners;
+import dev.dcapd.daemon.PeerLimits;
 import dev.dcapd.daemon.http.HttpSettings;
 import dev.dcapd.verifier.Vectors;
 import java.io.IOException;
@@ -39,6 +40,7 @@ public final class LiveDaemon implements AutoCloseable {
   private int httpPort = -1;
   private int httpRate = HttpSettings.DEFAULT_REQUESTS_PER_SECOND;
   private Optional<Listeners.Tls> httpTls = Optional.empty();
+  private PeerLimits peers = PeerLimits.DEFAULTS;
   private Daemon daemon;
 
   private LiveDaemon(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) {
@@ -64,6 +66,19 @@ public final class LiveDaemon implements AutoCloseable {
   /** A daemon that also serves HTTP over TLS with these PEM files ({@code --http-tls-cert}, {@code --http-tls-key}). */
   public static LiveDaemon startWithHttps(Path dir, Listeners.Tls httpTls) throws IOException {
     return start(dir, MESSAGE_BYTES, Optional.empty(), true, HttpSettings.DEFAULT_REQUESTS_PER_SECOND, Optional.of(httpTls));
+  }
+
+  /** A daemon with HTTP whose per-client bounds and keepalive are {@code peers}. */
+  public static LiveDaemon startWithPeers(Path dir, PeerLimits peers) throws IOException {
+    Path collateral = Files.createDirectories(dir.resolve("collateral"));
+    for (String name : List.of("tdx_quote_collateral.json", "sgx_quote_collateral.json")) {
+      Files.writeString(collateral.resolve(name), Vectors.text("dcap-qvl/" + name), StandardCharsets.UTF_8);
+    }
+    LiveDaemon d = new LiveDaemon(dir, MESSAGE_BYTES, Optional.empty());
+    d.httpPort = 0;
+    d.peers = peers;
+    d.startAgain();
+    return d;
   }
 
   public static LiveDaemon start(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) throws IOException {
@@ -108,7 +123,8 @@ public final class LiveDaemon implements AutoCloseable {
         Duration.ofSeconds(5),
         Duration.ofSeconds(1))
         .withHttp(httpPort < 0 ? Optional.empty()
-            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), httpRate, httpTls)));
+            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), httpRate, httpTls)))
+        .withPeers(peers);
     daemon = Daemon.start(TestStores.on(config), Clock.fixed(TDX_AT, ZoneOffset.UTC));
     port = daemon.grpcAddress().orElseThrow().getPort();
     daemon.httpAddress().ifPresent(a -> httpPort = a.getPort());

@@ -31,8 +31,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -71,7 +73,7 @@ class ResultTokensTest {
 
   @Test
   void aNonceTheQuoteCarriesIsInTheTokenOnce() throws Exception {
-    ResultTokens.Challenge c = tokens.challenge();
+    ResultTokens.Challenge c = tokens.challenge("test");
     assertEquals(NOW.plus(ResultTokens.CHALLENGE_LIFETIME), c.expiresAt());
     Quote quote = withReportData(c.nonce());
     String token = tokens.issue(quote, verdict(true, "UpToDate", null), Optional.of(c.nonce()));
@@ -90,7 +92,7 @@ class ResultTokensTest {
     made[0] = 7;
     assertReason("NONCE_UNKNOWN", () -> tokens.issue(withReportData(made), verdict(true, "UpToDate", null), Optional.of(made)));
 
-    ResultTokens.Challenge c = tokens.challenge();
+    ResultTokens.Challenge c = tokens.challenge("test");
     Quote other = withReportData(new byte[64]);
     assertReason("NONCE_NOT_BOUND", () -> tokens.issue(other, verdict(true, "UpToDate", null), Optional.of(c.nonce())));
     // Not carried does not use the nonce up; time does.
@@ -100,8 +102,34 @@ class ResultTokensTest {
   }
 
   @Test
+  void aPeerAtItsBoundOfOpenChallengesIsRefusedUntilOneIsUsedOrExpires() throws Exception {
+    ResultTokens bounded = new ResultTokens(issuer, CLOCK, ticker, 3);
+    List<ResultTokens.Challenge> held = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      held.add(bounded.challenge("10.0.0.1"));
+      nanos.addAndGet(Duration.ofSeconds(10).toNanos());
+    }
+    ResultTokens.TooManyChallenges refused = assertThrows(ResultTokens.TooManyChallenges.class,
+        () -> bounded.challenge("10.0.0.1"));
+    // The oldest of the three expires 5 minutes after it was handed out, 30 s ago.
+    assertEquals(ResultTokens.CHALLENGE_LIFETIME.minusSeconds(30), refused.retryAfter());
+    // Another peer is not held back, and the refused one's nonces all still work.
+    bounded.challenge("10.0.0.2");
+    bounded.issue(withReportData(held.get(1).nonce()), verdict(true, "UpToDate", null), Optional.of(held.get(1).nonce()));
+    // Using one frees its place; then only time does.
+    held.set(1, bounded.challenge("10.0.0.1"));
+    assertThrows(ResultTokens.TooManyChallenges.class, () -> bounded.challenge("10.0.0.1"));
+    nanos.addAndGet(refused.retryAfter().toNanos());
+    bounded.challenge("10.0.0.1");
+    for (int i = 1; i < 3; i++) {
+      byte[] n = held.get(i).nonce();
+      bounded.issue(withReportData(n), verdict(true, "UpToDate", null), Optional.of(n));
+    }
+  }
+
+  @Test
   void aDcapdbv1BindingCarriesTheNonceByItsHash() throws Exception {
-    ResultTokens.Challenge c = tokens.challenge();
+    ResultTokens.Challenge c = tokens.challenge("test");
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     java.security.interfaces.ECPublicKey pub = (java.security.interfaces.ECPublicKey) g.generateKeyPair().getPublic();
