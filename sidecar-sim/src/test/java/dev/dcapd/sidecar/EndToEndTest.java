@@ -93,7 +93,7 @@ class EndToEndTest {
       Optional<String> derive, int burst, Path api) {
     return new SidecarConfig(agent, kind, Duration.ofSeconds(10), daemonAt, Duration.ofSeconds(10),
         List.of(Listen.unix(api), Listen.parse("127.0.0.1:0")), type, derive, Duration.ofHours(1),
-        new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)), burst, Duration.ofHours(1));
+        new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)), burst, Duration.ofHours(1), Optional.of(dir.resolve("state")));
   }
 
   record Answer(int status, JsonNode body) {}
@@ -156,10 +156,12 @@ class EndToEndTest {
       assertEquals(sim.agent().boot().composeHash().hex(), a.at("/app/compose_hash").textValue());
       assertEquals(200, call(api, "GET", "/healthz", null).status());
 
-      // The TCP listener serves the same API.
+      // The TCP listener serves the same API, to callers with the token.
       InetSocketAddress tcp = (InetSocketAddress) s.addresses().get(1);
+      String token = java.nio.file.Files.readString(s.tokenFile().orElseThrow()).strip();
       var jdk = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + tcp.getPort() + "/attestation")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+          URI.create("http://127.0.0.1:" + tcp.getPort() + "/attestation")).header("Authorization", "Bearer " + token).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
       assertEquals(200, jdk.statusCode());
       assertEquals(a.get("checksum").textValue(), JSON.readTree(jdk.body()).get("checksum").textValue());
 

@@ -31,6 +31,8 @@ public final class Main implements Callable<Integer> {
   static final int EXIT_BAD_INPUT = 2;
   /** {@code --simulate} without the simulator (the sidecar-sim module) on the class path. */
   static final int EXIT_NO_SIMULATOR = 3;
+  /** Where the API token is written when no --state-dir is given. */
+  static final String DEFAULT_STATE_DIR = "/var/lib/dcap-sidecar";
 
   @Option(names = "--agent", paramLabel = "ENDPOINT", defaultValue = "${env:DCAP_SIDECAR_AGENT}",
       description = "Guest agent: a socket path, unix:PATH or http://HOST:PORT (env DCAP_SIDECAR_AGENT). "
@@ -56,7 +58,8 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--listen", paramLabel = "unix:PATH|HOST:PORT", split = ",",
       defaultValue = "${env:DCAP_SIDECAR_LISTEN}",
-      description = "Where the local API listens; repeatable, loopback TCP only (env DCAP_SIDECAR_LISTEN, comma-separated). "
+      description = "Where the local API listens; repeatable, loopback TCP only (env DCAP_SIDECAR_LISTEN, comma-separated); "
+          + "TCP callers send the API token written to --state-dir. "
           + "Default: unix:/var/run/dcap-sidecar.sock, or DIR/sidecar.sock with --simulate.")
   List<String> listen;
 
@@ -81,7 +84,10 @@ public final class Main implements Callable<Integer> {
       + "Needs the simulator module, sidecar-sim, on the class path: the dcap-sidecar launcher adds it.")
   boolean simulate;
 
-  @Option(names = "--state-dir", paramLabel = "DIR", description = "The simulator's folder: sockets, root.pem, collateral/.")
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:DCAP_SIDECAR_STATE_DIR}",
+      description = "The sidecar's folder (env DCAP_SIDECAR_STATE_DIR): the API token (api-token, owner-only) when a "
+          + "listener is on TCP; with --simulate also the simulator's sockets, root.pem, collateral/. "
+          + "Default: " + DEFAULT_STATE_DIR + " (--simulate needs it given).")
   Path stateDir;
 
   @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "The simulator's seed (default ${DEFAULT-VALUE}).")
@@ -214,7 +220,8 @@ public final class Main implements Callable<Integer> {
     return new SidecarConfig(endpoint, kind, duration(agentTimeout, "--agent-timeout"),
         blank(daemon) ? Optional.empty() : Optional.of(daemon.strip()), duration(daemonTimeout, "--daemon-timeout"),
         listeners, keyType(keyType), blank(deriveKey) ? Optional.empty() : Optional.of(deriveKey),
-        duration(interval, "--interval"), SidecarConfig.DEFAULT_BACKOFF, burst, duration(rate[1], "--quote-rate"));
+        duration(interval, "--interval"), SidecarConfig.DEFAULT_BACKOFF, burst, duration(rate[1], "--quote-rate"),
+        Optional.of(stateDir != null ? stateDir : Path.of(DEFAULT_STATE_DIR)));
   }
 
   private static boolean blank(String s) {

@@ -10,6 +10,7 @@ import dev.dcapd.sidecar.attest.DaemonVerdictSink;
 import dev.dcapd.sidecar.attest.Keeper;
 import dev.dcapd.sidecar.attest.Minter;
 import dev.dcapd.sidecar.attest.VerdictSink;
+import dev.dcapd.sidecar.http.ApiToken;
 import dev.dcapd.sidecar.http.LocalHttpServer;
 import dev.dcapd.sidecar.key.AppKey;
 import java.io.Closeable;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -30,16 +32,19 @@ public final class Sidecar implements Closeable {
   private final SidecarConfig config;
   private final Keeper keeper;
   private final LocalHttpServer server;
+  private final Optional<ApiToken> token;
 
-  private Sidecar(SidecarConfig config, Keeper keeper, LocalHttpServer server) {
+  private Sidecar(SidecarConfig config, Keeper keeper, LocalHttpServer server, Optional<ApiToken> token) {
     this.config = config;
     this.keeper = keeper;
     this.server = server;
+    this.token = token;
   }
 
   /**
    * Connects to the agent, makes the app key (deriving it through the agent when configured, which
-   * needs the agent now), starts the listeners and the keeper.
+   * needs the agent now), writes a new API token when a listener is on TCP, starts the listeners
+   * and the keeper.
    */
   public static Sidecar start(SidecarConfig config, Clock clock) throws IOException, AgentException {
     GuestAgent agent = config.agentKind().equals("tappd") ? new TappdAgent(config.agent(), config.agentTimeout())
@@ -68,14 +73,19 @@ public final class Sidecar implements Closeable {
       addresses.add(l.socket().<SocketAddress>map(UnixDomainSocketAddress::of).orElseGet(() -> l.tcp().get()));
     }
     LocalHttpServer server;
+    Optional<ApiToken> token = Optional.empty();
     try {
-      server = LocalHttpServer.start(addresses, LocalApi.MAX_BODY_BYTES, API_THREADS, api, "local-api");
+      if (config.listen().stream().anyMatch(l -> l.tcp().isPresent())) {
+        token = Optional.of(ApiToken.create(config.stateDir().orElseThrow(), new SecureRandom()));
+      }
+      server = LocalHttpServer.start(addresses, LocalApi.MAX_BODY_BYTES, API_THREADS, api, "local-api",
+          new LocalHttpServer.Access(token, LocalApi.OPEN_PATHS));
     } catch (IOException | RuntimeException e) {
       keeper.close();
       throw e;
     }
     keeper.start();
-    return new Sidecar(config, keeper, server);
+    return new Sidecar(config, keeper, server, token);
   }
 
   public Keeper keeper() {
@@ -87,7 +97,12 @@ public final class Sidecar implements Closeable {
     return server.addresses();
   }
 
-  /** One line for the log: agent, key, daemon, listeners. */
+  /** The file holding the API token, when a listener is on TCP. */
+  public Optional<Path> tokenFile() {
+    return token.map(ApiToken::file);
+  }
+
+  /** One line for the log: agent, key, daemon, listeners, the token file. */
   public String describe() {
     List<String> where = new ArrayList<>();
     for (SocketAddress a : addresses()) {
@@ -97,7 +112,8 @@ public final class Sidecar implements Closeable {
     AppKey key = keeper.minter().key();
     return "dcap-sidecar: agent " + config.agentKind() + " at " + config.agent()
         + ", key " + key.type() + " " + key.keyId().hex0x() + (config.deriveKeyPath().isPresent() ? " (derived)" : " (generated)")
-        + ", daemon " + config.daemon().orElse("none") + ", listening on " + String.join(", ", where);
+        + ", daemon " + config.daemon().orElse("none") + ", listening on " + String.join(", ", where)
+        + token.map(t -> "; TCP callers send the API token in " + t.file()).orElse("");
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.dcapd.sidecar;
 import dev.dcapd.sidecar.agent.AgentEndpoint;
 import dev.dcapd.verifier.Backoff;
 import dev.dcapd.verifier.binding.KeyType;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -17,10 +18,11 @@ import java.util.Optional;
  * @param interval how often the attestation is renewed
  * @param quoteBurst fresh nonce quotes allowed at once ...
  * @param quotePeriod ... and then one per this period
+ * @param stateDir where the API token is written; needed by a TCP listener
  */
 public record SidecarConfig(AgentEndpoint agent, String agentKind, Duration agentTimeout, Optional<String> daemon,
     Duration daemonTimeout, List<Listen> listen, KeyType keyType, Optional<String> deriveKeyPath, Duration interval,
-    Backoff backoff, int quoteBurst, Duration quotePeriod) {
+    Backoff backoff, int quoteBurst, Duration quotePeriod, Optional<Path> stateDir) {
   /** The wait after a failed attestation: 1 s, doubling, at most a minute. */
   public static final Backoff DEFAULT_BACKOFF = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
 
@@ -32,6 +34,10 @@ public record SidecarConfig(AgentEndpoint agent, String agentKind, Duration agen
     listen = List.copyOf(listen);
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("the local API needs somewhere to listen");
+    }
+    Objects.requireNonNull(stateDir, "stateDir");
+    if (stateDir.isEmpty() && listen.stream().anyMatch(l -> l.tcp().isPresent())) {
+      throw new IllegalArgumentException("a TCP listener needs a state directory for its API token");
     }
     if (interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException("the re-attestation interval must be positive");

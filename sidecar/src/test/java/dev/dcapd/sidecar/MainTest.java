@@ -78,4 +78,25 @@ class MainTest {
         new PrintWriter(err, true)));
     assertEquals("dcap-sidecar: --simulate needs --state-dir DIR", err.toString().strip());
   }
+
+  @Test
+  void theApiTokenGoesToTheStateDir() {
+    Main main = new Main(new PrintWriter(new StringWriter()));
+    new picocli.CommandLine(main).parseArgs("--agent", "unix:/nowhere/dstack.sock", "--listen", "127.0.0.1:0");
+    SidecarConfig config = main.config(null);
+    assertEquals(Path.of(Main.DEFAULT_STATE_DIR), config.stateDir().orElseThrow());
+    main = new Main(new PrintWriter(new StringWriter()));
+    new picocli.CommandLine(main).parseArgs("--agent", "unix:/nowhere/dstack.sock", "--listen", "127.0.0.1:0",
+        "--state-dir", "/srv/sidecar");
+    assertEquals(Path.of("/srv/sidecar"), main.config(null).stateDir().orElseThrow());
+  }
+
+  @Test
+  void aTcpListenerWithoutAStateDirIsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> new SidecarConfig(
+        dev.dcapd.sidecar.agent.AgentEndpoint.unix(Path.of("/nowhere.sock")), "dstack", Duration.ofSeconds(1),
+        java.util.Optional.empty(), Duration.ofSeconds(1), java.util.List.of(Listen.parse("127.0.0.1:0")), KeyType.P256,
+        java.util.Optional.empty(), Duration.ofHours(1), SidecarConfig.DEFAULT_BACKOFF, 1, Duration.ofSeconds(1),
+        java.util.Optional.empty()));
+  }
 }

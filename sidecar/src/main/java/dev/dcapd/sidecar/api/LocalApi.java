@@ -32,7 +32,8 @@ import java.util.function.Function;
  *   <li>{@code POST /sign} {@code {"message": hex}}: an ECDSA signature by the bound key
  *   <li>{@code GET /healthz}: 200 when an attestation is held and not rejected by the daemon, else 503
  * </ul>
- * Errors are {@code {"error": message}} with a status that says whose fault it is.
+ * Errors are {@code {"error": message}} with a status that says whose fault it is. Over TCP every
+ * route but {@link #OPEN_PATHS} needs the API token (checked before this class sees the request).
  */
 public final class LocalApi implements Function<HttpRequest, HttpResponse> {
   /** Largest nonce accepted (it is hashed into report_data, so any length would fit). */
@@ -41,6 +42,14 @@ public final class LocalApi implements Function<HttpRequest, HttpResponse> {
   public static final int MAX_MESSAGE_BYTES = 1024 * 1024;
   /** Largest request body. */
   public static final int MAX_BODY_BYTES = 4 * MAX_MESSAGE_BYTES;
+  /**
+   * What a {@code GET} may ask for over TCP without the API token: {@code /healthz} only, so a
+   * health probe needs no secret. It uses no key, asks the agent for nothing and tells only whether
+   * the app is attested (and the checksum, which the daemon publishes anyway). {@code GET
+   * /attestation} is not open: it is as cheap, but it hands out the current quote and event log,
+   * which are for the app to pass on, not for any local process to collect.
+   */
+  public static final java.util.Set<String> OPEN_PATHS = java.util.Set.of("/healthz");
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory F = JsonNodeFactory.instance;

@@ -3,9 +3,12 @@ package dev.dcapd.sidecar.http;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +20,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
@@ -24,7 +29,9 @@ import java.util.logging.Level;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
@@ -59,6 +66,13 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * still see a reset after the 431. A client that ends its side in the middle of its head gets an
  * orderly end of stream, mostly without the 400 Jetty means to send (Jetty 12.1.14 shuts the
  * output in the same pass that reads the end of stream).
+ *
+ * <p>Who may call is checked before anything else, by {@link Guard}: every listener refuses a
+ * request for another host (421), so a web page whose name was rebound to a loopback address cannot
+ * use a browser to reach the API; and a TCP listener, which any local user and any container
+ * sharing the network namespace can connect to, answers only callers that send the
+ * {@link Access#token() API token} (401 without it). A Unix socket's file mode keeps other users
+ * out, so it needs no token, but a token sent there must be the right one.
  */
 public final class LocalHttpServer implements Closeable {
   /** Largest request head (request line and headers). */
@@ -92,22 +106,40 @@ public final class LocalHttpServer implements Closeable {
     this.socketFiles = socketFiles;
   }
 
+  /**
+   * Who may call: the token every TCP request must carry (a Unix socket accepts it too), and the
+   * paths a {@code GET} may ask for without it. Without a token, a server has no TCP listener.
+   */
+  public record Access(Optional<ApiToken> token, Set<String> openPaths) {
+    /** Unix sockets only, guarded by their file mode alone. */
+    public static final Access SOCKET_MODE_ONLY = new Access(Optional.empty(), Set.of());
+
+    public Access {
+      Objects.requireNonNull(token, "token");
+      openPaths = Set.copyOf(openPaths);
+    }
+  }
+
   /** Serves {@code handler} on one Unix socket; a stale socket file at {@code path} is replaced. */
   public static LocalHttpServer unix(Path path, int maxBodyBytes, int threads, Function<HttpRequest, HttpResponse> handler)
       throws IOException {
-    return start(List.of(UnixDomainSocketAddress.of(path)), maxBodyBytes, threads, handler, "http-" + path.getFileName());
+    return start(List.of(UnixDomainSocketAddress.of(path)), maxBodyBytes, threads, handler, "http-" + path.getFileName(),
+        Access.SOCKET_MODE_ONLY);
   }
 
   /**
    * Serves {@code handler} on every address: a {@link UnixDomainSocketAddress} (a stale socket file
    * there is replaced, the new one is made {@link #SOCKET_PERMISSIONS} and removed on
    * {@link #close()}) or an {@link InetSocketAddress} (port 0 picks a free port; see
-   * {@link #addresses()}).
+   * {@link #addresses()}), which needs {@code access} to hold a token.
    */
   public static LocalHttpServer start(List<? extends SocketAddress> addresses, int maxBodyBytes, int threads,
-      Function<HttpRequest, HttpResponse> handler, String name) throws IOException {
+      Function<HttpRequest, HttpResponse> handler, String name, Access access) throws IOException {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("nowhere to listen");
+    }
+    if (access.token().isEmpty() && addresses.stream().anyMatch(a -> !(a instanceof UnixDomainSocketAddress))) {
+      throw new IllegalArgumentException("a TCP listener needs an API token: its callers cannot be told apart otherwise");
     }
     // Each connector needs an acceptor and a selector thread besides the request threads; the
     // spare two answer "busy" when every request thread is taken.
@@ -141,7 +173,7 @@ public final class LocalHttpServer implements Closeable {
       connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
       server.addConnector(connector);
     }
-    server.setHandler(new Dispatch(handler, maxBodyBytes, threads));
+    server.setHandler(new Guard(access, new Dispatch(handler, maxBodyBytes, threads)));
     server.setErrorHandler(new JsonErrors());
     LocalHttpServer s = new LocalHttpServer(server, List.copyOf(socketFiles));
     try {
@@ -218,43 +250,8 @@ public final class LocalHttpServer implements Closeable {
           permits.release();
         }
       }
-      // The answer goes out first. Then whatever the client still sends of a body that was not
-      // read (a refused one) is read and dropped: closing with unread bytes would make the kernel
-      // report a reset to the client, possibly before it has read the answer. A client that
-      // awaits 100-continue was not told to go on, so it sends nothing more.
-      boolean awaitsContinue = request.getHeaders().contains(HttpHeader.EXPECT);
-      respond(response, answer, Callback.from(
-          () -> {
-            if (awaitsContinue) {
-              callback.succeeded();
-            } else {
-              discard(request, MAX_DISCARDED_BYTES, callback);
-            }
-          },
-          callback::failed));
+      reply(request, response, answer, callback);
       return true;
-    }
-
-    /** Reads and drops the rest of the request body, up to {@code budget} bytes, then completes. */
-    private static void discard(Request request, long budget, Callback callback) {
-      long left = budget;
-      while (true) {
-        Content.Chunk chunk = request.read();
-        if (chunk == null) {
-          long l = left;
-          request.demand(() -> discard(request, l, callback));
-          return;
-        }
-        left -= chunk.remaining();
-        boolean done = chunk.isLast() || Content.Chunk.isFailure(chunk) || left < 0;
-        chunk.release();
-        if (done) {
-          // The answer is out: an early end, a failure or a body beyond the budget (after
-          // which Jetty closes the connection) changes nothing for it.
-          callback.succeeded();
-          return;
-        }
-      }
     }
 
     private HttpResponse answer(Request request) {
@@ -280,7 +277,10 @@ public final class LocalHttpServer implements Closeable {
       String query = request.getHttpURI().getQuery();
       Map<String, String> headers = new HashMap<>();
       for (HttpField f : request.getHeaders()) {
-        headers.put(f.getName().toLowerCase(Locale.ROOT), f.getValue());
+        // The token stops at the guard: no handler needs it, and none can leak it.
+        if (f.getHeader() != HttpHeader.AUTHORIZATION) {
+          headers.put(f.getName().toLowerCase(Locale.ROOT), f.getValue());
+        }
       }
       HttpRequest r = new HttpRequest(request.getMethod(), path == null ? "/" : path, query == null ? "" : query, headers, body);
       try {
@@ -289,6 +289,130 @@ public final class LocalHttpServer implements Closeable {
         LOG.log(System.Logger.Level.WARNING, "{0} {1} failed: {2}", r.method(), r.path(), e.toString());
         LOG.log(System.Logger.Level.DEBUG, "the failure", e);
         return HttpResponse.error(500, "internal error");
+      }
+    }
+  }
+
+  /**
+   * Sends {@code answer}, then reads and drops whatever the client still sends of a body that was
+   * not read (a refused one): closing with unread bytes would make the kernel report a reset to
+   * the client, possibly before it has read the answer. A client that awaits 100-continue was not
+   * told to go on, so it sends nothing more.
+   */
+  private static void reply(Request request, Response response, HttpResponse answer, Callback callback) {
+    boolean awaitsContinue = request.getHeaders().contains(HttpHeader.EXPECT);
+    respond(response, answer, Callback.from(
+        () -> {
+          if (awaitsContinue) {
+            callback.succeeded();
+          } else {
+            discard(request, MAX_DISCARDED_BYTES, callback);
+          }
+        },
+        callback::failed));
+  }
+
+  /** Reads and drops the rest of the request body, up to {@code budget} bytes, then completes. */
+  private static void discard(Request request, long budget, Callback callback) {
+    long left = budget;
+    while (true) {
+      Content.Chunk chunk = request.read();
+      if (chunk == null) {
+        long l = left;
+        request.demand(() -> discard(request, l, callback));
+        return;
+      }
+      left -= chunk.remaining();
+      boolean done = chunk.isLast() || Content.Chunk.isFailure(chunk) || left < 0;
+      chunk.release();
+      if (done) {
+        // The answer is out: an early end, a failure or a body beyond the budget (after
+        // which Jetty closes the connection) changes nothing for it.
+        callback.succeeded();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Refuses, before the handler sees the request (so before any key is used or quote asked for),
+   * a request for another host and a caller without the API token where one is needed.
+   *
+   * <p>The Host rule: a TCP listener answers only for its own address ({@code 127.0.0.1},
+   * {@code [::1]}, ...) or {@code localhost}, each with or without its port; a Unix socket only for
+   * {@code localhost} (any port). A request without a Host (HTTP/1.0) is refused over TCP; on a
+   * socket this guard would let it by (no browser reaches a Unix socket), but Jetty, finding no
+   * authority for it, answers 400 first. What is checked is the
+   * request's authority as Jetty parsed it: the Host header, or an absolute request target (Jetty
+   * refuses the two disagreeing, and two Host headers, by itself).
+   *
+   * <p>The token rule: on TCP every request but a {@code GET} of an open path carries
+   * {@code Authorization: Bearer <token>}; on a Unix socket it may. A wrong token is refused on
+   * every listener.
+   */
+  private static final class Guard extends Handler.Wrapper {
+    private final Access access;
+
+    Guard(Access access, Handler next) {
+      super(next);
+      this.access = access;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      boolean unix = request.getConnectionMetaData().getConnector() instanceof UnixDomainServerConnector;
+      if (!hostAllowed(request, unix)) {
+        reply(request, response, HttpResponse.error(HttpStatus.MISDIRECTED_REQUEST_421,
+            "this server answers for its own address or localhost only"), callback);
+        return true;
+      }
+      Optional<String> authorization = Optional.ofNullable(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+      boolean open = HttpMethod.GET.is(request.getMethod()) && access.openPaths().contains(request.getHttpURI().getPath());
+      boolean allowed = authorization.isPresent()
+          ? access.token().map(t -> t.matches(authorization)).orElse(false)
+          : unix || open;
+      if (!allowed) {
+        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE,
+            authorization.isPresent() ? "Bearer error=\"invalid_token\"" : "Bearer");
+        reply(request, response, HttpResponse.error(HttpStatus.UNAUTHORIZED_401, authorization.isPresent()
+            ? "the API token is not valid" : "send the API token as Authorization: Bearer <token>"), callback);
+        return true;
+      }
+      return super.handle(request, response, callback);
+    }
+
+    static boolean hostAllowed(Request request, boolean unix) {
+      // Jetty fills in an authority where the request named none (from the connection's own
+      // address), so whether one was named is told by the Host header.
+      boolean named = request.getHeaders().contains(HttpHeader.HOST);
+      HttpURI uri = request.getHttpURI();
+      String host = uri.hasAuthority() ? uri.getHost() : null;
+      if (unix) {
+        return !named || (host != null && host.equalsIgnoreCase("localhost"));
+      }
+      if (!named || host == null || !(request.getConnectionMetaData().getLocalSocketAddress() instanceof InetSocketAddress own)) {
+        return false;
+      }
+      if (uri.getPort() >= 0 && uri.getPort() != own.getPort()) {
+        return false;
+      }
+      return host.equalsIgnoreCase("localhost") || sameAddress(host, own.getAddress());
+    }
+
+    /** Whether {@code host} is the literal of {@code address}; never looks a name up. */
+    private static boolean sameAddress(String host, InetAddress address) {
+      if (address instanceof Inet4Address) {
+        return host.equals(address.getHostAddress());
+      }
+      String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      // Only hex digits and colons: InetAddress reads that as an IPv6 literal, without DNS.
+      if (literal.isEmpty() || !literal.contains(":") || !literal.chars().allMatch(c -> c == ':' || Character.digit(c, 16) >= 0)) {
+        return false;
+      }
+      try {
+        return InetAddress.getByName(literal).equals(address);
+      } catch (UnknownHostException e) {
+        return false;
       }
     }
   }

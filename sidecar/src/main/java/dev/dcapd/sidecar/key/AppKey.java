@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
@@ -38,6 +39,7 @@ public final class AppKey {
   private final ECNamedDomainParameters domain;
   private final ECPrivateKeyParameters privateKey;
   private final ECPublicKeyParameters publicKey;
+  private final AtomicLong signatures = new AtomicLong();
 
   private AppKey(KeyType type, ECNamedDomainParameters domain, BigInteger d) {
     this.type = type;
@@ -121,6 +123,7 @@ public final class AppKey {
 
   /** An ECDSA signature over SHA-256({@code message}): r ‖ s, 64 bytes, s in the lower half. */
   public Bytes sign(Bytes message) {
+    signatures.incrementAndGet();
     ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
     signer.init(true, privateKey);
     BigInteger[] rs = signer.generateSignature(sha256(message));
@@ -130,6 +133,11 @@ public final class AppKey {
     copyUnsigned(rs[0], out, 0);
     copyUnsigned(s, out, SCALAR_SIZE);
     return Bytes.of(out);
+  }
+
+  /** How many signatures this key has made: what was signed in its name, counted. */
+  public long signatures() {
+    return signatures.get();
   }
 
   /** Whether {@code signature} (r ‖ s) is this key's over SHA-256({@code message}). */

@@ -50,7 +50,7 @@ class LocalApiTest {
     sidecar = Sidecar.start(new SidecarConfig(AgentEndpoint.unix(dir.resolve("no-agent.sock")), "dstack",
         Duration.ofSeconds(5), Optional.empty(), Duration.ofSeconds(5), List.of(Listen.unix(api)), KeyType.P256,
         Optional.empty(), Duration.ofHours(1), new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)), 5,
-        Duration.ofHours(1)), Clock.systemUTC());
+        Duration.ofHours(1), Optional.empty()), Clock.systemUTC());
     client = new HttpClient();
     client.start();
   }
