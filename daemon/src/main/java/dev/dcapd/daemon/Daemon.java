@@ -225,7 +225,8 @@ public final class Daemon implements AutoCloseable {
     }
     if (config.http().isPresent()) {
       httpApi = HttpApi.start(config.http().get(), attestations, service.messages(), tokens, metrics.registry(),
-          config.maxMessageBytes(), new ReportPages(attestations, service.messages(), config.maxMessageBytes()));
+          config.maxMessageBytes(), new ReportPages(attestations, service.messages(), config.maxMessageBytes()),
+          config.maxInFlight());
     }
     if (anchor.insecure()) {
       LOG.log(System.Logger.Level.WARNING, "INSECURE: trusting root {0} instead of the Intel SGX Root CA; every verdict says so",

@@ -187,6 +187,14 @@ public final class Dcapd implements Runnable {
         description = "HTTP requests per second one client address may make before it is answered 429 (default ${DEFAULT-VALUE}).")
     int httpRate;
 
+    @Option(names = "--http-idle-timeout", paramLabel = "DURATION", defaultValue = "PT30S",
+        description = "How long an HTTP connection may send nothing; an upload that stops is answered 408 (ISO-8601, default ${DEFAULT-VALUE}).")
+    Duration httpIdleTimeout;
+
+    @Option(names = "--http-min-data-rate", paramLabel = "BYTES", defaultValue = "" + HttpSettings.DEFAULT_MIN_DATA_RATE,
+        description = "Bytes per second an HTTP request body must average after its first second, else 408 (default ${DEFAULT-VALUE}).")
+    long httpMinDataRate;
+
     @Option(names = "--token-key", paramLabel = "FILE",
         description = "P-256 private key (PEM or JWK) that signs attestation result tokens; default: one generated in the data directory.")
     Path tokenKey;
@@ -298,7 +306,8 @@ public final class Dcapd implements Runnable {
             .withPolicy(Optional.ofNullable(policy), insecureAllowDebug)
             .withReappraisalRate(reappraisalRate)
             .withEcdsaEngine(EcdsaChoice.parse(ecdsaEngine))
-            .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate, httpTls)))
+            .withHttp(Optional.ofNullable(http).map(h -> new HttpSettings(Listeners.hostPort(h), httpRate, httpTls,
+                httpIdleTimeout, httpMinDataRate)))
             .withTokens(new TokenSettings(Optional.ofNullable(tokenKey), tokenLifetime, rotateTokenKey))
             .withCassandra(cassandra)
             .withPeers(new PeerLimits(maxWatchersPerPeer, maxChallengesPerPeer, PeerLimits.DEFAULT_KEEPALIVE_TIME,

@@ -16,7 +16,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.UUID;
@@ -64,6 +63,10 @@ public final class HttpApi implements AutoCloseable {
   private static final Pattern CALLER_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
   private static final int MAX_HEAD_BYTES = 16 * 1024;
   private static final int THREADS = 32;
+  /** Threads that run uploads once their bodies are in: well below {@link #THREADS}, so reads and health always have some. */
+  private static final int UPLOAD_WORKERS = 8;
+  /** The default bound on uploads waiting for a worker, as {@code --max-in-flight}'s default. */
+  private static final int DEFAULT_MAX_IN_FLIGHT = 512;
   // Jetty's INFO lines (version banner, "Started ...") would drown the daemon's one start-up line;
   // its warnings still show. Kept in a field: java.util.logging holds its loggers weakly.
   private static final java.util.logging.Logger JETTY_LOG = java.util.logging.Logger.getLogger("org.eclipse.jetty");
@@ -89,6 +92,18 @@ public final class HttpApi implements AutoCloseable {
    */
   public static HttpApi start(HttpSettings settings, Attestations attestations, AnswerMessages messages,
       ResultTokens tokens, PrometheusRegistry registry, int maxBodyBytes, Handler pages) throws IOException {
+    return start(settings, attestations, messages, tokens, registry, maxBodyBytes, pages, DEFAULT_MAX_IN_FLIGHT);
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @param pages the report pages and upload page, or {@code null} to serve the API alone
+   * @param maxInFlight uploads (bodies in) that may wait for an upload worker before 503 ({@code --max-in-flight})
+   */
+  public static HttpApi start(HttpSettings settings, Attestations attestations, AnswerMessages messages,
+      ResultTokens tokens, PrometheusRegistry registry, int maxBodyBytes, Handler pages, int maxInFlight)
+      throws IOException {
     QueuedThreadPool pool = new QueuedThreadPool(THREADS, 2);
     pool.setName("dcapd-http");
     pool.setDaemon(true);
@@ -109,7 +124,7 @@ public final class HttpApi implements AutoCloseable {
     }
     connector.setHost(settings.address().getAddress().getHostAddress());
     connector.setPort(settings.address().getPort());
-    connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());
+    connector.setIdleTimeout(settings.idleTimeout().toMillis());
     server.addConnector(connector);
 
     Handler.Sequence routes = new Handler.Sequence();
@@ -118,7 +133,8 @@ public final class HttpApi implements AutoCloseable {
     if (pages != null) {
       routes.addHandler(pages);
     }
-    DoSHandler rate = new DoSHandler(routes, DoSHandler.ID_FROM_REMOTE_ADDRESS,
+    UploadGate uploads = new UploadGate(routes, maxBodyBytes, settings.minDataRate(), UPLOAD_WORKERS, maxInFlight);
+    DoSHandler rate = new DoSHandler(uploads, DoSHandler.ID_FROM_REMOTE_ADDRESS,
         new DoSHandler.LeakingBucketTrackerFactory(settings.requestsPerSecond()), HttpApi::tooManyRequests, 10_000);
     GzipHandler gzip = new GzipHandler(rate);
     gzip.addExcludedMimeTypes("application/octet-stream");

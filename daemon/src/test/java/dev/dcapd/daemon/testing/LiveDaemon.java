@@ -41,6 +41,8 @@ public final class LiveDaemon implements AutoCloseable {
   private int httpRate = HttpSettings.DEFAULT_REQUESTS_PER_SECOND;
   private Optional<Listeners.Tls> httpTls = Optional.empty();
   private PeerLimits peers = PeerLimits.DEFAULTS;
+  private Duration httpIdleTimeout = HttpSettings.DEFAULT_IDLE_TIMEOUT;
+  private long httpMinDataRate = HttpSettings.DEFAULT_MIN_DATA_RATE;
   private Daemon daemon;
 
   private LiveDaemon(Path dir, int maxMessageBytes, Optional<Listeners.Tls> tls) {
@@ -61,6 +63,25 @@ public final class LiveDaemon implements AutoCloseable {
   /** A daemon that also serves HTTP, allowing each client address {@code requestsPerSecond}. */
   public static LiveDaemon startWithHttp(Path dir, int requestsPerSecond) throws IOException {
     return start(dir, MESSAGE_BYTES, Optional.empty(), true, requestsPerSecond);
+  }
+
+  /**
+   * A daemon that also serves HTTP, allowing each client address {@code requestsPerSecond}, with
+   * this idle timeout ({@code --http-idle-timeout}) and minimum body rate ({@code --http-min-data-rate}).
+   */
+  public static LiveDaemon startWithHttp(Path dir, int requestsPerSecond, Duration idleTimeout, long minDataRate)
+      throws IOException {
+    Path collateral = Files.createDirectories(dir.resolve("collateral"));
+    for (String name : List.of("tdx_quote_collateral.json", "sgx_quote_collateral.json")) {
+      Files.writeString(collateral.resolve(name), Vectors.text("dcap-qvl/" + name), StandardCharsets.UTF_8);
+    }
+    LiveDaemon d = new LiveDaemon(dir, MESSAGE_BYTES, Optional.empty());
+    d.httpPort = 0;
+    d.httpRate = requestsPerSecond;
+    d.httpIdleTimeout = idleTimeout;
+    d.httpMinDataRate = minDataRate;
+    d.startAgain();
+    return d;
   }
 
   /** A daemon that also serves HTTP over TLS with these PEM files ({@code --http-tls-cert}, {@code --http-tls-key}). */
@@ -123,7 +144,8 @@ public final class LiveDaemon implements AutoCloseable {
         Duration.ofSeconds(5),
         Duration.ofSeconds(1))
         .withHttp(httpPort < 0 ? Optional.empty()
-            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), httpRate, httpTls)))
+            : Optional.of(new HttpSettings(new InetSocketAddress("127.0.0.1", httpPort), httpRate, httpTls,
+                httpIdleTimeout, httpMinDataRate)))
         .withPeers(peers);
     daemon = Daemon.start(TestStores.on(config), Clock.fixed(TDX_AT, ZoneOffset.UTC));
     port = daemon.grpcAddress().orElseThrow().getPort();
