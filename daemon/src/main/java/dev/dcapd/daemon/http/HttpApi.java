@@ -63,6 +63,8 @@ public final class HttpApi implements AutoCloseable {
   private static final Pattern CALLER_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
   private static final int MAX_HEAD_BYTES = 16 * 1024;
   private static final int THREADS = 32;
+  /** Jetty's own threads: the acceptor, the selector and the reads and writes they hand on. */
+  private static final int IO_THREADS = 16;
   /** Threads that run uploads once their bodies are in: well below {@link #THREADS}, so reads and health always have some. */
   private static final int UPLOAD_WORKERS = 8;
   /** The default bound on uploads waiting for a worker, as {@code --max-in-flight}'s default. */
@@ -104,10 +106,15 @@ public final class HttpApi implements AutoCloseable {
   public static HttpApi start(HttpSettings settings, Attestations attestations, AnswerMessages messages,
       ResultTokens tokens, PrometheusRegistry registry, int maxBodyBytes, Handler pages, int maxInFlight)
       throws IOException {
+    // Jetty's own threads accept, read and write; the API's requests run on a pool of their own.
+    QueuedThreadPool io = new QueuedThreadPool(IO_THREADS, 2);
+    io.setName("dcapd-http-io");
+    io.setDaemon(true);
     QueuedThreadPool pool = new QueuedThreadPool(THREADS, 2);
     pool.setName("dcapd-http");
     pool.setDaemon(true);
-    Server server = new Server(pool);
+    Server server = new Server(io);
+    server.addBean(pool);
     HttpConfiguration http = new HttpConfiguration();
     http.setRequestHeaderSize(MAX_HEAD_BYTES);
     http.setSendServerVersion(false);
@@ -144,7 +151,10 @@ public final class HttpApi implements AutoCloseable {
     cors.setAllowedHeaders(Set.of("If-None-Match", REQUEST_ID));
     cors.setExposedHeaders(Set.of("ETag", "Content-Disposition", "Content-Length", REQUEST_ID, "X-Next-Page-Token", "Link"));
     cors.setHandler(gzip);
-    server.setHandler(new RequestIds(cors));
+    // Probes and scrapes on a pool of their own, ahead of everything else. A server whose handlers
+    // are fixed takes the lane's word that it never blocks, and calls it on the parsing thread.
+    server.setDynamic(false);
+    server.setHandler(new HealthLane(new RequestIds(cors), pool));
     server.setErrorHandler(new JsonErrors());
     HttpApi api = new HttpApi(server, connector);
     try {
