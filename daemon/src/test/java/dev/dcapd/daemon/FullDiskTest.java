@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import dev.dcapd.daemon.testing.GrpcErrors;
 import dev.dcapd.daemon.testing.LiveDaemon;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.VerifyRequest;
@@ -17,7 +18,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.StatusProto;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -82,7 +82,7 @@ class FullDiskTest {
             .withDeadlineAfter(30, TimeUnit.SECONDS)
             .verify(VerifyRequest.newBuilder().setQuote(ByteString.copyFrom(viaGrpc)).build()));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-        assertEquals("STORE_FULL", reason(e));
+        assertEquals("STORE_FULL", GrpcErrors.reason(e));
         refused.add(sha256(viaGrpc));
 
         HttpResponse<String> health = get(d.httpUrl() + "/healthz");
@@ -213,15 +213,6 @@ class FullDiskTest {
         .check(HealthCheckRequest.newBuilder().setService("dcapd.v1.AttestationService").build()).getStatus();
   }
 
-  private static String reason(StatusRuntimeException e) throws Exception {
-    com.google.rpc.Status s = StatusProto.fromThrowable(e);
-    for (com.google.protobuf.Any any : s.getDetailsList()) {
-      if (any.is(com.google.rpc.ErrorInfo.class)) {
-        return any.unpack(com.google.rpc.ErrorInfo.class).getReason();
-      }
-    }
-    return "";
-  }
 
   private static StatusRuntimeException assertThrowsStatus(Runnable call) {
     try {

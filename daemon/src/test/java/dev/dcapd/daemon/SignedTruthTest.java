@@ -15,6 +15,7 @@ import dev.dcapd.daemon.api.ProtoQuotes;
 import dev.dcapd.daemon.api.ProtoVerdicts;
 import dev.dcapd.daemon.http.HttpSettings;
 import dev.dcapd.daemon.testing.Closer;
+import dev.dcapd.daemon.testing.GrpcErrors;
 import dev.dcapd.daemon.testing.TestStores;
 import dev.dcapd.daemon.token.TokenSettings;
 import dev.dcapd.proto.v1.AttestationServiceGrpc;
@@ -43,7 +44,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.StatusProto;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -133,15 +133,6 @@ class SignedTruthTest {
     return Forge.forge(ForgeSpec.builder().tee(TeeType.TDX).build());
   }
 
-  private static String reason(StatusRuntimeException e) throws Exception {
-    com.google.rpc.Status s = StatusProto.fromThrowable(e);
-    for (com.google.protobuf.Any any : s.getDetailsList()) {
-      if (any.is(com.google.rpc.ErrorInfo.class)) {
-        return any.unpack(com.google.rpc.ErrorInfo.class).getReason();
-      }
-    }
-    return "";
-  }
 
   private JsonNode getJson(Daemon d, String path) throws Exception {
     HttpResponse<String> r = get(d, path, Optional.empty());
@@ -177,12 +168,12 @@ class SignedTruthTest {
     StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
         () -> s.check(withOlder.toBuilder().setToken("ear").build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
-    assertEquals(AttestationServiceImpl.TOKEN_NEEDS_DAEMON_COLLATERAL, reason(refused));
+    assertEquals(AttestationServiceImpl.TOKEN_NEEDS_DAEMON_COLLATERAL, GrpcErrors.reason(refused));
     // A daemon-issued nonce does not change that.
     byte[] nonce = s.getChallenge(GetChallengeRequest.getDefaultInstance()).getNonce().toByteArray();
     StatusRuntimeException withNonce = assertThrows(StatusRuntimeException.class,
         () -> s.check(withOlder.toBuilder().setToken("ear").setNonce(ByteString.copyFrom(nonce)).build()));
-    assertEquals(AttestationServiceImpl.TOKEN_NEEDS_DAEMON_COLLATERAL, reason(withNonce));
+    assertEquals(AttestationServiceImpl.TOKEN_NEEDS_DAEMON_COLLATERAL, GrpcErrors.reason(withNonce));
 
     CheckResponse answer = s.check(withOlder);
     assertTrue(answer.getSuccess(), "the caller's collateral does not revoke the PCK: an answer, not the daemon's word");
