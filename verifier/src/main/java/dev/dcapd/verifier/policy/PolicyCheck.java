@@ -1,10 +1,7 @@
 package dev.dcapd.verifier.policy;
 
 import dev.dcapd.verifier.Bytes;
-import dev.dcapd.verifier.DcapException;
-import dev.dcapd.verifier.collateral.QeIdentity;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
-import dev.dcapd.verifier.collateral.TcbInfo;
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.EnclaveReport;
 import dev.dcapd.verifier.quote.Quote;
@@ -169,15 +166,12 @@ public final class PolicyCheck {
           + verdict.collateralId() + ", not on the collateral " + collateral.get().id() + " given"));
       return;
     }
-    Instant issued;
-    try {
-      Instant tcb = TcbInfo.parse(collateral.get().tcbInfo()).issueDate();
-      Instant qe = QeIdentity.parse(collateral.get().qeIdentity()).issueDate();
-      issued = tcb.isBefore(qe) ? tcb : qe;
-    } catch (DcapException e) {
+    Optional<Instant> read = VerdictLifetime.oldestIssue(collateral.get());
+    if (read.isEmpty()) {
       out.add(new Violation(PolicyViolation.COLLATERAL_TOO_OLD, "the collateral's issue dates cannot be read"));
       return;
     }
+    Instant issued = read.get();
     Instant oldest = now.minus(policy.maxCollateralAge().get());
     if (issued.isBefore(oldest)) {
       out.add(new Violation(PolicyViolation.COLLATERAL_TOO_OLD,
