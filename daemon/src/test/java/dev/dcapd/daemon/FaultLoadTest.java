@@ -566,36 +566,38 @@ class FaultLoadTest {
   /** GetChallenge, {@link #FLOOD_CONCURRENCY} in flight, a new one as soon as one is answered. */
   private void floodGrpcChallenges(ManagedChannel channel, FloodStats s) {
     var stub = AttestationServiceGrpc.newFutureStub(channel);
-    Semaphore slots = new Semaphore(FLOOD_CONCURRENCY);
-    try {
-      for (int i = 0; i < FLOOD_CHALLENGES / 2 && abuseRunning && !killed && System.nanoTime() < hardStop; i++) {
-        if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-          continue;
+    floodChallenges(s, answered -> {
+      ListenableFuture<GetChallengeResponse> f = stub.withDeadlineAfter(2, TimeUnit.SECONDS)
+          .getChallenge(GetChallengeRequest.getDefaultInstance());
+      f.addListener(() -> {
+        String outcome;
+        try {
+          f.get();
+          outcome = "grpc OK";
+        } catch (ExecutionException | InterruptedException e) {
+          outcome = "grpc " + Status.fromThrowable(e).getCode();
         }
-        s.challengeAttempts.incrementAndGet();
-        ListenableFuture<GetChallengeResponse> f = stub.withDeadlineAfter(2, TimeUnit.SECONDS)
-            .getChallenge(GetChallengeRequest.getDefaultInstance());
-        f.addListener(() -> {
-          String outcome;
-          try {
-            f.get();
-            outcome = "grpc OK";
-          } catch (ExecutionException | InterruptedException e) {
-            outcome = "grpc " + Status.fromThrowable(e).getCode();
-          }
-          challengeAnswered(s, outcome);
-          slots.release();
-        }, MoreExecutors.directExecutor());
-        Thread.sleep(1);
-      }
-      slots.tryAcquire(FLOOD_CONCURRENCY, 5, TimeUnit.SECONDS); // what is in flight ends within its deadline
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+        answered.accept(outcome);
+      }, MoreExecutors.directExecutor());
+    });
   }
 
   /** POST /api/v1/challenge, {@link #FLOOD_CONCURRENCY} in flight, a new one as soon as one is answered. */
   private void floodHttpChallenges(HttpClient http, String base, FloodStats s) {
+    floodChallenges(s, answered -> http.newRequest(base + "/api/v1/challenge").method(HttpMethod.POST)
+        .timeout(2, TimeUnit.SECONDS).send(result -> {
+          Throwable failure = result.getFailure();
+          answered.accept(failure == null ? "http " + result.getResponse().getStatus()
+              : failure instanceof TimeoutException ? "http timeout" : "http " + failure.getClass().getSimpleName());
+        }));
+  }
+
+  /**
+   * Keeps {@link #FLOOD_CONCURRENCY} challenges in flight while the abuse runs: {@code ask} sends
+   * one and, when it is answered, hands its outcome to the callback it is given (within its 2 s
+   * timeout, so what is in flight ends soon after the loop).
+   */
+  private void floodChallenges(FloodStats s, java.util.function.Consumer<java.util.function.Consumer<String>> ask) {
     Semaphore slots = new Semaphore(FLOOD_CONCURRENCY);
     try {
       for (int i = 0; i < FLOOD_CHALLENGES / 2 && abuseRunning && !killed && System.nanoTime() < hardStop; i++) {
@@ -603,15 +605,13 @@ class FaultLoadTest {
           continue;
         }
         s.challengeAttempts.incrementAndGet();
-        http.newRequest(base + "/api/v1/challenge").method(HttpMethod.POST).timeout(2, TimeUnit.SECONDS).send(result -> {
-          Throwable failure = result.getFailure();
-          challengeAnswered(s, failure == null ? "http " + result.getResponse().getStatus()
-              : failure instanceof TimeoutException ? "http timeout" : "http " + failure.getClass().getSimpleName());
+        ask.accept(outcome -> {
+          challengeAnswered(s, outcome);
           slots.release();
         });
         Thread.sleep(1);
       }
-      slots.tryAcquire(FLOOD_CONCURRENCY, 5, TimeUnit.SECONDS); // what is in flight ends within its timeout
+      slots.tryAcquire(FLOOD_CONCURRENCY, 5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
