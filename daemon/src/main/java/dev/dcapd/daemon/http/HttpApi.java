@@ -67,8 +67,6 @@ public final class HttpApi implements AutoCloseable {
   private static final int IO_THREADS = 16;
   /** Threads that run uploads once their bodies are in: well below {@link #THREADS}, so reads and health always have some. */
   private static final int UPLOAD_WORKERS = 8;
-  /** The default bound on uploads waiting for a worker, as {@code --max-in-flight}'s default. */
-  private static final int DEFAULT_MAX_IN_FLIGHT = 512;
   // Jetty's INFO lines (version banner, "Started ...") would drown the daemon's one start-up line;
   // its warnings still show. Kept in a field: java.util.logging holds its loggers weakly.
   private static final java.util.logging.Logger JETTY_LOG = java.util.logging.Logger.getLogger("org.eclipse.jetty");
@@ -85,16 +83,6 @@ public final class HttpApi implements AutoCloseable {
   private HttpApi(Server server, ServerConnector connector) {
     this.server = server;
     this.connector = connector;
-  }
-
-  /**
-   * Starts listening.
-   *
-   * @param pages the report pages and upload page, or {@code null} to serve the API alone
-   */
-  public static HttpApi start(HttpSettings settings, Attestations attestations, AnswerMessages messages,
-      ResultTokens tokens, PrometheusRegistry registry, int maxBodyBytes, Handler pages) throws IOException {
-    return start(settings, attestations, messages, tokens, registry, maxBodyBytes, pages, DEFAULT_MAX_IN_FLIGHT);
   }
 
   /**
