@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.dcapd.daemon.api.ProtoQuotes;
 import dev.dcapd.daemon.testing.Closer;
+import dev.dcapd.daemon.testing.LoopbackStubs;
 import dev.dcapd.daemon.testing.TestStores;
-import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceBlockingStub;
 import dev.dcapd.proto.v1.CheckRequest;
 import dev.dcapd.proto.v1.CheckResponse;
@@ -20,8 +20,6 @@ import dev.dcapd.testkit.ForgedCase;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.collateral.TcbStatus;
 import dev.dcapd.verifier.quote.TeeType;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +29,6 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,9 +85,6 @@ class SignedCollateralFormatDaemonTest {
   }
 
   private AttestationServiceBlockingStub stub(Daemon d) {
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", d.grpcAddress().orElseThrow().getPort())
-        .usePlaintext().build();
-    open.add(ch::shutdownNow);
-    return AttestationServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return LoopbackStubs.stub(d, open);
   }
 }

@@ -15,10 +15,10 @@ import dev.dcapd.daemon.api.ProtoQuotes;
 import dev.dcapd.daemon.api.ProtoVerdicts;
 import dev.dcapd.daemon.http.HttpSettings;
 import dev.dcapd.daemon.testing.Closer;
+import dev.dcapd.daemon.testing.LoopbackStubs;
 import dev.dcapd.daemon.testing.GrpcErrors;
 import dev.dcapd.daemon.testing.TestStores;
 import dev.dcapd.daemon.token.TokenSettings;
-import dev.dcapd.proto.v1.AttestationServiceGrpc;
 import dev.dcapd.proto.v1.AttestationServiceGrpc.AttestationServiceBlockingStub;
 import dev.dcapd.proto.v1.CheckRequest;
 import dev.dcapd.proto.v1.CheckResponse;
@@ -40,10 +40,8 @@ import dev.dcapd.token.VerifiedEar;
 import dev.dcapd.verifier.Bytes;
 import dev.dcapd.verifier.collateral.QuoteCollateral;
 import dev.dcapd.verifier.quote.TeeType;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -110,10 +108,7 @@ class SignedTruthTest {
   }
 
   private AttestationServiceBlockingStub stub(Daemon d) {
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", d.grpcAddress().orElseThrow().getPort())
-        .usePlaintext().build();
-    open.add(ch::shutdownNow);
-    return AttestationServiceGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+    return LoopbackStubs.stub(d, open);
   }
 
   private static EarVerifier keys(AttestationServiceBlockingStub s) throws Exception {
